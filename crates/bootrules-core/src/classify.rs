@@ -1,0 +1,53 @@
+//! The seam between the engine and a rule pack.
+//!
+//! The engine calls [`RuleSet::classify`] once per line and hands the resulting signals to
+//! the session's [`Judge`]; it never looks inside a signal. This keeps every stage name and
+//! failure signature in the rule pack, where support engineers edit them.
+
+use crate::finding::Finding;
+use crate::line::Line;
+use crate::session::Progress;
+use crate::stage::StageModel;
+
+/// What one line matched.
+#[derive(Debug, Default, Clone)]
+pub struct LineHits {
+    /// Stages whose marker matched, with the byte offset of the match in the message.
+    pub stages: Vec<(usize, usize)>,
+    /// Opaque ids of signature patterns that matched, for the session's judge.
+    pub signals: Vec<u32>,
+}
+
+impl LineHits {
+    /// Empties both lists, keeping their memory.
+    pub fn clear(&mut self) {
+        self.stages.clear();
+        self.signals.clear();
+    }
+}
+
+/// A compiled rule pack.
+pub trait RuleSet: Sync {
+    /// Evaluates the signatures of one session.
+    type Judge<'a>: Judge
+    where
+        Self: 'a;
+
+    /// The pack's stages.
+    fn stages(&self) -> &StageModel;
+
+    /// Matches one line against every stage marker and signature pattern.
+    fn classify(&self, line: &Line<'_>, hits: &mut LineHits);
+
+    /// A fresh judge for a new session.
+    fn judge(&self) -> Self::Judge<'_>;
+}
+
+/// Watches one session's signals and says at its end what was found.
+pub trait Judge {
+    /// Called for every line of the session that had signals, after its stages were applied.
+    fn observe(&mut self, line: &Line<'_>, signals: &[u32], progress: &Progress);
+
+    /// Called once when the session ends; `last` is its last non-blank line.
+    fn finish(self, progress: &Progress, last: &Line<'_>) -> Vec<Finding>;
+}

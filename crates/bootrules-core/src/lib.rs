@@ -1,0 +1,22 @@
+//! The bootrules event pipeline.
+//!
+//! Data flows one way: bytes ([`source`]) → normalised lines ([`line`]) → stage hits and
+//! signature signals from a rule pack ([`classify`]) → sessions with stages and outcomes
+//! ([`session`]) → findings ([`finding`]) → a per-file report ([`report`]). This crate knows
+//! no stage names and no failure names: those come from the rule pack.
+
+pub mod classify;
+pub mod finding;
+pub mod line;
+pub mod report;
+pub mod session;
+pub mod source;
+pub mod stage;
+
+pub use classify::{Judge, LineHits, RuleSet};
+pub use finding::{Finding, Severity};
+pub use line::{Line, Normaliser};
+pub use report::{check_bytes, check_reader, FileReport, FileStatus};
+pub use session::{Outcome, Progress, Reached, Session, StageHit};
+pub use source::LineReader;
+pub use stage::{Mark, Phase, Rank, StageDef, StageModel};

@@ -1,0 +1,297 @@
+//! One console line: terminal noise removed and timestamp prefixes recognised.
+//!
+//! Serial captures carry what a terminal would hide: ANSI/VT100 escape sequences (systemd's
+//! coloured `[  OK  ]`, sometimes stored as the two characters `^[`), carriage returns, NUL
+//! bytes and other control characters. Capture tools may also put their own timestamp in front
+//! of each line. Rules match the text a person would read, without any of that.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// A normalised line as rules see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    /// 1-based line number in the original file.
+    pub number: u64,
+    /// The whole visible line (escapes and control characters removed), for evidence.
+    pub text: &'a str,
+    /// The line after capture-tool and kernel timestamp prefixes, for matching.
+    pub message: &'a str,
+    /// Kernel time in seconds (`[   12.345678]`), when the line carries one.
+    pub time: Option<f64>,
+}
+
+impl Line<'_> {
+    /// True when nothing visible is left on the line.
+    pub fn is_blank(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+}
+
+/// Turns raw line bytes into a [`Line`], reusing its buffers between lines.
+#[derive(Default)]
+pub struct Normaliser {
+    bytes: Vec<u8>,
+    text: String,
+}
+
+impl Normaliser {
+    /// Normalises one raw line.
+    pub fn normalise(&mut self, number: u64, raw: &[u8]) -> Line<'_> {
+        strip_terminal_noise(raw, &mut self.bytes);
+        self.text.clear();
+        match std::str::from_utf8(&self.bytes) {
+            Ok(text) => self.text.push_str(text),
+            Err(_) => self.text.push_str(&String::from_utf8_lossy(&self.bytes)),
+        }
+        let text = self.text.as_str();
+        let (message, time) = strip_prefixes(text);
+        Line {
+            number,
+            text,
+            message,
+            time,
+        }
+    }
+}
+
+/// Copies `raw` into `out` without escape sequences, NULs and control characters.
+/// A carriage return inside the line becomes a space (the terminal would have overwritten
+/// the text before it; keeping both halves loses no evidence).
+fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let end = raw
+        .iter()
+        .rposition(|&b| b != b'\r')
+        .map_or(0, |last| last + 1);
+    let raw = &raw[..end];
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b == 0x1b {
+            i = skip_escape(raw, i + 1);
+        } else if b == b'^' && raw.get(i + 1) == Some(&b'[') && is_caret_escape(raw, i + 2) {
+            i = skip_escape(raw, i + 2);
+        } else if b == b'\r' {
+            out.push(b' ');
+            i += 1;
+        } else if b == b'\t' || (b >= 0x20 && b != 0x7f) {
+            out.push(b);
+            i += 1;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// `^[` is only an escape when an escape sequence follows it (`^[[0;32m`, `^[(B`).
+fn is_caret_escape(raw: &[u8], at: usize) -> bool {
+    matches!(raw.get(at), Some(b'[' | b']' | b'(' | b')' | b'c' | b'='))
+}
+
+/// Returns the index just past the escape sequence whose body starts at `i` (after ESC).
+fn skip_escape(raw: &[u8], i: usize) -> usize {
+    match raw.get(i) {
+        // CSI: parameters and intermediates, then one final byte.
+        Some(b'[') => {
+            let mut j = i + 1;
+            while j < raw.len() && (0x20..=0x3f).contains(&raw[j]) {
+                j += 1;
+            }
+            if j < raw.len() && (0x40..=0x7e).contains(&raw[j]) {
+                j + 1
+            } else {
+                j
+            }
+        }
+        // OSC: up to BEL or ESC \.
+        Some(b']') => {
+            let mut j = i + 1;
+            while j < raw.len() {
+                match raw[j] {
+                    0x07 => return j + 1,
+                    0x1b if raw.get(j + 1) == Some(&b'\\') => return j + 2,
+                    _ => j += 1,
+                }
+            }
+            j
+        }
+        // Character set selection and similar: intermediates then one final byte.
+        Some(_) => {
+            let mut j = i;
+            while j < raw.len() && (0x20..=0x2f).contains(&raw[j]) {
+                j += 1;
+            }
+            (j + 1).min(raw.len())
+        }
+        None => i,
+    }
+}
+
+/// Strips capture-tool prefixes (ISO 8601, syslog) and a leading kernel timestamp; returns
+/// the message and the kernel time. A kernel timestamp later in the line (after a prompt the
+/// console did not end with a newline) still gives the time.
+fn strip_prefixes(text: &str) -> (&str, Option<f64>) {
+    let mut rest = text.trim_start();
+    rest = strip_capture_prefix(rest);
+    if let Some((time, after)) = leading_kernel_time(rest) {
+        return (strip_printk_caller(after).trim_start(), Some(time));
+    }
+    let time = rest
+        .match_indices('[')
+        .find_map(|(at, _)| leading_kernel_time(&rest[at..]).map(|(t, _)| t));
+    (rest, time)
+}
+
+/// Parses `[  123.456789]` at the start of `s`; returns the time and the text after it.
+fn leading_kernel_time(s: &str) -> Option<(f64, &str)> {
+    let inner = s.strip_prefix('[')?;
+    let close = inner.find(']')?;
+    let stamp = inner[..close].trim_start();
+    let (secs, frac) = stamp.split_once('.')?;
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if !digits(secs) || !digits(frac) || secs.len() > 10 {
+        return None;
+    }
+    Some((stamp.parse().ok()?, &inner[close + 1..]))
+}
+
+/// Drops a `[ T123]` / `[  C1]` printk caller field (CONFIG_PRINTK_CALLER).
+fn strip_printk_caller(s: &str) -> &str {
+    let t = s.trim_start();
+    if let Some(inner) = t.strip_prefix('[') {
+        if let Some(close) = inner.find(']') {
+            let field = inner[..close].trim_start();
+            let mut chars = field.chars();
+            if matches!(chars.next(), Some('T' | 'C'))
+                && !chars.as_str().is_empty()
+                && chars.as_str().bytes().all(|b| b.is_ascii_digit())
+            {
+                return &inner[close + 1..];
+            }
+        }
+    }
+    s
+}
+
+/// Removes an ISO 8601 or syslog timestamp that a capture tool put before the console text.
+/// For syslog lines the host is removed too, and the `kernel:` tag, so kernel lines look as
+/// they do on a console; other tags (`systemd[1]:`, `dracut-initqueue[455]:`) are kept
+/// because consoles print them too.
+fn strip_capture_prefix(s: &str) -> &str {
+    let bytes = s.as_bytes();
+    let first = bytes.first().copied().unwrap_or(b' ');
+    // Cheap looks at the date's first dash before any regex runs: most lines are not prefixed.
+    let iso_dash = |at: usize| bytes.get(at) == Some(&b'-');
+    let re = if (first.is_ascii_digit() && iso_dash(4)) || (first == b'[' && iso_dash(5)) {
+        iso_prefix()
+    } else if first.is_ascii_uppercase() {
+        syslog_prefix()
+    } else {
+        return s;
+    };
+    let Some(caps) = re.captures(s) else {
+        return s;
+    };
+    let rest = &s[caps.get(1).map_or(0, |m| m.end())..];
+    rest.strip_prefix("kernel: ").unwrap_or(rest)
+}
+
+fn iso_prefix() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"^(\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?(?:\s+|$))",
+        )
+        .expect("static regex")
+    })
+}
+
+fn syslog_prefix() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"^((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? [\w.-]+ )[\w./@-]+(?:\[\d+\])?: ",
+        )
+        .expect("static regex")
+    })
+    // The tag must follow the host, so ordinary text is not taken for syslog; only group 1
+    // (date and host) is removed.
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(raw: &str) -> (String, String, Option<f64>) {
+        let mut n = Normaliser::default();
+        let line = n.normalise(1, raw.as_bytes());
+        (line.text.to_owned(), line.message.to_owned(), line.time)
+    }
+
+    #[test]
+    fn systemd_colours_and_crlf_are_removed() {
+        let (text, _, _) = norm("[\x1b[0;32m  OK  \x1b[0m] Reached target Multi-User System.\r\r");
+        assert_eq!(text, "[  OK  ] Reached target Multi-User System.");
+    }
+
+    #[test]
+    fn caret_bracket_escapes_stored_as_text_are_removed() {
+        let (text, _, _) = norm("[^[[0;32m  OK  ^[[0m] Started Journal.");
+        assert_eq!(text, "[  OK  ] Started Journal.");
+        assert_eq!(norm("x ^[ y").0, "x ^[ y");
+    }
+
+    #[test]
+    fn nul_and_control_bytes_are_dropped_and_inner_cr_is_a_space() {
+        let (text, _, _) = norm("a\0b\x07c\rd\te");
+        assert_eq!(text, "abc d\te");
+    }
+
+    #[test]
+    fn osc_and_charset_escapes_are_removed() {
+        assert_eq!(norm("\x1b]0;title\x07\x1b(Blogin: ").0, "login: ");
+        assert_eq!(norm("\x1bcSeaBIOS").0, "SeaBIOS");
+    }
+
+    #[test]
+    fn kernel_timestamp_gives_time_and_is_stripped() {
+        let (_, msg, time) = norm("[    1.234567] Linux version 6.1.0");
+        assert_eq!(msg, "Linux version 6.1.0");
+        assert_eq!(time, Some(1.234567));
+    }
+
+    #[test]
+    fn printk_caller_field_is_stripped() {
+        let (_, msg, time) = norm("[   12.5][ T1234] BUG: soft lockup");
+        assert_eq!((msg.as_str(), time), ("BUG: soft lockup", Some(12.5)));
+        let (_, msg, _) = norm("[   12.5][    C1] rcu: INFO");
+        assert_eq!(msg, "rcu: INFO");
+    }
+
+    #[test]
+    fn timestamp_after_a_prompt_gives_the_time_only() {
+        let (_, msg, time) = norm("/init: 384: .: [  271.403835] Kernel panic - not syncing");
+        assert_eq!(time, Some(271.403835));
+        assert!(msg.starts_with("/init: 384"));
+        assert_eq!(norm("[  OK  ] Started x").2, None);
+    }
+
+    #[test]
+    fn iso_prefixes_are_stripped() {
+        let (_, msg, time) = norm("2026-11-25T12:00:01.123456+00:00 [    3.000001] Run /init");
+        assert_eq!((msg.as_str(), time), ("Run /init", Some(3.000001)));
+        let (_, msg, _) = norm("[2024-01-02 03:04:05.678] Welcome to Debian");
+        assert_eq!(msg, "Welcome to Debian");
+    }
+
+    #[test]
+    fn syslog_prefixes_are_stripped_keeping_non_kernel_tags() {
+        let (_, msg, time) = norm("Nov 25 12:00:01 vm1 kernel: [    0.000000] Linux version 5.4");
+        assert_eq!((msg.as_str(), time), ("Linux version 5.4", Some(0.0)));
+        let (_, msg, _) = norm("Nov  5 12:00:01 vm1 systemd[1]: Reached target Multi-User System.");
+        assert_eq!(msg, "systemd[1]: Reached target Multi-User System.");
+        assert_eq!(norm("Started foo").1, "Started foo");
+    }
+}

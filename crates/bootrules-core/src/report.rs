@@ -1,0 +1,84 @@
+//! The result for one input: its sessions, or why it could not be read.
+
+use std::io::Read;
+
+use serde::Serialize;
+
+use crate::classify::RuleSet;
+use crate::finding::Severity;
+use crate::session::{check_log, Outcome, Session};
+use crate::source::LineReader;
+
+/// Whether an input could be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileStatus {
+    /// Read to the end and judged.
+    Ok,
+    /// Could not be read; see the error.
+    Error,
+}
+
+/// The report for one input file (or archive member, or standard input).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileReport {
+    /// The path as given (archive members as `archive.zip!/inner.log`).
+    pub path: String,
+    /// `ok` or `error`.
+    pub status: FileStatus,
+    /// Why the input could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The sessions, in file order.
+    pub sessions: Vec<Session>,
+}
+
+impl FileReport {
+    /// A report for an input that could not be read.
+    pub fn failed(path: impl Into<String>, error: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            status: FileStatus::Error,
+            error: Some(error.into()),
+            sessions: Vec::new(),
+        }
+    }
+
+    /// The outcome of the last session: where the VM stands now.
+    pub fn verdict(&self) -> Option<Outcome> {
+        self.sessions.last().map(|s| s.outcome)
+    }
+
+    /// The most severe finding of any session.
+    pub fn worst_severity(&self) -> Option<Severity> {
+        self.sessions
+            .iter()
+            .flat_map(|s| &s.findings)
+            .map(|f| f.severity)
+            .max()
+    }
+}
+
+/// Checks one log read from `reader`; a read error becomes an error report.
+pub fn check_reader<R: RuleSet>(
+    rules: &R,
+    path: impl Into<String>,
+    reader: impl Read + Send + 'static,
+) -> FileReport {
+    let path = path.into();
+    let result = LineReader::new(reader).and_then(|mut lines| check_log(rules, &mut lines));
+    match result {
+        Ok(sessions) => FileReport {
+            path,
+            status: FileStatus::Ok,
+            error: None,
+            sessions,
+        },
+        Err(e) => FileReport::failed(path, format!("cannot read: {e}")),
+    }
+}
+
+/// Checks a log held in memory (rule examples, tests).
+pub fn check_bytes<R: RuleSet>(rules: &R, path: &str, bytes: &[u8]) -> FileReport {
+    check_reader(rules, path, std::io::Cursor::new(bytes.to_vec()))
+}

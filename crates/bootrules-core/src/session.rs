@@ -1,0 +1,378 @@
+//! Splitting a log into boot/shutdown sessions, tracking their stages and judging outcomes.
+//!
+//! A cloud serial log keeps every boot of a VM, one after another. A session begins at the
+//! first line of a boot and ends on the line before the next boot begins, or on the line
+//! that powered the VM off or restarted it. Which lines begin a boot, and which stages mean
+//! "booted", "powered off" or "restarted", comes from the pack's [`StageModel`].
+
+use std::io;
+
+use serde::Serialize;
+
+use crate::classify::{Judge, LineHits, RuleSet};
+use crate::finding::Finding;
+use crate::line::{Line, Normaliser};
+use crate::source::LineReader;
+use crate::stage::{Mark, Phase, Rank, StageModel};
+
+/// How a session ended (the SPEC's closed list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Reached the booted stage or later, no fatal finding, no shutdown.
+    Booted,
+    /// Shutdown reached power-off.
+    PoweredOff,
+    /// Shutdown reached restart.
+    Rebooted,
+    /// The next session began with no shutdown at all.
+    Reset,
+    /// A fatal finding before the VM booted.
+    BootFailed,
+    /// A fatal finding after the VM booted, before shutdown began.
+    Crashed,
+    /// The session ends before the VM booted, with no fatal finding.
+    BootStalled,
+    /// Shutdown began and neither power-off nor restart followed.
+    ShutdownStalled,
+}
+
+impl Outcome {
+    /// Every outcome, in the SPEC's order.
+    pub const ALL: [Outcome; 8] = [
+        Self::Booted,
+        Self::PoweredOff,
+        Self::Rebooted,
+        Self::Reset,
+        Self::BootFailed,
+        Self::Crashed,
+        Self::BootStalled,
+        Self::ShutdownStalled,
+    ];
+
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Booted => "booted",
+            Self::PoweredOff => "powered-off",
+            Self::Rebooted => "rebooted",
+            Self::Reset => "reset",
+            Self::BootFailed => "boot-failed",
+            Self::Crashed => "crashed",
+            Self::BootStalled => "boot-stalled",
+            Self::ShutdownStalled => "shutdown-stalled",
+        }
+    }
+
+    /// True for the outcomes a support engineer must act on.
+    pub fn is_problem(self) -> bool {
+        matches!(
+            self,
+            Self::Reset | Self::BootFailed | Self::Crashed | Self::BootStalled | Self::ShutdownStalled
+        )
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stage reached in a session: where it was first seen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageHit {
+    /// The stage id.
+    pub id: String,
+    /// 1-based line where the stage was first reached.
+    pub line: u64,
+    /// Kernel time of that line, if it carried one.
+    pub time: Option<f64>,
+}
+
+/// One judged session.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Session {
+    /// 0-based position in the file.
+    pub index: usize,
+    /// First line of the session.
+    pub start_line: u64,
+    /// Last line of the session.
+    pub end_line: u64,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The furthest stage reached (shutdown stages count as beyond boot stages).
+    pub last_stage: Option<String>,
+    /// Stages in the order they were first reached.
+    pub stages: Vec<StageHit>,
+    /// Known failures seen, in line order.
+    pub findings: Vec<Finding>,
+}
+
+/// Where a stage was first reached.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reached {
+    /// The line.
+    pub line: u64,
+    /// Its kernel time.
+    pub time: Option<f64>,
+}
+
+/// What a session has shown so far; judges read it to scope their signatures.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// First line of the session.
+    pub start_line: u64,
+    reached: Vec<Option<Reached>>,
+    first_reached: Vec<usize>,
+    furthest: Option<(Rank, usize)>,
+    /// Line where a stage at or beyond the booted mark was first reached.
+    pub booted_at: Option<u64>,
+    /// Line where the first shutdown stage was reached.
+    pub shutdown_at: Option<u64>,
+    /// Power-off or restart, and its line.
+    pub end_mark: Option<(Mark, u64)>,
+    /// True once any line carried a kernel timestamp.
+    pub saw_kernel_time: bool,
+}
+
+impl Progress {
+    fn new(start_line: u64, stage_count: usize) -> Self {
+        Self {
+            start_line,
+            reached: vec![None; stage_count],
+            first_reached: Vec::new(),
+            furthest: None,
+            booted_at: None,
+            shutdown_at: None,
+            end_mark: None,
+            saw_kernel_time: false,
+        }
+    }
+
+    /// Where the stage with this index was first reached in this session.
+    pub fn reached(&self, stage: usize) -> Option<Reached> {
+        self.reached.get(stage).copied().flatten()
+    }
+
+    /// The rank of the furthest stage reached so far.
+    pub fn furthest_rank(&self) -> Option<Rank> {
+        self.furthest.map(|(rank, _)| rank)
+    }
+
+    /// The phase the session is in now.
+    pub fn phase(&self) -> Phase {
+        if self.shutdown_at.is_some() {
+            Phase::Shutdown
+        } else {
+            Phase::Boot
+        }
+    }
+
+    fn record(&mut self, model: &StageModel, stage: usize, line: &Line<'_>) {
+        if self.reached[stage].is_some() {
+            return;
+        }
+        self.reached[stage] = Some(Reached {
+            line: line.number,
+            time: line.time,
+        });
+        self.first_reached.push(stage);
+        let rank = model.rank(stage);
+        if self.furthest.is_none_or(|(best, _)| rank > best) {
+            self.furthest = Some((rank, stage));
+        }
+        if self.booted_at.is_none() && model.booted_rank().is_some_and(|b| rank >= b) {
+            self.booted_at = Some(line.number);
+        }
+        let def = model.get(stage);
+        if def.phase == Phase::Shutdown && self.shutdown_at.is_none() {
+            self.shutdown_at = Some(line.number);
+        }
+        if let Some(mark @ (Mark::PoweredOff | Mark::Rebooted)) = def.marks {
+            self.end_mark.get_or_insert((mark, line.number));
+        }
+    }
+
+    /// Does this stage begin a new boot, given what the session has shown?
+    fn is_new_boot(&self, model: &StageModel, stage: usize) -> bool {
+        let def = model.get(stage);
+        if !def.starts_session {
+            return false;
+        }
+        match self.furthest {
+            // A running kernel printed before this banner: those lines end an earlier boot.
+            None => self.saw_kernel_time,
+            Some((furthest, _)) => {
+                furthest > model.rank(stage)
+                    || (def.once_per_boot && self.reached[stage].is_some())
+            }
+        }
+    }
+}
+
+/// The last non-blank line of a session, kept for absence findings.
+#[derive(Default)]
+struct LastLine {
+    number: u64,
+    text: String,
+    message_at: usize,
+    time: Option<f64>,
+}
+
+impl LastLine {
+    fn keep(&mut self, line: &Line<'_>) {
+        self.number = line.number;
+        self.text.clear();
+        self.text.push_str(line.text);
+        self.message_at = line.text.len() - line.message.len();
+        self.time = line.time;
+    }
+
+    fn as_line(&self) -> Line<'_> {
+        Line {
+            number: self.number,
+            text: &self.text,
+            message: &self.text[self.message_at..],
+            time: self.time,
+        }
+    }
+}
+
+struct Open<J> {
+    progress: Progress,
+    judge: J,
+    end_line: u64,
+    last: LastLine,
+}
+
+/// Reads a whole log and returns its judged sessions.
+pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<Vec<Session>> {
+    let model = rules.stages();
+    let mut normaliser = Normaliser::default();
+    let mut hits = LineHits::default();
+    let mut open: Option<Open<R::Judge<'_>>> = None;
+    let mut sessions = Vec::new();
+
+    while let Some(raw) = reader.next_line()? {
+        let line = normaliser.normalise(raw.number, raw.bytes);
+        if line.is_blank() {
+            if let Some(o) = open.as_mut() {
+                o.end_line = line.number;
+            }
+            continue;
+        }
+        hits.clear();
+        rules.classify(&line, &mut hits);
+        hits.stages.sort_by_key(|&(stage, at)| (at, model.rank(stage)));
+
+        let mut session = open.take().unwrap_or_else(|| start(rules, line.number));
+        for &(stage, _) in &hits.stages {
+            if session.progress.is_new_boot(model, stage)
+                && session.progress.start_line < line.number
+            {
+                let previous = std::mem::replace(&mut session, start(rules, line.number));
+                sessions.push(close(model, previous, line.number - 1, true, sessions.len()));
+            }
+            session.progress.record(model, stage, &line);
+        }
+        session.progress.saw_kernel_time |= line.time.is_some();
+        session.end_line = line.number;
+        session.last.keep(&line);
+        if !hits.signals.is_empty() {
+            session.judge.observe(&line, &hits.signals, &session.progress);
+        }
+        if session.progress.end_mark.is_some() {
+            let end = session.end_line;
+            sessions.push(close(model, session, end, false, sessions.len()));
+        } else {
+            open = Some(session);
+        }
+    }
+    if let Some(o) = open.take() {
+        let end = o.end_line;
+        sessions.push(close(model, o, end, false, sessions.len()));
+    }
+    Ok(sessions)
+}
+
+fn start<R: RuleSet>(rules: &R, line: u64) -> Open<R::Judge<'_>> {
+    Open {
+        progress: Progress::new(line, rules.stages().stages().len()),
+        judge: rules.judge(),
+        end_line: line,
+        last: LastLine::default(),
+    }
+}
+
+fn close<J: Judge>(
+    model: &StageModel,
+    open: Open<J>,
+    end_line: u64,
+    followed_by_new_boot: bool,
+    index: usize,
+) -> Session {
+    let Open {
+        progress,
+        judge,
+        last,
+        ..
+    } = open;
+    let mut findings = judge.finish(&progress, &last.as_line());
+    findings.sort_by_key(|f| f.line);
+    let outcome = judge_outcome(&progress, &findings, followed_by_new_boot);
+    Session {
+        index,
+        start_line: progress.start_line,
+        end_line: end_line.max(progress.start_line),
+        outcome,
+        last_stage: progress
+            .furthest
+            .map(|(_, stage)| model.get(stage).id.clone()),
+        stages: progress
+            .first_reached
+            .iter()
+            .map(|&stage| {
+                let at = progress.reached[stage].expect("first_reached lists reached stages");
+                StageHit {
+                    id: model.get(stage).id.clone(),
+                    line: at.line,
+                    time: at.time,
+                }
+            })
+            .collect(),
+        findings,
+    }
+}
+
+/// The SPEC's precedence: fatal before boot, fatal after boot, shutdown, reset, booted, stalled.
+fn judge_outcome(progress: &Progress, findings: &[Finding], followed_by_new_boot: bool) -> Outcome {
+    let before = |limit: Option<u64>, line: u64| limit.is_none_or(|l| line < l);
+    let fatal = findings.iter().filter(|f| f.fatal).map(|f| f.line);
+    let mut fatal_before_boot = false;
+    let mut fatal_while_up = false;
+    for line in fatal {
+        if before(progress.booted_at, line) {
+            fatal_before_boot = true;
+        } else if before(progress.shutdown_at, line) {
+            fatal_while_up = true;
+        }
+    }
+    if fatal_before_boot {
+        Outcome::BootFailed
+    } else if fatal_while_up {
+        Outcome::Crashed
+    } else if progress.shutdown_at.is_some() {
+        match progress.end_mark {
+            Some((Mark::PoweredOff, _)) => Outcome::PoweredOff,
+            Some((Mark::Rebooted, _)) => Outcome::Rebooted,
+            _ => Outcome::ShutdownStalled,
+        }
+    } else if followed_by_new_boot {
+        Outcome::Reset
+    } else if progress.booted_at.is_some() {
+        Outcome::Booted
+    } else {
+        Outcome::BootStalled
+    }
+}

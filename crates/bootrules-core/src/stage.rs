@@ -1,0 +1,89 @@
+//! The stage model: which stages exist, in which order, and what reaching them means.
+//!
+//! The engine knows no stage by name. A rule pack declares the stages; the declarations
+//! (`starts_session`, `marks`) are all the engine needs to split sessions and judge outcomes.
+
+use serde::Serialize;
+
+/// Boot stages come before shutdown stages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// From firmware to a ready VM.
+    Boot,
+    /// From the first unit stopping to power-off or restart.
+    Shutdown,
+}
+
+/// What reaching a stage says about the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mark {
+    /// The VM booted (this stage or any later boot stage reached).
+    Booted,
+    /// The VM powered off; the session ends on this line.
+    PoweredOff,
+    /// The VM restarted; the session ends on this line.
+    Rebooted,
+}
+
+/// One declared stage.
+#[derive(Debug, Clone)]
+pub struct StageDef {
+    /// Stable id, e.g. `initramfs`.
+    pub id: String,
+    /// Boot or shutdown.
+    pub phase: Phase,
+    /// Position within the phase; equal orders are alternatives (power-off, restart).
+    pub order: u32,
+    /// Reaching this stage after a later stage was reached begins a new session.
+    pub starts_session: bool,
+    /// The stage's marker prints once per boot, so seeing it again begins a new session.
+    pub once_per_boot: bool,
+    /// What reaching it means, if anything.
+    pub marks: Option<Mark>,
+}
+
+/// The stages of a rule pack.
+#[derive(Debug, Clone, Default)]
+pub struct StageModel {
+    stages: Vec<StageDef>,
+}
+
+/// A total order over stages: shutdown stages come after every boot stage.
+pub type Rank = (Phase, u32);
+
+impl StageModel {
+    /// Builds the model; stages are referred to by their index in `stages`.
+    pub fn new(stages: Vec<StageDef>) -> Self {
+        Self { stages }
+    }
+
+    /// All stages, in declaration order.
+    pub fn stages(&self) -> &[StageDef] {
+        &self.stages
+    }
+
+    /// The stage at `index`.
+    pub fn get(&self, index: usize) -> &StageDef {
+        &self.stages[index]
+    }
+
+    /// The index of the stage with this id.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.stages.iter().position(|s| s.id == id)
+    }
+
+    /// How far along a stage is.
+    pub fn rank(&self, index: usize) -> Rank {
+        let s = &self.stages[index];
+        (s.phase, s.order)
+    }
+
+    /// The lowest rank that means "booted", if the pack declares one.
+    pub fn booted_rank(&self) -> Option<Rank> {
+        (0..self.stages.len())
+            .filter(|&i| self.stages[i].marks == Some(Mark::Booted))
+            .map(|i| self.rank(i))
+            .min()
+    }
+}
