@@ -9,11 +9,22 @@ use crate::line::Line;
 use crate::session::Progress;
 use crate::stage::StageModel;
 
+/// A stage marker that matched a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageMatch {
+    /// Index of the stage in the pack's [`StageModel`].
+    pub stage: usize,
+    /// Byte offset of the match in the line's message (a prompt may precede a new boot).
+    pub at: usize,
+    /// Which of the pack's markers matched, for stages whose markers print once per boot.
+    pub marker: u32,
+}
+
 /// What one line matched.
 #[derive(Debug, Default, Clone)]
 pub struct LineHits {
-    /// Stages whose marker matched, with the byte offset of the match in the message.
-    pub stages: Vec<(usize, usize)>,
+    /// Stage markers that matched.
+    pub stages: Vec<StageMatch>,
     /// Opaque ids of signature patterns that matched, for the session's judge.
     pub signals: Vec<u32>,
 }

@@ -13,7 +13,7 @@ pub mod session;
 pub mod source;
 pub mod stage;
 
-pub use classify::{Judge, LineHits, RuleSet};
+pub use classify::{Judge, LineHits, RuleSet, StageMatch};
 pub use finding::{Finding, Severity};
 pub use line::{Line, Normaliser};
 pub use report::{check_bytes, check_reader, FileReport, FileStatus};

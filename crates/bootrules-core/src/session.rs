@@ -9,7 +9,7 @@ use std::io;
 
 use serde::Serialize;
 
-use crate::classify::{Judge, LineHits, RuleSet};
+use crate::classify::{Judge, LineHits, RuleSet, StageMatch};
 use crate::finding::Finding;
 use crate::line::{Line, Normaliser};
 use crate::source::LineReader;
@@ -126,6 +126,7 @@ pub struct Progress {
     reached: Vec<Option<Reached>>,
     first_reached: Vec<usize>,
     furthest: Option<(Rank, usize)>,
+    once_markers_seen: Vec<u32>,
     /// Line where a stage at or beyond the booted mark was first reached.
     pub booted_at: Option<u64>,
     /// Line where the first shutdown stage was reached.
@@ -143,6 +144,7 @@ impl Progress {
             reached: vec![None; stage_count],
             first_reached: Vec::new(),
             furthest: None,
+            once_markers_seen: Vec::new(),
             booted_at: None,
             shutdown_at: None,
             end_mark: None,
@@ -169,7 +171,11 @@ impl Progress {
         }
     }
 
-    fn record(&mut self, model: &StageModel, stage: usize, line: &Line<'_>) {
+    fn record(&mut self, model: &StageModel, hit: StageMatch, line: &Line<'_>) {
+        let stage = hit.stage;
+        if model.get(stage).once_per_boot && !self.once_markers_seen.contains(&hit.marker) {
+            self.once_markers_seen.push(hit.marker);
+        }
         if self.reached[stage].is_some() {
             return;
         }
@@ -195,7 +201,8 @@ impl Progress {
     }
 
     /// Does this stage begin a new boot, given what the session has shown?
-    fn is_new_boot(&self, model: &StageModel, stage: usize) -> bool {
+    fn is_new_boot(&self, model: &StageModel, hit: StageMatch) -> bool {
+        let stage = hit.stage;
         let def = model.get(stage);
         if !def.starts_session {
             return false;
@@ -205,7 +212,7 @@ impl Progress {
             None => self.saw_kernel_time,
             Some((furthest, _)) => {
                 furthest > model.rank(stage)
-                    || (def.once_per_boot && self.reached[stage].is_some())
+                    || (def.once_per_boot && self.once_markers_seen.contains(&hit.marker))
             }
         }
     }
@@ -264,17 +271,17 @@ pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<V
         }
         hits.clear();
         rules.classify(&line, &mut hits);
-        hits.stages.sort_by_key(|&(stage, at)| (at, model.rank(stage)));
+        hits.stages.sort_by_key(|hit| (hit.at, model.rank(hit.stage)));
 
         let mut session = open.take().unwrap_or_else(|| start(rules, line.number));
-        for &(stage, _) in &hits.stages {
-            if session.progress.is_new_boot(model, stage)
+        for &hit in &hits.stages {
+            if session.progress.is_new_boot(model, hit)
                 && session.progress.start_line < line.number
             {
                 let previous = std::mem::replace(&mut session, start(rules, line.number));
                 sessions.push(close(model, previous, line.number - 1, true, sessions.len()));
             }
-            session.progress.record(model, stage, &line);
+            session.progress.record(model, hit, &line);
         }
         session.progress.saw_kernel_time |= line.time.is_some();
         session.end_line = line.number;

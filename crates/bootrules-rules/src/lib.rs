@@ -1,1 +1,23 @@
-//! placeholder
+//! Rule packs for bootrules: stage markers and known-failure signatures written in TOML.
+//!
+//! [`load`] parses and validates packs (every error at once, with file, line and column) and
+//! compiles them into a [`Pack`], which the core engine runs through the
+//! [`bootrules_core::RuleSet`] trait. The default pack from `rules/` is embedded at build time.
+
+pub mod error;
+pub mod examples;
+pub mod judge;
+pub mod load;
+pub mod pack;
+pub mod spec;
+
+pub use error::RuleError;
+pub use examples::{run_examples, ExampleFailure, ExampleRun};
+pub use load::{default_sources, load, sources_from_dir, RuleSource};
+pub use pack::{Pack, Signature, Stage};
+pub use spec::Category;
+
+/// Loads the embedded default pack.
+pub fn default_pack() -> Result<Pack, Vec<RuleError>> {
+    load(&[default_sources()])
+}

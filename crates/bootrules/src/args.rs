@@ -1,0 +1,92 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use bootrules_core::Severity;
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Triage Linux VM serial console logs: how far each boot or shutdown got, which known
+/// failure stopped it, the evidence lines and what to do next.
+#[derive(Debug, Parser)]
+#[command(name = "bootrules", version, about)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check serial console logs (files, directories, or `-` for standard input).
+    Check(CheckArgs),
+    /// Inspect, validate and test rule packs.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+/// Which rule packs to load.
+#[derive(Debug, clap::Args)]
+pub struct PackArgs {
+    /// Add a rule pack directory (repeatable); its rules override default rules of the same id.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the embedded default pack.
+    #[arg(long)]
+    pub no_default_rules: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Log files or directories (searched recursively); `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit with status 1 when a finding is at least this severe.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    #[command(flatten)]
+    pub packs: PackArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable report.
+    Human,
+    /// One JSON document (the stable contract).
+    Json,
+    /// One JSON file object per line.
+    Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the loaded stages and signatures.
+    List {
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+    /// Check rule files for errors (exit status 2 when there are any).
+    Validate {
+        /// A rule pack directory (default: the embedded pack).
+        dir: Option<PathBuf>,
+    },
+    /// Run every rule's examples.
+    Test {
+        /// A rule pack directory, layered over the default pack.
+        dir: Option<PathBuf>,
+    },
+    /// Show what a rule detects, why it matters and what to do.
+    Explain {
+        /// The rule id.
+        id: String,
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("expected one of: info, warning, error, critical (got `{s}`)"))
+}

@@ -1,0 +1,61 @@
+//! The subcommands and the exit status they end with.
+
+mod check;
+mod rules;
+
+use anyhow::Result;
+use bootrules_rules::{load, sources_from_dir, Pack, RuleSource};
+
+use crate::args::{Args, Command, PackArgs};
+
+/// Exit statuses of the SPEC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Checked; nothing at or above `--fail-on`.
+    Ok = 0,
+    /// Findings at or above `--fail-on`.
+    Findings = 1,
+    /// Usage error or invalid rules.
+    Usage = 2,
+    /// Some input could not be read.
+    Unreadable = 3,
+}
+
+/// Runs one parsed command line.
+pub fn run(args: Args) -> Result<Status> {
+    match args.command {
+        Command::Check(check) => check::run(&check),
+        Command::Rules { command } => rules::run(command),
+    }
+}
+
+/// Loads the default pack (unless disabled) and the `--rules` directories, printing every
+/// rule error; `None` when the packs are invalid.
+pub fn load_packs(packs: &PackArgs) -> Option<Pack> {
+    let mut layers: Vec<Vec<RuleSource>> = Vec::new();
+    if !packs.no_default_rules {
+        layers.push(bootrules_rules::default_sources());
+    }
+    let mut errors = Vec::new();
+    for dir in &packs.rules {
+        match sources_from_dir(dir) {
+            Ok(sources) => layers.push(sources),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        match load(&layers) {
+            Ok(pack) => return Some(pack),
+            Err(e) => errors = e,
+        }
+    }
+    for error in &errors {
+        eprintln!("error: {error}");
+    }
+    eprintln!(
+        "bootrules: {} error{} in rule files",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    None
+}

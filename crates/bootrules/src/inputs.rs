@@ -1,0 +1,50 @@
+//! Expanding command-line paths into the inputs to check, in a stable order.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+/// One thing to check.
+#[derive(Debug)]
+pub enum Input {
+    /// A file on disk.
+    File(PathBuf),
+    /// Standard input.
+    Stdin,
+    /// A path that could not be walked; reported, never dropped.
+    Unreadable { path: String, error: String },
+}
+
+/// Files as given, directories walked recursively in sorted order, `-` as standard input.
+pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+        } else if path.is_dir() {
+            walk(path, &mut inputs);
+        } else {
+            inputs.push(Input::File(path.clone()));
+        }
+    }
+    inputs
+}
+
+fn walk(dir: &Path, inputs: &mut Vec<Input>) {
+    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() => {
+                inputs.push(Input::File(entry.into_path()))
+            }
+            Ok(_) => {}
+            Err(e) => inputs.push(Input::Unreadable {
+                path: e
+                    .path()
+                    .unwrap_or(dir)
+                    .display()
+                    .to_string(),
+                error: e.to_string(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The JSON contract of the SPEC: `{ "version", "files": [...] }`, or one file object a line.
+
+use std::io::{self, Write};
+
+use bootrules_core::FileReport;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: &'static str,
+    files: &'a [FileReport],
+}
+
+/// One JSON document holding every file.
+pub fn write_document(out: &mut impl Write, files: &[FileReport]) -> io::Result<()> {
+    let doc = Document {
+        version: env!("CARGO_PKG_VERSION"),
+        files,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// One file object on one line (`--format jsonl`).
+pub fn write_line(out: &mut impl Write, file: &FileReport) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, file)?;
+    writeln!(out)
+}
