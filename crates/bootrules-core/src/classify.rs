@@ -18,6 +18,8 @@ pub struct StageMatch {
     pub at: usize,
     /// Which of the pack's markers matched, for stages whose markers print once per boot.
     pub marker: u32,
+    /// The marker says the bootloader handed over to the OS (`Starting kernel ...`).
+    pub handoff: bool,
 }
 
 /// What one line matched.

@@ -127,14 +127,14 @@ pub struct Progress {
     first_reached: Vec<usize>,
     furthest: Option<(Rank, usize)>,
     once_markers_seen: Vec<u32>,
+    handed_off: bool,
+    max_kernel_time: f64,
     /// Line where a stage at or beyond the booted mark was first reached.
     pub booted_at: Option<u64>,
     /// Line where the first shutdown stage was reached.
     pub shutdown_at: Option<u64>,
     /// Power-off or restart, and its line.
     pub end_mark: Option<(Mark, u64)>,
-    /// True once any line carried a kernel timestamp.
-    pub saw_kernel_time: bool,
 }
 
 impl Progress {
@@ -145,10 +145,11 @@ impl Progress {
             first_reached: Vec::new(),
             furthest: None,
             once_markers_seen: Vec::new(),
+            handed_off: false,
+            max_kernel_time: 0.0,
             booted_at: None,
             shutdown_at: None,
             end_mark: None,
-            saw_kernel_time: false,
         }
     }
 
@@ -173,9 +174,11 @@ impl Progress {
 
     fn record(&mut self, model: &StageModel, hit: StageMatch, line: &Line<'_>) {
         let stage = hit.stage;
-        if model.get(stage).once_per_boot && !self.once_markers_seen.contains(&hit.marker) {
+        let def = model.get(stage);
+        if def.once_per_boot && !self.once_markers_seen.contains(&hit.marker) {
             self.once_markers_seen.push(hit.marker);
         }
+        self.handed_off |= hit.handoff || model.handoff_rank().is_some_and(|h| model.rank(stage) >= h);
         if self.reached[stage].is_some() {
             return;
         }
@@ -191,7 +194,6 @@ impl Progress {
         if self.booted_at.is_none() && model.booted_rank().is_some_and(|b| rank >= b) {
             self.booted_at = Some(line.number);
         }
-        let def = model.get(stage);
         if def.phase == Phase::Shutdown && self.shutdown_at.is_none() {
             self.shutdown_at = Some(line.number);
         }
@@ -200,19 +202,25 @@ impl Progress {
         }
     }
 
-    /// Does this stage begin a new boot, given what the session has shown?
-    fn is_new_boot(&self, model: &StageModel, hit: StageMatch) -> bool {
+    /// Does this stage marker begin a new boot, given what the session has shown?
+    ///
+    /// Firmware and bootloader output before the hand-off to the OS belongs to one attempt
+    /// however often the firmware resets itself (Chromebook verified boot, a SeaBIOS retry);
+    /// once the attempt handed over, seeing an earlier stage again means the machine restarted.
+    fn is_new_boot(&self, model: &StageModel, hit: StageMatch, line: &Line<'_>) -> bool {
         let stage = hit.stage;
         let def = model.get(stage);
         if !def.starts_session {
             return false;
         }
         match self.furthest {
-            // A running kernel printed before this banner: those lines end an earlier boot.
-            None => self.saw_kernel_time,
+            // Kernel output from a kernel that had been running for a while, before any
+            // banner: the tail of an earlier boot (a kernel prints at time 0 before its banner).
+            None => self.max_kernel_time > line.time.unwrap_or(0.0),
             Some((furthest, _)) => {
-                furthest > model.rank(stage)
-                    || (def.once_per_boot && self.once_markers_seen.contains(&hit.marker))
+                self.handed_off
+                    && (furthest > model.rank(stage)
+                        || (def.once_per_boot && self.once_markers_seen.contains(&hit.marker)))
             }
         }
     }
@@ -275,7 +283,7 @@ pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<V
 
         let mut session = open.take().unwrap_or_else(|| start(rules, line.number));
         for &hit in &hits.stages {
-            if session.progress.is_new_boot(model, hit)
+            if session.progress.is_new_boot(model, hit, &line)
                 && session.progress.start_line < line.number
             {
                 let previous = std::mem::replace(&mut session, start(rules, line.number));
@@ -283,7 +291,9 @@ pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<V
             }
             session.progress.record(model, hit, &line);
         }
-        session.progress.saw_kernel_time |= line.time.is_some();
+        if let Some(time) = line.time {
+            session.progress.max_kernel_time = session.progress.max_kernel_time.max(time);
+        }
         session.end_line = line.number;
         session.last.keep(&line);
         if !hits.signals.is_empty() {

@@ -37,8 +37,11 @@ pub struct StageDef {
     pub order: u32,
     /// Reaching this stage after a later stage was reached begins a new session.
     pub starts_session: bool,
-    /// The stage's marker prints once per boot, so seeing it again begins a new session.
+    /// The stage's markers print once per boot, so seeing one again begins a new session.
     pub once_per_boot: bool,
+    /// Reaching this stage (or a later one) means the bootloader handed over to the OS: the
+    /// boot attempt is committed, and firmware output after it is a new boot, not a retry.
+    pub handoff: bool,
     /// What reaching it means, if anything.
     pub marks: Option<Mark>,
 }
@@ -77,6 +80,14 @@ impl StageModel {
     pub fn rank(&self, index: usize) -> Rank {
         let s = &self.stages[index];
         (s.phase, s.order)
+    }
+
+    /// The lowest rank that means the bootloader handed over, if the pack declares one.
+    pub fn handoff_rank(&self) -> Option<Rank> {
+        (0..self.stages.len())
+            .filter(|&i| self.stages[i].handoff)
+            .map(|i| self.rank(i))
+            .min()
     }
 
     /// The lowest rank that means "booted", if the pack declares one.

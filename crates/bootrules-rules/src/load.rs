@@ -192,16 +192,18 @@ fn compile(
         if !is_kebab_id(spec.id.get_ref()) {
             errors.push(err(files, *file, spec.id.span(), "a stage id is kebab-case (`root-mounted`)".into()));
         }
-        if spec.patterns.is_empty() {
+        if spec.patterns.is_empty() && spec.handoff_patterns.is_empty() {
             errors.push(err(files, *file, spec.id.span(), format!("stage `{}` has no patterns", spec.id.get_ref())));
         }
-        add_patterns(&spec.patterns, *file, Owner::Stage(index), errors);
+        add_patterns(&spec.patterns, *file, Owner::Stage(index, false), errors);
+        add_patterns(&spec.handoff_patterns, *file, Owner::Stage(index, true), errors);
         defs.push(StageDef {
             id: spec.id.get_ref().clone(),
             phase: phase(spec.phase),
             order: spec.order,
             starts_session: spec.starts_session,
             once_per_boot: spec.once_per_boot,
+            handoff: spec.handoff,
             marks: spec.marks.map(|m| match m {
                 MarkSpec::Booted => Mark::Booted,
                 MarkSpec::PoweredOff => Mark::PoweredOff,
@@ -211,7 +213,12 @@ fn compile(
         stages.push(Stage {
             id: spec.id.get_ref().clone(),
             description: spec.description.clone(),
-            patterns: spec.patterns.iter().map(|p| p.get_ref().clone()).collect(),
+            patterns: spec
+                .patterns
+                .iter()
+                .chain(&spec.handoff_patterns)
+                .map(|p| p.get_ref().clone())
+                .collect(),
             examples_match: spec.examples.matching.clone(),
             examples_no_match: spec.examples.no_match.clone(),
             origin: origin(files, *file, spec.id.span()),

@@ -87,7 +87,8 @@ pub struct Signature {
 /// What one pattern of the set belongs to.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Owner {
-    Stage(usize),
+    /// A stage marker; `true` when it also marks the hand-off to the OS.
+    Stage(usize, bool),
     Signature(usize),
 }
 
@@ -146,7 +147,7 @@ impl RuleSet for Pack {
         }
         for pattern in matched.iter() {
             match self.owners[pattern] {
-                Owner::Stage(stage) => {
+                Owner::Stage(stage, handoff) => {
                     let at = self.regexes[pattern]
                         .find(line.message)
                         .map_or(0, |m| m.start());
@@ -154,6 +155,7 @@ impl RuleSet for Pack {
                         stage,
                         at,
                         marker: pattern as u32,
+                        handoff,
                     });
                 }
                 Owner::Signature(_) => hits.signals.push(pattern as u32),

@@ -38,10 +38,16 @@ pub struct StageSpec {
     /// Its marker prints once per boot: seeing it twice begins a new session.
     #[serde(default)]
     pub once_per_boot: bool,
+    /// Reaching this stage (or a later one) means the bootloader handed over to the OS.
+    #[serde(default)]
+    pub handoff: bool,
     /// `booted`, `powered-off` or `rebooted`.
     pub marks: Option<MarkSpec>,
     /// Regular expressions; any one marks the stage.
     pub patterns: Vec<Spanned<String>>,
+    /// Patterns that mark the stage and also say the bootloader handed over to the OS.
+    #[serde(default)]
+    pub handoff_patterns: Vec<Spanned<String>>,
     /// Lines that must and must not reach the stage.
     #[serde(default)]
     pub examples: Examples,
