@@ -272,7 +272,7 @@ pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<V
     while let Some(raw) = reader.next_line()? {
         let line = normaliser.normalise(raw.number, raw.bytes);
         if line.is_blank() {
-            if let Some(o) = open.as_mut() {
+            if let Some(o) = open.as_mut().filter(|o| o.progress.end_mark.is_none()) {
                 o.end_line = line.number;
             }
             continue;
@@ -280,6 +280,17 @@ pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<V
         hits.clear();
         rules.classify(&line, &mut hits);
         hits.stages.sort_by_key(|hit| (hit.at, model.rank(hit.stage)));
+
+        // After power-off or restart only the dying kernel's own last lines (its clock still
+        // running, no new stage) belong to the ended session; anything else is the next boot.
+        if let Some(ended) = open.take_if(|o| {
+            o.progress.end_mark.is_some()
+                && !(hits.stages.is_empty()
+                    && line.time.is_some_and(|t| t >= o.progress.max_kernel_time))
+        }) {
+            let end = ended.end_line;
+            sessions.push(close(model, ended, end, false, sessions.len()));
+        }
 
         let mut session = open.take().unwrap_or_else(|| start(rules, line.number));
         for &hit in &hits.stages {
@@ -299,12 +310,7 @@ pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<V
         if !hits.signals.is_empty() {
             session.judge.observe(&line, &hits.signals, &session.progress);
         }
-        if session.progress.end_mark.is_some() {
-            let end = session.end_line;
-            sessions.push(close(model, session, end, false, sessions.len()));
-        } else {
-            open = Some(session);
-        }
+        open = Some(session);
     }
     if let Some(o) = open.take() {
         let end = o.end_line;
