@@ -16,7 +16,7 @@ use crate::source::LineReader;
 use crate::stage::{Mark, Phase, Rank, StageModel};
 
 /// How a session ended (the SPEC's closed list).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// Reached the booted stage or later, no fatal finding, no shutdown.
