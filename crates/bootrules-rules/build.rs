@@ -10,7 +10,8 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
-    let mut out = String::from("/// The default pack: (path relative to the repository, contents).\n");
+    let mut out =
+        String::from("/// The default pack: (path relative to the repository, contents).\n");
     out.push_str("pub static DEFAULT_PACK: &[(&str, &str)] = &[\n");
     for file in &files {
         let rel = file.strip_prefix(&root).expect("under rules/");
@@ -25,12 +26,17 @@ fn main() {
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     println!("cargo:rerun-if-changed={}", dir.display());
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
             collect(&path, files);
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("toml" | "rhai")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("toml" | "rhai")
+        ) {
             println!("cargo:rerun-if-changed={}", path.display());
             files.push(path);
         }

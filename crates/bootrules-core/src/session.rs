@@ -68,7 +68,11 @@ impl Outcome {
     pub fn is_problem(self) -> bool {
         matches!(
             self,
-            Self::Reset | Self::BootFailed | Self::Crashed | Self::BootStalled | Self::ShutdownStalled
+            Self::Reset
+                | Self::BootFailed
+                | Self::Crashed
+                | Self::BootStalled
+                | Self::ShutdownStalled
         )
     }
 }
@@ -178,7 +182,8 @@ impl Progress {
         if def.once_per_boot && !self.once_markers_seen.contains(&hit.marker) {
             self.once_markers_seen.push(hit.marker);
         }
-        self.handed_off |= hit.handoff || model.handoff_rank().is_some_and(|h| model.rank(stage) >= h);
+        self.handed_off |=
+            hit.handoff || model.handoff_rank().is_some_and(|h| model.rank(stage) >= h);
         if self.reached[stage].is_some() {
             return;
         }
@@ -279,7 +284,8 @@ pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<V
         }
         hits.clear();
         rules.classify(&line, &mut hits);
-        hits.stages.sort_by_key(|hit| (hit.at, model.rank(hit.stage)));
+        hits.stages
+            .sort_by_key(|hit| (hit.at, model.rank(hit.stage)));
 
         // After power-off or restart only the dying kernel's own last lines (its clock still
         // running, no new stage) belong to the ended session; anything else is the next boot.
@@ -293,14 +299,19 @@ pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<V
         }
 
         let mut session = open.take().unwrap_or_else(|| start(rules, line.number));
+        // A prompt without a newline can put the end of one boot and the start of the next on
+        // one line (`login: SeaBIOS (version …)`); that line then belongs to both sessions.
+        let mut shares_line = false;
         for &hit in &hits.stages {
             if session.progress.is_new_boot(model, hit, &line)
                 && session.progress.start_line < line.number
             {
                 let previous = std::mem::replace(&mut session, start(rules, line.number));
-                sessions.push(close(model, previous, line.number - 1, true, sessions.len()));
+                let end = line.number - u64::from(!shares_line);
+                sessions.push(close(model, previous, end, true, sessions.len()));
             }
             session.progress.record(model, hit, &line);
+            shares_line = true;
         }
         if let Some(time) = line.time {
             session.progress.max_kernel_time = session.progress.max_kernel_time.max(time);
@@ -308,7 +319,9 @@ pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<V
         session.end_line = line.number;
         session.last.keep(&line);
         if !hits.signals.is_empty() {
-            session.judge.observe(&line, &hits.signals, &session.progress);
+            session
+                .judge
+                .observe(&line, &hits.signals, &session.progress);
         }
         open = Some(session);
     }

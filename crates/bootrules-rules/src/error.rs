@@ -80,10 +80,10 @@ mod tests {
         let text = "[[stage]]\nid = \"x\"\npatterns = ['(']\n";
         let at = text.find("'('").unwrap();
         let e = RuleError::at("r.toml", text, at..at + 3, "bad regex");
-        assert_eq!((e.line, e.column), (3, 12));
+        assert_eq!((e.line, e.column), (3, 13));
         assert_eq!(
             e.to_string(),
-            "r.toml:3:12: bad regex\n  | patterns = ['(']\n  |            ^^^"
+            "r.toml:3:13: bad regex\n  | patterns = ['(']\n  |             ^^^"
         );
     }
 }

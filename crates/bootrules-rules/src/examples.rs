@@ -75,10 +75,19 @@ pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<ExampleFailure>) {
                 .iter()
                 .any(|s| s.stages.iter().any(|h| h.id == stage.id))
         };
-        for (examples, expected) in [(&stage.examples_match, true), (&stage.examples_no_match, false)] {
+        for (examples, expected) in [
+            (&stage.examples_match, true),
+            (&stage.examples_no_match, false),
+        ] {
             for example in examples {
                 let report = check_bytes(pack, "example", example.as_bytes());
-                check(&stage.id, &stage.origin, example, expected, reached(&report));
+                check(
+                    &stage.id,
+                    &stage.origin,
+                    example,
+                    expected,
+                    reached(&report),
+                );
             }
         }
     }
@@ -95,7 +104,13 @@ pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<ExampleFailure>) {
         ] {
             for example in examples {
                 let report = check_bytes(pack, "example", example.as_bytes());
-                check(&signature.id, &signature.origin, example, expected, found(&report));
+                check(
+                    &signature.id,
+                    &signature.origin,
+                    example,
+                    expected,
+                    found(&report),
+                );
             }
         }
     }

@@ -87,7 +87,10 @@ impl Judge for PackJudge<'_> {
         for (signature, missing) in absent {
             let waiting = furthest.is_some_and(|r| r >= model.rank(missing.after));
             // Reaching one of the stages, or any stage beyond them all, ends the wait.
-            let arrived = missing.stages.iter().any(|&s| progress.reached(s).is_some())
+            let arrived = missing
+                .stages
+                .iter()
+                .any(|&s| progress.reached(s).is_some())
                 || missing
                     .stages
                     .iter()

@@ -43,7 +43,10 @@ pub fn default_sources() -> Vec<RuleSource> {
 pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleError> {
     let shown = dir.display().to_string();
     if !dir.is_dir() {
-        return Err(RuleError::whole_file(&shown, "not a directory of rule files"));
+        return Err(RuleError::whole_file(
+            &shown,
+            "not a directory of rule files",
+        ));
     }
     let mut sources = Vec::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
@@ -151,9 +154,12 @@ fn origin(files: &[&RuleSource], file: usize, span: std::ops::Range<usize>) -> O
 
 fn is_kebab_id(id: &str) -> bool {
     !id.is_empty()
-        && id
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 fn compile(
@@ -165,38 +171,54 @@ fn compile(
     let mut patterns: Vec<String> = Vec::new();
     let mut regexes: Vec<Regex> = Vec::new();
     let mut owners: Vec<Owner> = Vec::new();
-    let mut add_patterns = |list: &[toml::Spanned<String>], file: usize, owner: Owner, errors: &mut Vec<RuleError>| {
-        for pattern in list {
-            match RegexBuilder::new(pattern.get_ref())
-                .size_limit(PATTERN_SIZE_LIMIT)
-                .build()
-            {
-                Ok(re) => {
-                    patterns.push(pattern.get_ref().clone());
-                    regexes.push(re);
-                    owners.push(owner);
+    let mut add_patterns =
+        |list: &[toml::Spanned<String>], file: usize, owner: Owner, errors: &mut Vec<RuleError>| {
+            for pattern in list {
+                match RegexBuilder::new(pattern.get_ref())
+                    .size_limit(PATTERN_SIZE_LIMIT)
+                    .build()
+                {
+                    Ok(re) => {
+                        patterns.push(pattern.get_ref().clone());
+                        regexes.push(re);
+                        owners.push(owner);
+                    }
+                    Err(e) => errors.push(err(
+                        files,
+                        file,
+                        pattern.span(),
+                        format!("bad regular expression: {}", one_line(&e.to_string())),
+                    )),
                 }
-                Err(e) => errors.push(err(
-                    files,
-                    file,
-                    pattern.span(),
-                    format!("bad regular expression: {}", one_line(&e.to_string())),
-                )),
             }
-        }
-    };
+        };
 
     let mut defs = Vec::new();
     let mut stages = Vec::new();
     for (index, Parsed { spec, file }) in stage_specs.iter().enumerate() {
         if !is_kebab_id(spec.id.get_ref()) {
-            errors.push(err(files, *file, spec.id.span(), "a stage id is kebab-case (`root-mounted`)".into()));
+            errors.push(err(
+                files,
+                *file,
+                spec.id.span(),
+                "a stage id is kebab-case (`root-mounted`)".into(),
+            ));
         }
         if spec.patterns.is_empty() && spec.handoff_patterns.is_empty() {
-            errors.push(err(files, *file, spec.id.span(), format!("stage `{}` has no patterns", spec.id.get_ref())));
+            errors.push(err(
+                files,
+                *file,
+                spec.id.span(),
+                format!("stage `{}` has no patterns", spec.id.get_ref()),
+            ));
         }
         add_patterns(&spec.patterns, *file, Owner::Stage(index, false), errors);
-        add_patterns(&spec.handoff_patterns, *file, Owner::Stage(index, true), errors);
+        add_patterns(
+            &spec.handoff_patterns,
+            *file,
+            Owner::Stage(index, true),
+            errors,
+        );
         defs.push(StageDef {
             id: spec.id.get_ref().clone(),
             phase: phase(spec.phase),
@@ -228,7 +250,12 @@ fn compile(
     let stage_ref = |id: &toml::Spanned<String>, file: usize, errors: &mut Vec<RuleError>| {
         let found = model.index_of(id.get_ref());
         if found.is_none() {
-            errors.push(err(files, file, id.span(), format!("unknown stage `{}`", id.get_ref())));
+            errors.push(err(
+                files,
+                file,
+                id.span(),
+                format!("unknown stage `{}`", id.get_ref()),
+            ));
         }
         found
     };
@@ -237,14 +264,22 @@ fn compile(
     for (index, Parsed { spec, file }) in signature_specs.iter().enumerate() {
         let file = *file;
         if !is_kebab_id(spec.id.get_ref()) {
-            errors.push(err(files, file, spec.id.span(), "a signature id is kebab-case (`fsck-manual-repair-required`)".into()));
+            errors.push(err(
+                files,
+                file,
+                spec.id.span(),
+                "a signature id is kebab-case (`fsck-manual-repair-required`)".into(),
+            ));
         }
         if spec.patterns.is_empty() == spec.missing.is_none() {
             errors.push(err(
                 files,
                 file,
                 spec.id.span(),
-                format!("signature `{}` needs either `patterns` or `missing` evidence", spec.id.get_ref()),
+                format!(
+                    "signature `{}` needs either `patterns` or `missing` evidence",
+                    spec.id.get_ref()
+                ),
             ));
         }
         add_patterns(&spec.patterns, file, Owner::Signature(index), errors);
@@ -266,11 +301,21 @@ fn compile(
                     .ok()
             })
             .collect();
-        let from_stage = spec.from_stage.as_ref().and_then(|s| stage_ref(s, file, errors));
-        let until_stage = spec.until_stage.as_ref().and_then(|s| stage_ref(s, file, errors));
+        let from_stage = spec
+            .from_stage
+            .as_ref()
+            .and_then(|s| stage_ref(s, file, errors));
+        let until_stage = spec
+            .until_stage
+            .as_ref()
+            .and_then(|s| stage_ref(s, file, errors));
         let missing = spec.missing.as_ref().and_then(|m| {
             let after = stage_ref(&m.after, file, errors);
-            let targets: Vec<_> = m.stages.iter().map(|s| stage_ref(s, file, errors)).collect();
+            let targets: Vec<_> = m
+                .stages
+                .iter()
+                .map(|s| stage_ref(s, file, errors))
+                .collect();
             Some(Missing {
                 after: after?,
                 stages: targets.into_iter().collect::<Option<_>>()?,
@@ -310,9 +355,14 @@ fn compile(
         Err(e) => {
             errors.push(RuleError::whole_file(
                 "rule pack",
-                format!("the patterns together are too large: {}", one_line(&e.to_string())),
+                format!(
+                    "the patterns together are too large: {}",
+                    one_line(&e.to_string())
+                ),
             ));
-            RegexSetBuilder::new(Vec::<String>::new()).build().expect("empty set")
+            RegexSetBuilder::new(Vec::<String>::new())
+                .build()
+                .expect("empty set")
         }
     };
     Pack {

@@ -88,5 +88,6 @@ pub enum RulesCommand {
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
-    Severity::parse(s).ok_or_else(|| format!("expected one of: info, warning, error, critical (got `{s}`)"))
+    Severity::parse(s)
+        .ok_or_else(|| format!("expected one of: info, warning, error, critical (got `{s}`)"))
 }

@@ -85,9 +85,7 @@ fn labels(path: &Path) -> Vec<Label> {
             last_stages: strings(entry.get("expect_last_stage")),
             categories: strings(entry.get("expect_categories")),
             also_ok: strings(entry.get("also_ok")),
-            sessions_detail: entry
-                .get("sessions_detail")
-                .map(|v| strings(Some(v))),
+            sessions_detail: entry.get("sessions_detail").map(|v| strings(Some(v))),
             healthy: entry
                 .get("healthy")
                 .and_then(|v| v.as_bool())
@@ -108,11 +106,17 @@ fn disagreements(report: &FileReport, label: &Label) -> Vec<(&'static str, Strin
         return vec![("sessions", "no session at all".to_owned())];
     };
     if !label.outcomes.is_empty() && !label.outcomes.contains(&last.outcome.to_string()) {
-        out.push(("outcome", format!("{} want {:?}", last.outcome, label.outcomes)));
+        out.push((
+            "outcome",
+            format!("{} want {:?}", last.outcome, label.outcomes),
+        ));
     }
     let stage = last.last_stage.clone().unwrap_or_default();
     if !label.last_stages.is_empty() && !label.last_stages.contains(&stage) {
-        out.push(("last_stage", format!("{stage} want {:?}", label.last_stages)));
+        out.push((
+            "last_stage",
+            format!("{stage} want {:?}", label.last_stages),
+        ));
     }
     let found: BTreeSet<&str> = last.findings.iter().map(|f| f.category.as_str()).collect();
     let serious: BTreeSet<&str> = last
@@ -128,7 +132,13 @@ fn disagreements(report: &FileReport, label: &Label) -> Vec<(&'static str, Strin
         .collect();
     let unexpected: Vec<_> = serious
         .iter()
-        .filter(|c| !label.categories.iter().chain(&label.also_ok).any(|e| e == *c))
+        .filter(|c| {
+            !label
+                .categories
+                .iter()
+                .chain(&label.also_ok)
+                .any(|e| e == *c)
+        })
         .collect();
     if !missing.is_empty() || !unexpected.is_empty() {
         out.push((

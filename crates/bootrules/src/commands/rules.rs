@@ -31,7 +31,10 @@ fn with_pack(packs: &PackArgs, f: impl FnOnce(&Pack) -> Status) -> Result<Status
 fn list(pack: &Pack) -> Status {
     println!("{:<40} {:<9} {:<15} title", "id", "kind", "category");
     for stage in pack.stages() {
-        println!("{:<40} {:<9} {:<15} {}", stage.id, "stage", "-", stage.description);
+        println!(
+            "{:<40} {:<9} {:<15} {}",
+            stage.id, "stage", "-", stage.description
+        );
     }
     for sig in pack.signatures() {
         println!(
@@ -77,7 +80,11 @@ fn validate(dir: Option<&std::path::Path>) -> Status {
             for e in &errors {
                 eprintln!("error: {e}");
             }
-            eprintln!("{} error{}", errors.len(), if errors.len() == 1 { "" } else { "s" });
+            eprintln!(
+                "{} error{}",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
             Status::Usage
         }
     }
@@ -99,7 +106,12 @@ fn test(pack: &Pack) -> Status {
 fn explain(pack: &Pack, id: &str) -> Status {
     if let Some(sig) = pack.signature(id) {
         println!("{} — {}", sig.id, sig.title);
-        println!("category: {}   severity: {}{}", sig.category.as_str(), sig.severity, if sig.fatal { "   fatal" } else { "" });
+        println!(
+            "category: {}   severity: {}{}",
+            sig.category.as_str(),
+            sig.severity,
+            if sig.fatal { "   fatal" } else { "" }
+        );
         println!("defined in: {}:{}", sig.origin.file, sig.origin.line);
         println!("\nmeans: {}\n\ndo: {}", sig.message, sig.remedy);
         for p in &sig.patterns {

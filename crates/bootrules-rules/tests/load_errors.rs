@@ -1,0 +1,114 @@
+//! Broken rule files are reported precisely (file, line, column, the offending text) and all
+//! at once.
+
+use bootrules_rules::{default_sources, load, RuleError, RuleSource};
+
+fn errors(files: &[(&str, &str)]) -> Vec<RuleError> {
+    let pack: Vec<RuleSource> = files
+        .iter()
+        .map(|(path, text)| RuleSource {
+            path: (*path).to_owned(),
+            text: (*text).to_owned(),
+        })
+        .collect();
+    match load(&[default_sources(), pack]) {
+        Ok(_) => panic!("expected errors"),
+        Err(e) => e,
+    }
+}
+
+const GOOD: &str = r#"
+[[signature]]
+id = "my-rule"
+title = "t"
+category = "other"
+severity = "info"
+patterns = ['hello']
+message = "m"
+remedy = "r"
+"#;
+
+#[test]
+fn a_good_extra_rule_loads_over_the_default_pack() {
+    let extra = RuleSource {
+        path: "extra/my.toml".into(),
+        text: GOOD.into(),
+    };
+    let pack = load(&[default_sources(), vec![extra]]).expect("loads");
+    assert!(pack.signature("my-rule").is_some());
+}
+
+#[test]
+fn unknown_key_is_reported_at_its_position() {
+    let text = GOOD.replace("remedy = \"r\"", "remedy = \"r\"\nremedyy = \"x\"");
+    let e = &errors(&[("x.toml", &text)])[0];
+    assert_eq!((e.file.as_str(), e.line, e.column), ("x.toml", 10, 1));
+    assert!(
+        e.message.contains("unknown field `remedyy`"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.to_string().contains("  | remedyy = \"x\"\n  | ^^^^^^^"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_regex_unknown_category_and_unknown_stage_are_all_reported() {
+    let bad_regex = GOOD.replace("['hello']", "['(unclosed']");
+    let bad_category = GOOD
+        .replace("my-rule", "my-other")
+        .replace("\"other\"", "\"disk\"");
+    let bad_stage = r#"
+[[signature]]
+id = "absent-thing"
+title = "t"
+category = "other"
+severity = "info"
+missing = { after = "kernel", stages = ["no-such-stage"] }
+message = "m"
+remedy = "r"
+"#;
+    let all = errors(&[
+        ("a.toml", &bad_regex),
+        ("b.toml", &bad_category),
+        ("c.toml", bad_stage),
+    ]);
+    assert_eq!(all.len(), 3, "{all:?}");
+    let a = all.iter().find(|e| e.file == "a.toml").unwrap();
+    assert_eq!((a.line, a.column), (7, 13));
+    assert!(
+        a.message.starts_with("bad regular expression"),
+        "{}",
+        a.message
+    );
+    let b = all.iter().find(|e| e.file == "b.toml").unwrap();
+    assert_eq!(b.line, 5);
+    assert!(
+        b.message.contains("unknown variant `disk`"),
+        "{}",
+        b.message
+    );
+    let c = all.iter().find(|e| e.file == "c.toml").unwrap();
+    assert_eq!((c.line, c.column), (7, 41));
+    assert_eq!(c.message, "unknown stage `no-such-stage`");
+}
+
+#[test]
+fn duplicate_ids_in_one_pack_are_errors() {
+    let all = errors(&[("a.toml", GOOD), ("b.toml", GOOD)]);
+    assert_eq!(all.len(), 1);
+    assert_eq!((all[0].file.as_str(), all[0].line), ("b.toml", 3));
+    assert!(all[0]
+        .message
+        .contains("duplicate id `my-rule` (first defined in a.toml)"));
+}
+
+#[test]
+fn a_signature_needs_evidence() {
+    let text = GOOD.replace("patterns = ['hello']\n", "");
+    let e = &errors(&[("x.toml", &text)])[0];
+    assert_eq!(e.line, 3);
+    assert!(e.message.contains("needs either `patterns` or `missing`"));
+}
