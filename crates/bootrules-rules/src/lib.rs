@@ -9,6 +9,7 @@ pub mod examples;
 pub mod judge;
 pub mod load;
 pub mod pack;
+pub mod prefilter;
 pub mod spec;
 
 pub use error::RuleError;

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use bootrules_core::{Mark, Phase, Severity, StageDef, StageModel};
-use regex::{Regex, RegexBuilder, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
 
 use crate::error::RuleError;
 use crate::pack::{Missing, Origin, Owner, Pack, Signature, Stage};
+use crate::prefilter::Prefilter;
 use crate::spec::{MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec, StageSpec};
 
 include!(concat!(env!("OUT_DIR"), "/default_pack.rs"));
@@ -347,29 +348,12 @@ fn compile(
         });
     }
 
-    let set = match RegexSetBuilder::new(&patterns)
-        .size_limit(PATTERN_SIZE_LIMIT.saturating_mul(patterns.len().max(1)))
-        .build()
-    {
-        Ok(set) => set,
-        Err(e) => {
-            errors.push(RuleError::whole_file(
-                "rule pack",
-                format!(
-                    "the patterns together are too large: {}",
-                    one_line(&e.to_string())
-                ),
-            ));
-            RegexSetBuilder::new(Vec::<String>::new())
-                .build()
-                .expect("empty set")
-        }
-    };
+    let prefilter = Prefilter::new(patterns.iter().map(String::as_str));
     Pack {
         model,
         stages,
         signatures,
-        set,
+        prefilter,
         regexes,
         owners,
     }

@@ -1,13 +1,14 @@
 //! A compiled rule pack: what the engine runs.
 //!
-//! Every stage marker and signature pattern goes into one [`RegexSet`], so a line is matched
-//! against the whole pack in a single pass; the individual regexes run only on the few lines
-//! the set says matched, to find positions and named captures.
+//! Every stage marker and signature pattern is numbered; the [`Prefilter`] finds, with one
+//! multi-literal search per line, the few patterns that can match it, and only their regexes
+//! run, to confirm the match, find its position and its named captures.
 
 use bootrules_core::{Line, LineHits, RuleSet, Severity, StageMatch, StageModel};
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
 use crate::judge::PackJudge;
+use crate::prefilter::Prefilter;
 use crate::spec::Category;
 
 /// Where a rule came from, for `rules explain` and error messages.
@@ -98,7 +99,7 @@ pub struct Pack {
     pub(crate) model: StageModel,
     pub(crate) stages: Vec<Stage>,
     pub(crate) signatures: Vec<Signature>,
-    pub(crate) set: RegexSet,
+    pub(crate) prefilter: Prefilter,
     pub(crate) regexes: Vec<Regex>,
     pub(crate) owners: Vec<Owner>,
 }
@@ -131,6 +132,16 @@ impl Pack {
     pub(crate) fn regex(&self, pattern: u32) -> &Regex {
         &self.regexes[pattern as usize]
     }
+
+    /// Patterns (as written) with no literal the prefilter can search for: they run on every
+    /// line.
+    pub fn unfiltered_patterns(&self) -> Vec<&str> {
+        self.prefilter
+            .unfiltered()
+            .iter()
+            .map(|&p| self.regexes[p as usize].as_str())
+            .collect()
+    }
 }
 
 impl RuleSet for Pack {
@@ -141,24 +152,22 @@ impl RuleSet for Pack {
     }
 
     fn classify(&self, line: &Line<'_>, hits: &mut LineHits) {
-        let matched = self.set.matches(line.message);
-        if !matched.matched_any() {
-            return;
-        }
-        for pattern in matched.iter() {
-            match self.owners[pattern] {
-                Owner::Stage(stage, handoff) => {
-                    let at = self.regexes[pattern]
-                        .find(line.message)
-                        .map_or(0, |m| m.start());
-                    hits.stages.push(StageMatch {
-                        stage,
-                        at,
-                        marker: pattern as u32,
-                        handoff,
-                    });
-                }
-                Owner::Signature(_) => hits.signals.push(pattern as u32),
+        // Empty unless a literal is found, so the common line allocates nothing.
+        let mut candidates = Vec::new();
+        self.prefilter.candidates(line.message, &mut candidates);
+        let unfiltered = self.prefilter.unfiltered();
+        for &pattern in unfiltered.iter().chain(&candidates) {
+            let Some(found) = self.regexes[pattern as usize].find(line.message) else {
+                continue;
+            };
+            match self.owners[pattern as usize] {
+                Owner::Stage(stage, handoff) => hits.stages.push(StageMatch {
+                    stage,
+                    at: found.start(),
+                    marker: pattern,
+                    handoff,
+                }),
+                Owner::Signature(_) => hits.signals.push(pattern),
             }
         }
     }

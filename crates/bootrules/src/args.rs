@@ -65,6 +65,9 @@ pub enum Format {
 pub enum RulesCommand {
     /// List the loaded stages and signatures.
     List {
+        /// Print every pattern of the pack instead, one per line (for grep -f / rg -f).
+        #[arg(long)]
+        patterns: bool,
         #[command(flatten)]
         packs: PackArgs,
     },

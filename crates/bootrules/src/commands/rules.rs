@@ -1,5 +1,7 @@
 //! `bootrules rules …`: list, validate, test and explain rules.
 
+use std::io::{self, Write};
+
 use anyhow::Result;
 use bootrules_rules::{default_sources, load, run_examples, sources_from_dir, Pack};
 
@@ -8,7 +10,13 @@ use crate::args::{PackArgs, RulesCommand};
 
 pub fn run(command: RulesCommand) -> Result<Status> {
     match command {
-        RulesCommand::List { packs } => with_pack(&packs, list),
+        RulesCommand::List { patterns, packs } => with_pack(&packs, |pack, out| {
+            if patterns {
+                list_patterns(pack, out)
+            } else {
+                list(pack, out)
+            }
+        }),
         RulesCommand::Validate { dir } => Ok(validate(dir.as_deref())),
         RulesCommand::Test { dir } => {
             let packs = PackArgs {
@@ -17,40 +25,64 @@ pub fn run(command: RulesCommand) -> Result<Status> {
             };
             with_pack(&packs, test)
         }
-        RulesCommand::Explain { id, packs } => with_pack(&packs, |pack| explain(pack, &id)),
+        RulesCommand::Explain { id, packs } => {
+            with_pack(&packs, |pack, out| explain(pack, &id, out))
+        }
     }
 }
 
-fn with_pack(packs: &PackArgs, f: impl FnOnce(&Pack) -> Status) -> Result<Status> {
-    Ok(match load_packs(packs) {
-        Some(pack) => f(&pack),
-        None => Status::Usage,
-    })
+/// Loads the packs and runs `f` with them and a buffered standard output.
+fn with_pack(
+    packs: &PackArgs,
+    f: impl FnOnce(&Pack, &mut dyn Write) -> io::Result<Status>,
+) -> Result<Status> {
+    let Some(pack) = load_packs(packs) else {
+        return Ok(Status::Usage);
+    };
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let status = f(&pack, &mut out)?;
+    out.flush()?;
+    Ok(status)
 }
 
-fn list(pack: &Pack) -> Status {
-    println!("{:<40} {:<9} {:<15} title", "id", "kind", "category");
+fn list(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
+    writeln!(out, "{:<40} {:<9} {:<15} title", "id", "kind", "category")?;
     for stage in pack.stages() {
-        println!(
+        writeln!(
+            out,
             "{:<40} {:<9} {:<15} {}",
             stage.id, "stage", "-", stage.description
-        );
+        )?;
     }
     for sig in pack.signatures() {
-        println!(
+        writeln!(
+            out,
             "{:<40} {:<9} {:<15} {}",
             sig.id,
             sig.severity.as_str(),
             sig.category.as_str(),
             sig.title
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "{} stages, {} signatures",
         pack.stages().len(),
         pack.signatures().len()
-    );
-    Status::Ok
+    )?;
+    Ok(Status::Ok)
+}
+
+/// Every pattern, with named groups made plain so that `rg -f` / `grep -E -f` can combine
+/// them (two rules may both name a group `unit`).
+fn list_patterns(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
+    let named_group = regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("static regex");
+    let stages = pack.stages().iter().flat_map(|s| &s.patterns);
+    let signatures = pack.signatures().iter().flat_map(|s| &s.patterns);
+    for pattern in stages.chain(signatures) {
+        writeln!(out, "{}", named_group.replace_all(pattern, "(?:"))?;
+    }
+    Ok(Status::Ok)
 }
 
 fn validate(dir: Option<&std::path::Path>) -> Status {
@@ -69,6 +101,11 @@ fn validate(dir: Option<&std::path::Path>) -> Status {
     };
     match load(&layers) {
         Ok(pack) => {
+            for pattern in pack.unfiltered_patterns() {
+                eprintln!(
+                    "warning: pattern `{pattern}` has no literal text of 3 bytes or more that every match contains, so it runs on every line"
+                );
+            }
             println!(
                 "ok: {} stages, {} signatures",
                 pack.stages().len(),
@@ -90,49 +127,54 @@ fn validate(dir: Option<&std::path::Path>) -> Status {
     }
 }
 
-fn test(pack: &Pack) -> Status {
+fn test(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
     let (run, failures) = run_examples(pack);
     for failure in &failures {
-        print!("{failure}");
+        write!(out, "{failure}")?;
     }
-    println!("{} passed, {} failed", run.passed, run.failed);
-    if failures.is_empty() {
+    writeln!(out, "{} passed, {} failed", run.passed, run.failed)?;
+    Ok(if failures.is_empty() {
         Status::Ok
     } else {
         Status::Findings
-    }
+    })
 }
 
-fn explain(pack: &Pack, id: &str) -> Status {
+fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
     if let Some(sig) = pack.signature(id) {
-        println!("{} — {}", sig.id, sig.title);
-        println!(
+        writeln!(out, "{} - {}", sig.id, sig.title)?;
+        writeln!(
+            out,
             "category: {}   severity: {}{}",
             sig.category.as_str(),
             sig.severity,
             if sig.fatal { "   fatal" } else { "" }
-        );
-        println!("defined in: {}:{}", sig.origin.file, sig.origin.line);
-        println!("\nmeans: {}\n\ndo: {}", sig.message, sig.remedy);
+        )?;
+        writeln!(out, "defined in: {}:{}", sig.origin.file, sig.origin.line)?;
+        writeln!(out, "\nmeans: {}\n\ndo: {}\n", sig.message, sig.remedy)?;
         for p in &sig.patterns {
-            println!("pattern: {p}");
+            writeln!(out, "pattern: {p}")?;
         }
         for r in &sig.references {
-            println!("see: {r}");
+            writeln!(out, "see: {r}")?;
         }
         if let Some(example) = sig.examples_match.first() {
-            println!("\nexample:\n{}", example.trim_end());
+            writeln!(out, "\nexample:\n{}", example.trim_end())?;
         }
-        return Status::Ok;
+        return Ok(Status::Ok);
     }
     if let Some(stage) = pack.stages().iter().find(|s| s.id == id) {
-        println!("{} — stage: {}", stage.id, stage.description);
-        println!("defined in: {}:{}", stage.origin.file, stage.origin.line);
+        writeln!(out, "{} - stage: {}", stage.id, stage.description)?;
+        writeln!(
+            out,
+            "defined in: {}:{}",
+            stage.origin.file, stage.origin.line
+        )?;
         for p in &stage.patterns {
-            println!("pattern: {p}");
+            writeln!(out, "pattern: {p}")?;
         }
-        return Status::Ok;
+        return Ok(Status::Ok);
     }
     eprintln!("bootrules: no rule with id `{id}` (see `bootrules rules list`)");
-    Status::Usage
+    Ok(Status::Usage)
 }

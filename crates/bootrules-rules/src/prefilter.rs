@@ -1,0 +1,164 @@
+//! The literal prefilter: most console lines match no rule, so they should cost one
+//! multi-literal search and no regex at all.
+//!
+//! For every pattern the loader derives a set of literals of which any match must contain one
+//! (from the parsed regex: a concatenation needs one of its parts, an alternation needs one
+//! literal per branch). One Aho–Corasick automaton searches a line for all of them; only the
+//! patterns whose literal was found run their regex. Patterns without a usable literal (for
+//! example case-insensitive ones) run on every line, so `rules validate` can point them out.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex_syntax::hir::{Hir, HirKind};
+
+/// Literals shorter than this are too common on console lines to filter anything.
+const MIN_LITERAL_BYTES: usize = 3;
+
+/// Picks, per line, the patterns that can possibly match.
+#[derive(Debug)]
+pub struct Prefilter {
+    automaton: AhoCorasick,
+    /// For each literal of the automaton, the patterns that need it.
+    owners: Vec<Vec<u32>>,
+    /// Patterns without a required literal: they run on every line.
+    always: Vec<u32>,
+}
+
+impl Prefilter {
+    /// Builds the prefilter for patterns, numbered in their order.
+    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<u32>> = Vec::new();
+        let mut always = Vec::new();
+        for (index, pattern) in patterns.into_iter().enumerate() {
+            let index = index as u32;
+            match required_literals(pattern) {
+                Some(set) => {
+                    for literal in set {
+                        match literals.iter().position(|l| *l == literal) {
+                            Some(at) => owners[at].push(index),
+                            None => {
+                                literals.push(literal);
+                                owners.push(vec![index]);
+                            }
+                        }
+                    }
+                }
+                None => always.push(index),
+            }
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&literals)
+            .expect("literal automaton within default limits");
+        Self {
+            automaton,
+            owners,
+            always,
+        }
+    }
+
+    /// Adds to `out` every pattern whose required literal is in `text` (each once, unordered);
+    /// the [`unfiltered`](Self::unfiltered) patterns are not included.
+    pub fn candidates(&self, text: &str, out: &mut Vec<u32>) {
+        for found in self.automaton.find_overlapping_iter(text) {
+            for &pattern in &self.owners[found.pattern().as_usize()] {
+                if !out.contains(&pattern) {
+                    out.push(pattern);
+                }
+            }
+        }
+    }
+
+    /// Indices of the patterns that run on every line.
+    pub fn unfiltered(&self) -> &[u32] {
+        &self.always
+    }
+}
+
+/// A set of literals of which every match of `pattern` contains at least one, or `None`.
+pub fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let set = required(&hir)?;
+    set.iter()
+        .all(|l| l.len() >= MIN_LITERAL_BYTES)
+        .then_some(set)
+}
+
+fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Literal(lit) => Some(vec![lit.0.to_vec()]),
+        HirKind::Capture(cap) => required(&cap.sub),
+        HirKind::Repetition(rep) if rep.min >= 1 => required(&rep.sub),
+        HirKind::Concat(parts) => parts
+            .iter()
+            .filter_map(required)
+            .max_by_key(|set| score(set)),
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for branch in branches {
+                all.extend(required(branch)?);
+            }
+            Some(all)
+        }
+        _ => None,
+    }
+}
+
+/// Prefers sets whose shortest literal is longest: short literals match too many lines.
+fn score(set: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
+    let shortest = set.iter().map(Vec::len).min().unwrap_or(0);
+    (shortest, std::cmp::Reverse(set.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lits(pattern: &str) -> Option<Vec<String>> {
+        required_literals(pattern).map(|set| {
+            set.into_iter()
+                .map(|l| String::from_utf8(l).unwrap())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn concatenation_keeps_its_longest_required_literal() {
+        assert_eq!(
+            lits(r"Kernel panic - not syncing: (?P<reason>.*)"),
+            Some(vec!["Kernel panic - not syncing: ".into()])
+        );
+        assert_eq!(
+            lits(r"BUG: soft lockup - CPU#(?P<cpu>\d+) stuck for (?P<s>\d+)s"),
+            Some(vec!["BUG: soft lockup - CPU#".into()])
+        );
+    }
+
+    #[test]
+    fn alternation_needs_a_literal_in_every_branch() {
+        assert_eq!(
+            lits(r"(?:Power down|System halted)\.?$"),
+            Some(vec!["Power down".into(), "System halted".into()])
+        );
+        assert_eq!(lits(r"(?:Power down|\d+)"), None);
+    }
+
+    #[test]
+    fn optional_parts_and_classes_give_nothing() {
+        assert_eq!(lits(r"(?:abc)?\d+"), None);
+        assert_eq!(lits(r"(?i)kernel panic"), None);
+        assert_eq!(lits(r"ab\d"), None, "too short to filter");
+    }
+
+    #[test]
+    fn candidates_are_the_patterns_whose_literal_is_present() {
+        let filter = Prefilter::new([r"reboot: Power down", r"(?i)welcome", r"Linux version \d"]);
+        let mut out = Vec::new();
+        filter.candidates("[ 1.0] Linux version 6.1 Linux version", &mut out);
+        assert_eq!(out, [2]);
+        out.clear();
+        filter.candidates("nothing here", &mut out);
+        assert!(out.is_empty());
+        assert_eq!(filter.unfiltered(), [1]);
+    }
+}
