@@ -4,7 +4,7 @@
 //! the session's [`Judge`]; it never looks inside a signal. This keeps every stage name and
 //! failure signature in the rule pack, where support engineers edit them.
 
-use crate::finding::Finding;
+use crate::finding::Judgement;
 use crate::line::Line;
 use crate::session::Progress;
 use crate::stage::StageModel;
@@ -62,5 +62,5 @@ pub trait Judge {
     fn observe(&mut self, line: &Line<'_>, signals: &[u32], progress: &Progress);
 
     /// Called once when the session ends; `last` is its last non-blank line.
-    fn finish(self, progress: &Progress, last: &Line<'_>) -> Vec<Finding>;
+    fn finish(self, progress: &Progress, last: &Line<'_>) -> Judgement;
 }

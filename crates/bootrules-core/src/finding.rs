@@ -1,5 +1,7 @@
 //! Findings: what a signature saw, where, and what to do about it.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 /// How bad a finding is, lowest first.
@@ -63,9 +65,31 @@ pub struct Finding {
     pub message: String,
     /// What to do next.
     pub remedy: String,
-    /// How many lines of the session matched (the first one is the evidence).
+    /// How many lines of the session matched the signature's patterns.
     pub count: u64,
+    /// Named captures of the evidence (which disk, unit or mount point).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub captures: BTreeMap<String, String>,
     /// Where to read more.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
+}
+
+/// A rule that could not be evaluated for a session (a script stopped by its limits). It is
+/// reported with the rule's id; every other rule still ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleFailure {
+    /// The rule's id.
+    pub rule: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// What a judge found in one session.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Judgement {
+    /// Known failures seen.
+    pub findings: Vec<Finding>,
+    /// Rules that failed to run.
+    pub failures: Vec<RuleFailure>,
 }

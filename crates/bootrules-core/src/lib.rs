@@ -14,7 +14,7 @@ pub mod source;
 pub mod stage;
 
 pub use classify::{Judge, LineHits, RuleSet, StageMatch};
-pub use finding::{Finding, Severity};
+pub use finding::{Finding, Judgement, RuleFailure, Severity};
 pub use line::{Line, Normaliser};
 pub use report::{check_bytes, check_reader, FileReport, FileStatus};
 pub use session::{Outcome, Progress, Reached, Session, StageHit};

@@ -10,7 +10,7 @@ use std::io;
 use serde::Serialize;
 
 use crate::classify::{Judge, LineHits, RuleSet, StageMatch};
-use crate::finding::Finding;
+use crate::finding::{Finding, RuleFailure};
 use crate::line::{Line, Normaliser};
 use crate::source::LineReader;
 use crate::stage::{Mark, Phase, Rank, StageModel};
@@ -111,6 +111,9 @@ pub struct Session {
     pub stages: Vec<StageHit>,
     /// Known failures seen, in line order.
     pub findings: Vec<Finding>,
+    /// Rules that could not be evaluated for this session.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rule_errors: Vec<RuleFailure>,
 }
 
 /// Where a stage was first reached.
@@ -160,6 +163,16 @@ impl Progress {
     /// Where the stage with this index was first reached in this session.
     pub fn reached(&self, stage: usize) -> Option<Reached> {
         self.reached.get(stage).copied().flatten()
+    }
+
+    /// The furthest stage reached so far (its index in the model).
+    pub fn furthest_stage(&self) -> Option<usize> {
+        self.furthest.map(|(_, stage)| stage)
+    }
+
+    /// Stages reached so far, in the order first reached (indices in the model).
+    pub fn stages_reached(&self) -> &[usize] {
+        &self.first_reached
     }
 
     /// The rank of the furthest stage reached so far.
@@ -354,7 +367,8 @@ fn close<J: Judge>(
         last,
         ..
     } = open;
-    let mut findings = judge.finish(&progress, &last.as_line());
+    let judgement = judge.finish(&progress, &last.as_line());
+    let mut findings = judgement.findings;
     findings.sort_by_key(|f| f.line);
     let outcome = judge_outcome(&progress, &findings, followed_by_new_boot);
     Session {
@@ -378,6 +392,7 @@ fn close<J: Judge>(
             })
             .collect(),
         findings,
+        rule_errors: judgement.failures,
     }
 }
 

@@ -1,9 +1,12 @@
 //! Running every rule's examples: the excerpts that must and must not match.
 //!
-//! An example is a log excerpt run through the whole pipeline, so absence rules and stage
-//! markers are tested the same way as plain patterns.
+//! An example is a log excerpt run through the whole pipeline, so absence rules, sequences,
+//! counts, scripts and stage markers are tested the same way as plain patterns.
 
-use bootrules_core::{check_bytes, FileReport};
+use std::collections::BTreeMap;
+use std::fmt;
+
+use bootrules_core::{check_bytes, FileReport, Finding};
 
 use crate::pack::{Origin, Pack};
 
@@ -16,26 +19,24 @@ pub struct ExampleFailure {
     pub file: String,
     /// Its line.
     pub line: usize,
-    /// True for a `match` example that did not match; false for a `no-match` that did.
-    pub expected_match: bool,
     /// The excerpt.
     pub example: String,
+    /// What was expected and what happened, as `-`/`+` lines.
+    pub diff: Vec<String>,
 }
 
-impl std::fmt::Display for ExampleFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (want, got) = if self.expected_match {
-            ("match", "did not match")
-        } else {
-            ("no-match", "matched")
-        };
+impl fmt::Display for ExampleFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{}:{}: {}: {want} example {got}:",
+            "{}:{}: {}: example failed",
             self.file, self.line, self.rule
         )?;
-        for line in self.example.lines() {
-            writeln!(f, "  | {line}")?;
+        for line in self.example.trim_end().lines() {
+            writeln!(f, "    | {line}")?;
+        }
+        for line in &self.diff {
+            writeln!(f, "  {line}")?;
         }
         Ok(())
     }
@@ -50,23 +51,70 @@ pub struct ExampleRun {
     pub failed: usize,
 }
 
-/// Runs every example of every rule in the pack.
-pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<ExampleFailure>) {
-    let mut run = ExampleRun::default();
-    let mut failures = Vec::new();
-    let mut check = |id: &str, origin: &Origin, example: &str, expected: bool, hit: bool| {
-        if hit == expected {
-            run.passed += 1;
+struct Runner<'a> {
+    pack: &'a Pack,
+    run: ExampleRun,
+    failures: Vec<ExampleFailure>,
+}
+
+impl Runner<'_> {
+    fn record(&mut self, id: &str, origin: &Origin, example: &str, diff: Vec<String>) {
+        if diff.is_empty() {
+            self.run.passed += 1;
         } else {
-            run.failed += 1;
-            failures.push(ExampleFailure {
+            self.run.failed += 1;
+            self.failures.push(ExampleFailure {
                 rule: id.to_owned(),
                 file: origin.file.clone(),
                 line: origin.line,
-                expected_match: expected,
                 example: example.to_owned(),
+                diff,
             });
         }
+    }
+
+    fn check(&self, example: &str) -> FileReport {
+        check_bytes(self.pack, "example", example.as_bytes())
+    }
+}
+
+fn findings(report: &FileReport) -> impl Iterator<Item = &Finding> {
+    report.sessions.iter().flat_map(|s| &s.findings)
+}
+
+fn found_ids(report: &FileReport) -> String {
+    let ids: Vec<_> = findings(report).map(|f| f.rule.as_str()).collect();
+    if ids.is_empty() {
+        "no finding".to_owned()
+    } else {
+        ids.join(", ")
+    }
+}
+
+/// What differs between the expected captures and the finding's.
+fn capture_diff(want: &BTreeMap<String, String>, got: &BTreeMap<String, String>) -> Vec<String> {
+    let mut diff = Vec::new();
+    for (name, value) in want {
+        match got.get(name) {
+            Some(v) if v == value => {}
+            other => {
+                diff.push(format!("- capture {name} = {value:?}"));
+                diff.push(match other {
+                    Some(v) => format!("+ capture {name} = {v:?}"),
+                    None => format!("+ capture {name} missing"),
+                });
+            }
+        }
+    }
+    diff
+}
+
+/// Runs every example of every rule in the pack.
+pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<ExampleFailure>) {
+    let mut r = Runner {
+        pack,
+        run: ExampleRun::default(),
+        failures: Vec::new(),
     };
     for stage in pack.stages() {
         let reached = |report: &FileReport| {
@@ -75,44 +123,70 @@ pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<ExampleFailure>) {
                 .iter()
                 .any(|s| s.stages.iter().any(|h| h.id == stage.id))
         };
-        for (examples, expected) in [
-            (&stage.examples_match, true),
-            (&stage.examples_no_match, false),
-        ] {
-            for example in examples {
-                let report = check_bytes(pack, "example", example.as_bytes());
-                check(
-                    &stage.id,
-                    &stage.origin,
-                    example,
-                    expected,
-                    reached(&report),
-                );
-            }
+        for example in &stage.examples_match {
+            let report = r.check(example);
+            let diff = if reached(&report) {
+                vec![]
+            } else {
+                vec![format!("- stage {}", stage.id), "+ not reached".to_owned()]
+            };
+            r.record(&stage.id, &stage.origin, example, diff);
+        }
+        for example in &stage.examples_no_match {
+            let report = r.check(example);
+            let diff = if reached(&report) {
+                vec![
+                    "- stage not reached".to_owned(),
+                    format!("+ stage {}", stage.id),
+                ]
+            } else {
+                vec![]
+            };
+            r.record(&stage.id, &stage.origin, example, diff);
         }
     }
-    for signature in pack.signatures() {
-        let found = |report: &FileReport| {
-            report
-                .sessions
-                .iter()
-                .any(|s| s.findings.iter().any(|f| f.rule == signature.id))
-        };
-        for (examples, expected) in [
-            (&signature.examples_match, true),
-            (&signature.examples_no_match, false),
-        ] {
-            for example in examples {
-                let report = check_bytes(pack, "example", example.as_bytes());
-                check(
-                    &signature.id,
-                    &signature.origin,
-                    example,
-                    expected,
-                    found(&report),
-                );
-            }
+    for signature in pack.signatures().iter().filter(|s| !s.disabled) {
+        for example in &signature.examples_match {
+            let report = r.check(example.log());
+            let diff = match findings(&report).find(|f| f.rule == signature.id) {
+                Some(finding) => capture_diff(&example.captures(), &finding.captures),
+                None => vec![
+                    format!("- finding {}", signature.id),
+                    format!("+ {}", found_ids(&report)),
+                ],
+            };
+            r.record(&signature.id, &signature.origin, example.log(), diff);
+        }
+        for example in &signature.examples_no_match {
+            let report = r.check(example);
+            let diff = match findings(&report).find(|f| f.rule == signature.id) {
+                Some(finding) => vec![
+                    format!("- no finding {}", signature.id),
+                    format!("+ finding {} at line {}", signature.id, finding.line),
+                ],
+                None => vec![],
+            };
+            r.record(&signature.id, &signature.origin, example, diff);
         }
     }
-    (run, failures)
+    for ignore in pack.ignores() {
+        let ignored = |line: &str| pack.is_ignored(line);
+        for example in &ignore.examples_match {
+            let diff = if ignored(example.log()) {
+                vec![]
+            } else {
+                vec!["- ignored".to_owned(), "+ not ignored".to_owned()]
+            };
+            r.record(&ignore.id, &ignore.origin, example.log(), diff);
+        }
+        for example in &ignore.examples_no_match {
+            let diff = if ignored(example) {
+                vec!["- not ignored".to_owned(), "+ ignored".to_owned()]
+            } else {
+                vec![]
+            };
+            r.record(&ignore.id, &ignore.origin, example, diff);
+        }
+    }
+    (r.run, r.failures)
 }

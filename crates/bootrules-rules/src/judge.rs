@@ -1,33 +1,81 @@
 //! Evaluating a pack's signatures over one session.
 //!
-//! State is one slot per signature (first evidence line and a count), so memory does not
-//! grow with the log however often a pattern matches.
+//! Each signature keeps a small state per session: its evidence line once it fired, a count,
+//! and what its evidence kind needs (the pending first line of a sequence, the recent lines of
+//! a windowed count, the events a script will read, capped). Memory does not grow with the log
+//! however often a pattern matches.
 
-use bootrules_core::{Finding, Judge, Line, Progress};
+use std::collections::{BTreeMap, VecDeque};
 
-use crate::pack::{Owner, Pack, Signature};
+use bootrules_core::{Finding, Judge, Judgement, Line, Progress, RuleFailure};
 
-/// The first evidence of one signature in the session.
-struct Seen {
+use crate::pack::{Count, Owner, Pack, Role, Signature};
+use crate::script::{self, ScriptEvent, ScriptVerdict, SessionView};
+
+/// One matched line kept as evidence.
+#[derive(Debug, Clone)]
+struct Evidence {
     line: u64,
+    time: Option<f64>,
     text: String,
-    message: String,
-    remedy: String,
+    captures: BTreeMap<String, String>,
+}
+
+impl Evidence {
+    fn of(line: &Line<'_>, regex: &regex::Regex) -> Self {
+        let captures = regex
+            .captures(line.message)
+            .map(|caps| {
+                regex
+                    .capture_names()
+                    .flatten()
+                    .filter_map(|name| {
+                        caps.name(name)
+                            .map(|m| (name.to_owned(), m.as_str().trim().to_owned()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            line: line.number,
+            time: line.time,
+            text: line.text.to_owned(),
+            captures,
+        }
+    }
+}
+
+/// What one signature has seen in the session.
+#[derive(Debug, Default)]
+struct State {
+    /// The evidence once the signature's condition held.
+    fired: Option<Evidence>,
+    /// Lines matched by its patterns (in scope).
     count: u64,
     last_counted_line: u64,
+    /// Sequence: the latest first line waiting for its `then` line.
+    pending: Option<Evidence>,
+    /// Count with a window: the recent matching lines.
+    recent: VecDeque<(u64, Option<f64>)>,
+    /// Missing: an expected line was seen once the wait began.
+    expected_seen: bool,
+    /// Script: the matched lines it will read.
+    events: Vec<ScriptEvent>,
 }
 
 /// Watches one session for every signature of a [`Pack`].
 pub struct PackJudge<'a> {
     pack: &'a Pack,
-    seen: Vec<Option<Seen>>,
+    states: Vec<State>,
 }
 
 impl<'a> PackJudge<'a> {
     pub(crate) fn new(pack: &'a Pack) -> Self {
         Self {
             pack,
-            seen: (0..pack.signatures.len()).map(|_| None).collect(),
+            states: (0..pack.signatures.len())
+                .map(|_| State::default())
+                .collect(),
         }
     }
 }
@@ -35,62 +83,100 @@ impl<'a> PackJudge<'a> {
 impl Judge for PackJudge<'_> {
     fn observe(&mut self, line: &Line<'_>, signals: &[u32], progress: &Progress) {
         for &pattern in signals {
-            let Owner::Signature(index) = self.pack.owner(pattern) else {
+            let Owner::Signature(index, role) = self.pack.owner(pattern) else {
                 continue;
             };
             let signature = &self.pack.signatures[index];
+            let state = &mut self.states[index];
+            if signature.disabled || (state.fired.is_some() && role != Role::Evidence) {
+                continue;
+            }
+            if role == Role::Expected {
+                let waiting = signature
+                    .missing
+                    .as_ref()
+                    .is_some_and(|m| reached(self.pack, progress, m.after));
+                state.expected_seen |= waiting;
+                continue;
+            }
             if !in_scope(self.pack, signature, progress)
                 || signature.exclude.iter().any(|re| re.is_match(line.message))
             {
                 continue;
             }
-            match &mut self.seen[index] {
-                Some(seen) => {
-                    if seen.last_counted_line != line.number {
-                        seen.count += 1;
-                        seen.last_counted_line = line.number;
+            let regex = self.pack.regex(pattern);
+            match role {
+                Role::Evidence => evidence(signature, state, line, regex),
+                Role::Then => {
+                    let sequence = signature
+                        .sequence
+                        .as_ref()
+                        .expect("then patterns belong to a sequence");
+                    if let Some(first) = state.pending.take() {
+                        if within(sequence.within_lines, sequence.within_seconds, &first, line) {
+                            let mut fired = first;
+                            fired.captures.extend(Evidence::of(line, regex).captures);
+                            state.fired = Some(fired);
+                        } else {
+                            state.pending = Some(first);
+                        }
                     }
                 }
-                slot @ None => {
-                    let captures = self.pack.regex(pattern).captures(line.message);
-                    let fill = |template: &str| fill_template(template, captures.as_ref());
-                    *slot = Some(Seen {
-                        line: line.number,
-                        text: line.text.to_owned(),
-                        message: fill(&signature.message),
-                        remedy: fill(&signature.remedy),
-                        count: 1,
-                        last_counted_line: line.number,
-                    });
-                }
+                Role::Expected => {}
             }
         }
     }
 
-    fn finish(self, progress: &Progress, last: &Line<'_>) -> Vec<Finding> {
-        let mut findings: Vec<Finding> = Vec::new();
+    fn finish(self, progress: &Progress, last: &Line<'_>) -> Judgement {
+        let pack = self.pack;
+        let mut judgement = Judgement::default();
         let mut absent = Vec::new();
-        for (signature, seen) in self.pack.signatures.iter().zip(self.seen) {
-            match (seen, &signature.missing) {
-                (Some(seen), _) => findings.push(finding(signature, seen)),
-                (None, Some(missing)) => absent.push((signature, missing)),
-                (None, None) => {}
+        for (signature, state) in pack.signatures.iter().zip(self.states) {
+            if signature.disabled {
+                continue;
+            }
+            if signature.missing.is_some() {
+                absent.push((signature, state));
+                continue;
+            }
+            let fired = match (&signature.script, state.fired.clone()) {
+                (None, fired) => fired,
+                (Some(_), None) if !signature.patterns.is_empty() => None,
+                (Some(ast), fired) => match run_script(pack, ast, progress, last, &state.events) {
+                    Ok(verdict) => apply(verdict, fired, &state.events, last),
+                    Err(message) => {
+                        judgement.failures.push(RuleFailure {
+                            rule: signature.id.clone(),
+                            message,
+                        });
+                        None
+                    }
+                },
+            };
+            if let Some(evidence) = fired {
+                judgement
+                    .findings
+                    .push(finding(signature, evidence, state.count));
             }
         }
         // A fatal finding already explains why the session went no further, so what is
         // missing after it is not news.
-        if findings.iter().any(|f| f.fatal) {
-            return findings;
+        if judgement.findings.iter().any(|f| f.fatal) {
+            return judgement;
         }
-        let model = &self.pack.model;
+        let model = &pack.model;
         let furthest = progress.furthest_rank();
-        for (signature, missing) in absent {
-            let waiting = furthest.is_some_and(|r| r >= model.rank(missing.after));
+        for (signature, state) in absent {
+            let Some(missing) = &signature.missing else {
+                continue;
+            };
+            let waiting = reached(pack, progress, missing.after);
             // Reaching one of the stages, or any stage beyond them all, ends the wait.
-            let arrived = missing
-                .stages
-                .iter()
-                .any(|&s| progress.reached(s).is_some())
+            let arrived = state.expected_seen
+                || missing
+                    .stages
+                    .iter()
+                    .any(|&s| progress.reached(s).is_some())
                 || missing
                     .stages
                     .iter()
@@ -98,54 +184,205 @@ impl Judge for PackJudge<'_> {
                     .max()
                     .is_some_and(|target| furthest.is_some_and(|r| r > target));
             if waiting && !arrived && last.number > 0 {
-                findings.push(finding(
-                    signature,
-                    Seen {
-                        line: last.number,
-                        text: last.text.to_owned(),
-                        message: signature.message.clone(),
-                        remedy: signature.remedy.clone(),
-                        count: 1,
-                        last_counted_line: last.number,
-                    },
-                ));
+                let evidence = Evidence {
+                    line: last.number,
+                    time: last.time,
+                    text: last.text.to_owned(),
+                    captures: BTreeMap::new(),
+                };
+                judgement.findings.push(finding(signature, evidence, 1));
             }
         }
-        findings
+        judgement
     }
+}
+
+/// A line of the signature's own patterns.
+fn evidence(signature: &Signature, state: &mut State, line: &Line<'_>, regex: &regex::Regex) {
+    if state.last_counted_line == line.number && state.count > 0 {
+        return;
+    }
+    state.count += 1;
+    state.last_counted_line = line.number;
+    if signature.script.is_some() && state.events.len() < script::MAX_EVENTS {
+        let e = Evidence::of(line, regex);
+        state.events.push(ScriptEvent {
+            line: e.line,
+            time: e.time,
+            text: e.text,
+            captures: e.captures.into_iter().collect(),
+        });
+    }
+    if state.fired.is_some() {
+        return;
+    }
+    if signature.sequence.is_some() {
+        state.pending = Some(Evidence::of(line, regex));
+    } else if let Some(count) = &signature.count {
+        if counted_enough(count, &mut state.recent, line) {
+            state.fired = Some(Evidence::of(line, regex));
+        }
+    } else {
+        state.fired = Some(Evidence::of(line, regex));
+    }
+}
+
+/// Adds the line to the window and says whether the window now holds enough lines.
+fn counted_enough(
+    count: &Count,
+    recent: &mut VecDeque<(u64, Option<f64>)>,
+    line: &Line<'_>,
+) -> bool {
+    recent.push_back((line.number, line.time));
+    while let Some(&(first_line, first_time)) = recent.front() {
+        let lines_ok = count
+            .within_lines
+            .is_none_or(|n| line.number - first_line <= n);
+        let seconds_ok = count
+            .within_seconds
+            .is_none_or(|s| matches!((first_time, line.time), (Some(a), Some(b)) if b - a <= s));
+        if lines_ok && seconds_ok {
+            break;
+        }
+        recent.pop_front();
+    }
+    while recent.len() as u64 > count.at_least {
+        recent.pop_front();
+    }
+    recent.len() as u64 >= count.at_least
+}
+
+/// Is `line` within the window after `first`? Seconds need both timestamps.
+fn within(lines: Option<u64>, seconds: Option<f64>, first: &Evidence, line: &Line<'_>) -> bool {
+    lines.is_none_or(|n| line.number - first.line <= n)
+        && seconds
+            .is_none_or(|s| matches!((first.time, line.time), (Some(a), Some(b)) if b - a <= s))
+}
+
+/// Has the session reached this stage or a later one?
+fn reached(pack: &Pack, progress: &Progress, stage: usize) -> bool {
+    progress
+        .furthest_rank()
+        .is_some_and(|r| r >= pack.model.rank(stage))
 }
 
 /// Is the session where the signature's phase and stage range say its evidence counts?
 fn in_scope(pack: &Pack, signature: &Signature, progress: &Progress) -> bool {
-    let model = &pack.model;
-    let furthest = progress.furthest_rank();
-    let reached = |stage: usize| furthest.is_some_and(|r| r >= model.rank(stage));
     signature.phase.is_none_or(|p| p == progress.phase())
-        && signature.from_stage.is_none_or(reached)
-        && signature.until_stage.is_none_or(|s| !reached(s))
+        && signature
+            .from_stage
+            .is_none_or(|s| reached(pack, progress, s))
+        && signature
+            .until_stage
+            .is_none_or(|s| !reached(pack, progress, s))
 }
 
-fn finding(signature: &Signature, seen: Seen) -> Finding {
+fn run_script(
+    pack: &Pack,
+    ast: &rhai::AST,
+    progress: &Progress,
+    last: &Line<'_>,
+    events: &[ScriptEvent],
+) -> Result<ScriptVerdict, String> {
+    let model = &pack.model;
+    let view = SessionView {
+        start_line: progress.start_line,
+        last_line: last.number,
+        last_stage: progress.furthest_stage().map(|s| model.get(s).id.clone()),
+        phase: match progress.phase() {
+            bootrules_core::Phase::Boot => "boot",
+            bootrules_core::Phase::Shutdown => "shutdown",
+        },
+        booted: progress.booted_at.is_some(),
+        stages: progress
+            .stages_reached()
+            .iter()
+            .filter_map(|&s| {
+                progress
+                    .reached(s)
+                    .map(|r| (model.get(s).id.clone(), r.line, r.time))
+            })
+            .collect(),
+    };
+    script::run(ast, &view, events)
+}
+
+/// Turns a script's verdict into the evidence of a finding, or none.
+fn apply(
+    verdict: ScriptVerdict,
+    fired: Option<Evidence>,
+    events: &[ScriptEvent],
+    last: &Line<'_>,
+) -> Option<Evidence> {
+    let ScriptVerdict::Finding {
+        line,
+        message,
+        remedy,
+    } = verdict
+    else {
+        return None;
+    };
+    let chosen = line.and_then(|n| events.iter().find(|e| e.line == n));
+    let mut evidence = match (chosen, fired) {
+        (Some(e), _) => Evidence {
+            line: e.line,
+            time: e.time,
+            text: e.text.clone(),
+            captures: e.captures.iter().cloned().collect(),
+        },
+        (None, Some(fired)) => fired,
+        (None, None) => match events.first() {
+            Some(e) => Evidence {
+                line: e.line,
+                time: e.time,
+                text: e.text.clone(),
+                captures: e.captures.iter().cloned().collect(),
+            },
+            None => Evidence {
+                line: last.number,
+                time: last.time,
+                text: last.text.to_owned(),
+                captures: BTreeMap::new(),
+            },
+        },
+    };
+    // The script's own texts travel as captures the templates can name.
+    if let Some(message) = message {
+        evidence.captures.insert("script_message".into(), message);
+    }
+    if let Some(remedy) = remedy {
+        evidence.captures.insert("script_remedy".into(), remedy);
+    }
+    Some(evidence)
+}
+
+fn finding(signature: &Signature, mut evidence: Evidence, count: u64) -> Finding {
+    let message = evidence
+        .captures
+        .remove("script_message")
+        .unwrap_or_else(|| fill_template(&signature.message, &evidence.captures));
+    let remedy = evidence
+        .captures
+        .remove("script_remedy")
+        .unwrap_or_else(|| fill_template(&signature.remedy, &evidence.captures));
     Finding {
         rule: signature.id.clone(),
         title: signature.title.clone(),
         category: signature.category.as_str().to_owned(),
         severity: signature.severity,
         fatal: signature.fatal,
-        line: seen.line,
-        text: seen.text,
-        message: seen.message,
-        remedy: seen.remedy,
-        count: seen.count,
+        line: evidence.line,
+        text: evidence.text,
+        message,
+        remedy,
+        count: count.max(1),
+        captures: evidence.captures,
         references: signature.references.clone(),
     }
 }
 
 /// Replaces `{name}` with the named capture's text; unknown names stay as written.
-fn fill_template(template: &str, captures: Option<&regex::Captures<'_>>) -> String {
-    let Some(captures) = captures else {
-        return template.to_owned();
-    };
+fn fill_template(template: &str, captures: &BTreeMap<String, String>) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -154,8 +391,8 @@ fn fill_template(template: &str, captures: Option<&regex::Captures<'_>>) -> Stri
         match after.find('}') {
             Some(close) => {
                 let name = &after[..close];
-                match captures.name(name) {
-                    Some(m) => out.push_str(m.as_str().trim()),
+                match captures.get(name) {
+                    Some(value) => out.push_str(value),
                     None => out.push_str(&rest[open..open + close + 2]),
                 }
                 rest = &after[close + 1..];
@@ -173,16 +410,15 @@ fn fill_template(template: &str, captures: Option<&regex::Captures<'_>>) -> Stri
 #[cfg(test)]
 mod tests {
     use super::fill_template;
-    use regex::Regex;
+    use std::collections::BTreeMap;
 
     #[test]
     fn templates_take_named_captures() {
-        let re = Regex::new(r"Failed to mount (?P<mount>\S+)\.").unwrap();
-        let caps = re.captures("Failed to mount /data.");
+        let caps = BTreeMap::from([("mount".to_owned(), "/data".to_owned())]);
         assert_eq!(
-            fill_template("{mount} did not mount ({other})", caps.as_ref()),
+            fill_template("{mount} did not mount ({other})", &caps),
             "/data did not mount ({other})"
         );
-        assert_eq!(fill_template("a {b", None), "a {b");
+        assert_eq!(fill_template("a {b", &BTreeMap::new()), "a {b");
     }
 }

@@ -10,12 +10,13 @@ pub mod judge;
 pub mod load;
 pub mod pack;
 pub mod prefilter;
+pub mod script;
 pub mod spec;
 
 pub use error::RuleError;
 pub use examples::{run_examples, ExampleFailure, ExampleRun};
 pub use load::{default_sources, load, sources_from_dir, RuleSource};
-pub use pack::{Pack, Signature, Stage};
+pub use pack::{Ignore, Pack, Signature, Stage};
 pub use spec::Category;
 
 /// Loads the embedded default pack.

@@ -4,22 +4,27 @@
 //! rule of a run at once, each with file, line and column.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 
 use bootrules_core::{Mark, Phase, Severity, StageDef, StageModel};
 use regex::{Regex, RegexBuilder};
+use toml::Spanned;
 
 use crate::error::RuleError;
-use crate::pack::{Missing, Origin, Owner, Pack, Signature, Stage};
+use crate::pack::{Count, Ignore, Missing, Origin, Owner, Pack, Role, Sequence, Signature, Stage};
 use crate::prefilter::Prefilter;
-use crate::spec::{MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec, StageSpec};
+use crate::script;
+use crate::spec::{
+    IgnoreSpec, MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec, StageSpec,
+};
 
 include!(concat!(env!("OUT_DIR"), "/default_pack.rs"));
 
 /// Compiled size allowed for one pattern; a pattern over it is reported, not run.
 const PATTERN_SIZE_LIMIT: usize = 1 << 20;
 
-/// One rule file's text and the name to show in messages.
+/// One rule file (TOML, or a Rhai script a rule names) and the name to show in messages.
 #[derive(Debug, Clone)]
 pub struct RuleSource {
     /// Path as shown to the user.
@@ -28,11 +33,16 @@ pub struct RuleSource {
     pub text: String,
 }
 
+impl RuleSource {
+    fn is_toml(&self) -> bool {
+        self.path.ends_with(".toml")
+    }
+}
+
 /// The default pack embedded at build time.
 pub fn default_sources() -> Vec<RuleSource> {
     DEFAULT_PACK
         .iter()
-        .filter(|(path, _)| path.ends_with(".toml"))
         .map(|(path, text)| RuleSource {
             path: (*path).to_owned(),
             text: (*text).to_owned(),
@@ -40,7 +50,7 @@ pub fn default_sources() -> Vec<RuleSource> {
         .collect()
 }
 
-/// Every `*.toml` under `dir`, in sorted order.
+/// Every `*.toml` and `*.rhai` under `dir`, in sorted order.
 pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleError> {
     let shown = dir.display().to_string();
     if !dir.is_dir() {
@@ -53,7 +63,8 @@ pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleError> {
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|e| RuleError::whole_file(&shown, e.to_string()))?;
         let path = entry.path();
-        if entry.file_type().is_file() && path.extension().is_some_and(|e| e == "toml") {
+        let wanted = path.extension().is_some_and(|e| e == "toml" || e == "rhai");
+        if entry.file_type().is_file() && wanted {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 RuleError::whole_file(&path.display().to_string(), format!("cannot read: {e}"))
             })?;
@@ -72,18 +83,35 @@ struct Parsed<T> {
     file: usize,
 }
 
+/// Everything parsed from all packs, later packs already layered over earlier ones.
+#[derive(Default)]
+struct Layered {
+    stages: Vec<Parsed<StageSpec>>,
+    signatures: Vec<Parsed<SignatureSpec>>,
+    ignores: Vec<Parsed<IgnoreSpec>>,
+    disabled: Vec<Parsed<Spanned<String>>>,
+}
+
+/// Puts `spec` in `list`, replacing an earlier rule of the same id (an override).
+fn layer<T>(list: &mut Vec<Parsed<T>>, spec: T, file: usize, id: impl Fn(&T) -> &str) {
+    list.retain(|p| id(&p.spec) != id(&spec));
+    list.push(Parsed { spec, file });
+}
+
 /// Loads packs in order; a rule in a later pack replaces the rule of the same id before it.
 pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
     let files: Vec<&RuleSource> = packs.iter().flatten().collect();
     let mut errors = Vec::new();
-    let mut stages: Vec<Parsed<StageSpec>> = Vec::new();
-    let mut signatures: Vec<Parsed<SignatureSpec>> = Vec::new();
+    let mut layered = Layered::default();
     let mut file_index = 0;
     for pack in packs {
         let mut ids_in_pack: HashMap<String, usize> = HashMap::new();
         for source in pack {
             let file = file_index;
             file_index += 1;
+            if !source.is_toml() {
+                continue;
+            }
             let parsed: RuleFile = match toml::from_str(&source.text) {
                 Ok(parsed) => parsed,
                 Err(e) => {
@@ -101,34 +129,35 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
                 .stage
                 .iter()
                 .map(|s| &s.id)
-                .chain(parsed.signature.iter().map(|s| &s.id));
+                .chain(parsed.signature.iter().map(|s| &s.id))
+                .chain(parsed.ignore.iter().map(|s| &s.id));
             for id in ids {
                 if let Some(&first) = ids_in_pack.get(id.get_ref()) {
-                    errors.push(err(
-                        &files,
-                        file,
-                        id.span(),
-                        format!(
-                            "duplicate id `{}` (first defined in {})",
-                            id.get_ref(),
-                            files[first].path
-                        ),
-                    ));
+                    let message = format!(
+                        "duplicate id `{}` (first defined in {})",
+                        id.get_ref(),
+                        files[first].path
+                    );
+                    errors.push(err(&files, file, id.span(), message));
                 } else {
                     ids_in_pack.insert(id.get_ref().clone(), file);
                 }
             }
             for spec in parsed.stage {
-                stages.retain(|s| s.spec.id.get_ref() != spec.id.get_ref());
-                stages.push(Parsed { spec, file });
+                layer(&mut layered.stages, spec, file, |s| s.id.get_ref());
             }
             for spec in parsed.signature {
-                signatures.retain(|s| s.spec.id.get_ref() != spec.id.get_ref());
-                signatures.push(Parsed { spec, file });
+                layer(&mut layered.signatures, spec, file, |s| s.id.get_ref());
+            }
+            for spec in parsed.ignore {
+                layer(&mut layered.ignores, spec, file, |s| s.id.get_ref());
+            }
+            for id in parsed.disable {
+                layered.disabled.push(Parsed { spec: id, file });
             }
         }
     }
-    let pack = compile(&files, &stages, &signatures, &mut errors);
+    let pack = compile(&files, &layered, &mut errors);
     if errors.is_empty() {
         Ok(pack)
     } else {
@@ -136,16 +165,11 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
     }
 }
 
-fn err(
-    files: &[&RuleSource],
-    file: usize,
-    span: std::ops::Range<usize>,
-    message: String,
-) -> RuleError {
+fn err(files: &[&RuleSource], file: usize, span: Range<usize>, message: String) -> RuleError {
     RuleError::at(&files[file].path, &files[file].text, span, message)
 }
 
-fn origin(files: &[&RuleSource], file: usize, span: std::ops::Range<usize>) -> Origin {
+fn origin(files: &[&RuleSource], file: usize, span: Range<usize>) -> Origin {
     let text = &files[file].text;
     Origin {
         file: files[file].path.clone(),
@@ -163,63 +187,179 @@ fn is_kebab_id(id: &str) -> bool {
         })
 }
 
-fn compile(
-    files: &[&RuleSource],
-    stage_specs: &[Parsed<StageSpec>],
-    signature_specs: &[Parsed<SignatureSpec>],
-    errors: &mut Vec<RuleError>,
-) -> Pack {
-    let mut patterns: Vec<String> = Vec::new();
-    let mut regexes: Vec<Regex> = Vec::new();
-    let mut owners: Vec<Owner> = Vec::new();
-    let mut add_patterns =
-        |list: &[toml::Spanned<String>], file: usize, owner: Owner, errors: &mut Vec<RuleError>| {
-            for pattern in list {
-                match RegexBuilder::new(pattern.get_ref())
-                    .size_limit(PATTERN_SIZE_LIMIT)
-                    .build()
-                {
-                    Ok(re) => {
-                        patterns.push(pattern.get_ref().clone());
-                        regexes.push(re);
-                        owners.push(owner);
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn phase(spec: PhaseSpec) -> Phase {
+    match spec {
+        PhaseSpec::Boot => Phase::Boot,
+        PhaseSpec::Shutdown => Phase::Shutdown,
+    }
+}
+
+fn strings(list: &[Spanned<String>]) -> Vec<String> {
+    list.iter().map(|p| p.get_ref().clone()).collect()
+}
+
+/// Builds the pack from the layered specs, pushing every problem to `errors`.
+struct Compiler<'a> {
+    files: &'a [&'a RuleSource],
+    errors: &'a mut Vec<RuleError>,
+    regexes: Vec<Regex>,
+    owners: Vec<Owner>,
+}
+
+impl Compiler<'_> {
+    fn error(&mut self, file: usize, span: Range<usize>, message: String) {
+        self.errors.push(err(self.files, file, span, message));
+    }
+
+    fn regex(&mut self, pattern: &Spanned<String>, file: usize) -> Option<Regex> {
+        match RegexBuilder::new(pattern.get_ref())
+            .size_limit(PATTERN_SIZE_LIMIT)
+            .build()
+        {
+            Ok(re) => Some(re),
+            Err(e) => {
+                let message = format!("bad regular expression: {}", one_line(&e.to_string()));
+                self.error(file, pattern.span(), message);
+                None
+            }
+        }
+    }
+
+    fn patterns(&mut self, list: &[Spanned<String>], file: usize, owner: Owner) {
+        for pattern in list {
+            if let Some(re) = self.regex(pattern, file) {
+                self.regexes.push(re);
+                self.owners.push(owner);
+            }
+        }
+    }
+
+    fn check_id(&mut self, id: &Spanned<String>, file: usize, kind: &str, example: &str) {
+        if !is_kebab_id(id.get_ref()) {
+            let message = format!("a {kind} id is kebab-case (`{example}`)");
+            self.error(file, id.span(), message);
+        }
+    }
+
+    /// The compiled script of a signature, inline or from its file.
+    fn script(&mut self, spec: &SignatureSpec, file: usize) -> Option<rhai::AST> {
+        match (&spec.script, &spec.script_file) {
+            (None, None) => None,
+            (Some(_), Some(named)) => {
+                let message = "a signature has `script` or `script-file`, not both".to_owned();
+                self.error(file, named.span(), message);
+                None
+            }
+            (Some(inline), None) => match script::compile(inline.get_ref()) {
+                Ok(ast) => Some(ast),
+                Err(e) => {
+                    let at = inline_script_offset(
+                        &self.files[file].text,
+                        inline.span(),
+                        e.line,
+                        e.column,
+                    );
+                    let message = format!("bad script: {}", e.message);
+                    self.error(file, at..at + 1, message);
+                    None
+                }
+            },
+            (None, Some(named)) => {
+                let wanted = sibling_path(&self.files[file].path, named.get_ref());
+                let Some(source) = self.files.iter().find(|f| same_path(&f.path, &wanted)) else {
+                    let message = format!("script file `{wanted}` not found next to the rule file");
+                    self.error(file, named.span(), message);
+                    return None;
+                };
+                match script::compile(&source.text) {
+                    Ok(ast) => Some(ast),
+                    Err(e) => {
+                        let at = line_column_offset(&source.text, e.line, e.column);
+                        let message = format!("bad script: {}", e.message);
+                        self.errors.push(RuleError::at(
+                            &source.path,
+                            &source.text,
+                            at..at + 1,
+                            message,
+                        ));
+                        None
                     }
-                    Err(e) => errors.push(err(
-                        files,
-                        file,
-                        pattern.span(),
-                        format!("bad regular expression: {}", one_line(&e.to_string())),
-                    )),
                 }
             }
-        };
+        }
+    }
+}
+
+/// The path of `name` in the folder of the rule file `rule_file`.
+fn sibling_path(rule_file: &str, name: &str) -> String {
+    match Path::new(rule_file).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(name).display().to_string(),
+        _ => name.to_owned(),
+    }
+}
+
+fn same_path(a: &str, b: &str) -> bool {
+    let clean = |p: &str| p.trim_start_matches("./").replace('\\', "/");
+    clean(a) == clean(b)
+}
+
+/// Byte offset of a 1-based line and column in `text`.
+fn line_column_offset(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let line_text = text[start..].split('\n').next().unwrap_or("");
+    start
+        + line_text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i)
+}
+
+/// Byte offset in the rule file of a script position, for a script written inline in a TOML
+/// string (literal strings are taken as written; a newline after `'''` is not content).
+fn inline_script_offset(file_text: &str, span: Range<usize>, line: usize, column: usize) -> usize {
+    let literal = &file_text[span.clone()];
+    let mut start = span.start;
+    for delimiter in ["'''", "\"\"\"", "'", "\""] {
+        if literal.starts_with(delimiter) {
+            start += delimiter.len();
+            if delimiter.len() == 3 && file_text[start..].starts_with('\n') {
+                start += 1;
+            } else if delimiter.len() == 3 && file_text[start..].starts_with("\r\n") {
+                start += 2;
+            }
+            break;
+        }
+    }
+    start + line_column_offset(&file_text[start..span.end], line, column)
+}
+
+fn compile(files: &[&RuleSource], layered: &Layered, errors: &mut Vec<RuleError>) -> Pack {
+    let mut c = Compiler {
+        files,
+        errors,
+        regexes: Vec::new(),
+        owners: Vec::new(),
+    };
 
     let mut defs = Vec::new();
     let mut stages = Vec::new();
-    for (index, Parsed { spec, file }) in stage_specs.iter().enumerate() {
-        if !is_kebab_id(spec.id.get_ref()) {
-            errors.push(err(
-                files,
-                *file,
-                spec.id.span(),
-                "a stage id is kebab-case (`root-mounted`)".into(),
-            ));
-        }
+    for (index, Parsed { spec, file }) in layered.stages.iter().enumerate() {
+        let file = *file;
+        c.check_id(&spec.id, file, "stage", "root-mounted");
         if spec.patterns.is_empty() && spec.handoff_patterns.is_empty() {
-            errors.push(err(
-                files,
-                *file,
-                spec.id.span(),
-                format!("stage `{}` has no patterns", spec.id.get_ref()),
-            ));
+            let message = format!("stage `{}` has no patterns", spec.id.get_ref());
+            c.error(file, spec.id.span(), message);
         }
-        add_patterns(&spec.patterns, *file, Owner::Stage(index, false), errors);
-        add_patterns(
-            &spec.handoff_patterns,
-            *file,
-            Owner::Stage(index, true),
-            errors,
-        );
+        c.patterns(&spec.patterns, file, Owner::Stage(index, false));
+        c.patterns(&spec.handoff_patterns, file, Owner::Stage(index, true));
         defs.push(StageDef {
             id: spec.id.get_ref().clone(),
             phase: phase(spec.phase),
@@ -236,94 +376,118 @@ fn compile(
         stages.push(Stage {
             id: spec.id.get_ref().clone(),
             description: spec.description.clone(),
-            patterns: spec
-                .patterns
-                .iter()
-                .chain(&spec.handoff_patterns)
-                .map(|p| p.get_ref().clone())
+            patterns: strings(&spec.patterns)
+                .into_iter()
+                .chain(strings(&spec.handoff_patterns))
                 .collect(),
-            examples_match: spec.examples.matching.clone(),
+            examples_match: spec
+                .examples
+                .matching
+                .iter()
+                .map(|e| e.log().to_owned())
+                .collect(),
             examples_no_match: spec.examples.no_match.clone(),
-            origin: origin(files, *file, spec.id.span()),
+            origin: origin(files, file, spec.id.span()),
         });
     }
     let model = StageModel::new(defs);
-    let stage_ref = |id: &toml::Spanned<String>, file: usize, errors: &mut Vec<RuleError>| {
+    let stage_ref = |c: &mut Compiler<'_>, id: &Spanned<String>, file: usize| {
         let found = model.index_of(id.get_ref());
         if found.is_none() {
-            errors.push(err(
-                files,
-                file,
-                id.span(),
-                format!("unknown stage `{}`", id.get_ref()),
-            ));
+            c.error(file, id.span(), format!("unknown stage `{}`", id.get_ref()));
         }
         found
     };
 
     let mut signatures = Vec::new();
-    for (index, Parsed { spec, file }) in signature_specs.iter().enumerate() {
+    for (index, Parsed { spec, file }) in layered.signatures.iter().enumerate() {
         let file = *file;
-        if !is_kebab_id(spec.id.get_ref()) {
-            errors.push(err(
-                files,
-                file,
-                spec.id.span(),
-                "a signature id is kebab-case (`fsck-manual-repair-required`)".into(),
-            ));
+        let id = spec.id.get_ref();
+        c.check_id(&spec.id, file, "signature", "fsck-manual-repair-required");
+        let kinds = [
+            spec.missing.is_some(),
+            spec.sequence.is_some(),
+            spec.count.is_some(),
+        ];
+        if kinds.iter().filter(|&&k| k).count() > 1 {
+            let message = format!("signature `{id}` combines `missing`, `sequence` and `count`; use one (or a script)");
+            c.error(file, spec.id.span(), message);
         }
-        if spec.patterns.is_empty() == spec.missing.is_none() {
-            errors.push(err(
-                files,
-                file,
-                spec.id.span(),
-                format!(
-                    "signature `{}` needs either `patterns` or `missing` evidence",
-                    spec.id.get_ref()
-                ),
-            ));
+        let has_script = spec.script.is_some() || spec.script_file.is_some();
+        if spec.patterns.is_empty() && spec.missing.is_none() && !has_script {
+            let message =
+                format!("signature `{id}` needs evidence: `patterns`, `missing` or a script");
+            c.error(file, spec.id.span(), message);
         }
-        add_patterns(&spec.patterns, file, Owner::Signature(index), errors);
+        if spec.missing.is_some() && !spec.patterns.is_empty() {
+            let message = format!("signature `{id}`: with `missing`, the lines that must follow go in `missing.patterns`");
+            c.error(file, spec.id.span(), message);
+        }
+        if (spec.sequence.is_some() || spec.count.is_some()) && spec.patterns.is_empty() {
+            let message = format!("signature `{id}`: `sequence` and `count` apply to its `patterns`, which are missing");
+            c.error(file, spec.id.span(), message);
+        }
+        c.patterns(
+            &spec.patterns,
+            file,
+            Owner::Signature(index, Role::Evidence),
+        );
         let exclude = spec
             .exclude
             .iter()
-            .filter_map(|pattern| {
-                RegexBuilder::new(pattern.get_ref())
-                    .size_limit(PATTERN_SIZE_LIMIT)
-                    .build()
-                    .map_err(|e| {
-                        errors.push(err(
-                            files,
-                            file,
-                            pattern.span(),
-                            format!("bad regular expression: {}", one_line(&e.to_string())),
-                        ))
-                    })
-                    .ok()
-            })
+            .filter_map(|p| c.regex(p, file))
             .collect();
         let from_stage = spec
             .from_stage
             .as_ref()
-            .and_then(|s| stage_ref(s, file, errors));
+            .and_then(|s| stage_ref(&mut c, s, file));
         let until_stage = spec
             .until_stage
             .as_ref()
-            .and_then(|s| stage_ref(s, file, errors));
+            .and_then(|s| stage_ref(&mut c, s, file));
         let missing = spec.missing.as_ref().and_then(|m| {
-            let after = stage_ref(&m.after, file, errors);
+            if m.stages.is_empty() && m.patterns.is_empty() {
+                let message = "`missing` needs `stages` or `patterns` that must follow".to_owned();
+                c.error(file, m.after.span(), message);
+            }
+            c.patterns(&m.patterns, file, Owner::Signature(index, Role::Expected));
+            let after = stage_ref(&mut c, &m.after, file);
             let targets: Vec<_> = m
                 .stages
                 .iter()
-                .map(|s| stage_ref(s, file, errors))
+                .map(|s| stage_ref(&mut c, s, file))
                 .collect();
             Some(Missing {
                 after: after?,
                 stages: targets.into_iter().collect::<Option<_>>()?,
+                patterns: strings(&m.patterns),
             })
         });
+        let sequence = spec.sequence.as_ref().map(|s| {
+            c.patterns(&s.then, file, Owner::Signature(index, Role::Then));
+            Sequence {
+                then: strings(&s.then),
+                within_lines: s.within_lines,
+                within_seconds: s.within_seconds,
+            }
+        });
+        let count = spec.count.as_ref().map(|n| {
+            if *n.at_least.get_ref() == 0 {
+                c.error(
+                    file,
+                    n.at_least.span(),
+                    "`at-least` must be 1 or more".to_owned(),
+                );
+            }
+            Count {
+                at_least: *n.at_least.get_ref(),
+                within_lines: n.within_lines,
+                within_seconds: n.within_seconds,
+            }
+        });
+        let script = c.script(spec, file);
         signatures.push(Signature {
-            id: spec.id.get_ref().clone(),
+            id: id.clone(),
             title: spec.title.clone(),
             category: spec.category,
             severity: match spec.severity {
@@ -333,12 +497,19 @@ fn compile(
                 SeveritySpec::Critical => Severity::Critical,
             },
             fatal: spec.fatal,
-            patterns: spec.patterns.iter().map(|p| p.get_ref().clone()).collect(),
+            patterns: strings(&spec.patterns),
             exclude,
             phase: spec.phase.map(phase),
             from_stage,
             until_stage,
             missing,
+            sequence,
+            count,
+            script,
+            status: spec.status,
+            tags: spec.tags.clone(),
+            falsepositives: spec.falsepositives.clone(),
+            disabled: false,
             message: spec.message.trim().to_owned(),
             remedy: spec.remedy.trim().to_owned(),
             references: spec.references.clone(),
@@ -348,24 +519,43 @@ fn compile(
         });
     }
 
-    let prefilter = Prefilter::new(patterns.iter().map(String::as_str));
+    let mut ignores = Vec::new();
+    for Parsed { spec, file } in &layered.ignores {
+        let file = *file;
+        c.check_id(&spec.id, file, "ignore", "qemu-floppy-io-error");
+        c.patterns(&spec.patterns, file, Owner::Ignore);
+        ignores.push(Ignore {
+            id: spec.id.get_ref().clone(),
+            reason: spec.reason.trim().to_owned(),
+            patterns: strings(&spec.patterns),
+            examples_match: spec.examples.matching.clone(),
+            examples_no_match: spec.examples.no_match.clone(),
+            origin: origin(files, file, spec.id.span()),
+        });
+    }
+
+    let mut warnings = Vec::new();
+    for Parsed { spec: id, file } in &layered.disabled {
+        match signatures.iter_mut().find(|s| s.id == *id.get_ref()) {
+            Some(signature) => signature.disabled = true,
+            None => warnings.push(err(
+                files,
+                *file,
+                id.span(),
+                format!("`disable` names `{}`, which is no signature", id.get_ref()),
+            )),
+        }
+    }
+
+    let prefilter = Prefilter::new(c.regexes.iter().map(Regex::as_str));
     Pack {
         model,
         stages,
         signatures,
+        ignores,
+        warnings,
         prefilter,
-        regexes,
-        owners,
+        regexes: c.regexes,
+        owners: c.owners,
     }
-}
-
-fn phase(spec: PhaseSpec) -> Phase {
-    match spec {
-        PhaseSpec::Boot => Phase::Boot,
-        PhaseSpec::Shutdown => Phase::Shutdown,
-    }
-}
-
-fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }

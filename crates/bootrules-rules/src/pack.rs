@@ -7,9 +7,10 @@
 use bootrules_core::{Line, LineHits, RuleSet, Severity, StageMatch, StageModel};
 use regex::Regex;
 
+use crate::error::RuleError;
 use crate::judge::PackJudge;
 use crate::prefilter::Prefilter;
-use crate::spec::Category;
+use crate::spec::{Category, ExampleSpec, StatusSpec};
 
 /// Where a rule came from, for `rules explain` and error messages.
 #[derive(Debug, Clone)]
@@ -37,13 +38,55 @@ pub struct Stage {
     pub origin: Origin,
 }
 
-/// Evidence by absence: once `after` (or a later stage) is reached, one of `stages` must be.
+/// Evidence by absence: once `after` (or a later stage) is reached, one of `stages` (or a
+/// line matching one of its expected patterns) must follow.
 #[derive(Debug, Clone)]
 pub struct Missing {
     /// Index of the stage that starts the wait.
     pub after: usize,
     /// Indices of the stages of which one must follow.
     pub stages: Vec<usize>,
+    /// Expected patterns, as written.
+    pub patterns: Vec<String>,
+}
+
+/// Evidence by order: a line of the signature's patterns, then a `then` line.
+#[derive(Debug, Clone)]
+pub struct Sequence {
+    /// The second patterns, as written.
+    pub then: Vec<String>,
+    /// The second line comes at most this many lines after the first.
+    pub within_lines: Option<u64>,
+    /// The second line comes at most this many seconds after the first.
+    pub within_seconds: Option<f64>,
+}
+
+/// Evidence by repetition.
+#[derive(Debug, Clone)]
+pub struct Count {
+    /// How many matching lines make the finding.
+    pub at_least: u64,
+    /// All within this many lines.
+    pub within_lines: Option<u64>,
+    /// All within this many seconds.
+    pub within_seconds: Option<f64>,
+}
+
+/// Lines that are never evidence.
+#[derive(Debug, Clone)]
+pub struct Ignore {
+    /// Stable id.
+    pub id: String,
+    /// Why these lines are noise.
+    pub reason: String,
+    /// Patterns as written.
+    pub patterns: Vec<String>,
+    /// Lines that must be ignored.
+    pub examples_match: Vec<ExampleSpec>,
+    /// Lines that must not be ignored.
+    pub examples_no_match: Vec<String>,
+    /// Where it is defined.
+    pub origin: Origin,
 }
 
 /// A known-failure signature.
@@ -71,26 +114,54 @@ pub struct Signature {
     pub until_stage: Option<usize>,
     /// Evidence by absence.
     pub missing: Option<Missing>,
+    /// Evidence by order.
+    pub sequence: Option<Sequence>,
+    /// Evidence by repetition.
+    pub count: Option<Count>,
+    /// A compiled Rhai script that judges the session.
+    pub script: Option<rhai::AST>,
+    /// Sigma status.
+    pub status: StatusSpec,
+    /// Free-form tags.
+    pub tags: Vec<String>,
+    /// Known false positives.
+    pub falsepositives: Vec<String>,
+    /// Turned off by `disable` or `--disable`: loaded, but never reported.
+    pub disabled: bool,
     /// What it means (may hold `{capture}` names).
     pub message: String,
     /// What to do (may hold `{capture}` names).
     pub remedy: String,
     /// Vendor documentation.
     pub references: Vec<String>,
-    /// Excerpts that must produce the finding.
-    pub examples_match: Vec<String>,
+    /// Excerpts that must produce the finding (with the captures it must carry).
+    pub examples_match: Vec<ExampleSpec>,
     /// Excerpts that must not.
     pub examples_no_match: Vec<String>,
     /// Where it is defined.
     pub origin: Origin,
 }
 
-/// What one pattern of the set belongs to.
+/// Which part of a signature a pattern is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// `patterns`: the evidence.
+    Evidence,
+    /// `sequence.then`: the line that must follow.
+    Then,
+    /// `missing.patterns`: the line whose absence is the finding.
+    Expected,
+}
+
+/// What one pattern of the pack belongs to.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Owner {
     /// A stage marker; `true` when it also marks the hand-off to the OS.
     Stage(usize, bool),
-    Signature(usize),
+    /// A signature's pattern.
+    Signature(usize, Role),
+    /// An ignore's pattern.
+    Ignore,
 }
 
 /// A loaded, validated and compiled rule pack.
@@ -99,6 +170,8 @@ pub struct Pack {
     pub(crate) model: StageModel,
     pub(crate) stages: Vec<Stage>,
     pub(crate) signatures: Vec<Signature>,
+    pub(crate) ignores: Vec<Ignore>,
+    pub(crate) warnings: Vec<RuleError>,
     pub(crate) prefilter: Prefilter,
     pub(crate) regexes: Vec<Regex>,
     pub(crate) owners: Vec<Owner>,
@@ -120,9 +193,31 @@ impl Pack {
         self.signatures.iter().find(|s| s.id == id)
     }
 
-    /// Stages plus signatures.
+    /// The ignores.
+    pub fn ignores(&self) -> &[Ignore] {
+        &self.ignores
+    }
+
+    /// Stages plus signatures plus ignores.
     pub fn rule_count(&self) -> usize {
-        self.stages.len() + self.signatures.len()
+        self.stages.len() + self.signatures.len() + self.ignores.len()
+    }
+
+    /// Things that load but probably do nothing (a disabled id that names no rule).
+    pub fn warnings(&self) -> &[RuleError] {
+        &self.warnings
+    }
+
+    /// Turns signatures off by id; returns the ids that name no signature.
+    pub fn disable<'a>(&mut self, ids: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let mut unknown = Vec::new();
+        for id in ids {
+            match self.signatures.iter_mut().find(|s| s.id == id) {
+                Some(signature) => signature.disabled = true,
+                None => unknown.push(id.to_owned()),
+            }
+        }
+        unknown
     }
 
     pub(crate) fn owner(&self, pattern: u32) -> Owner {
@@ -131,6 +226,16 @@ impl Pack {
 
     pub(crate) fn regex(&self, pattern: u32) -> &Regex {
         &self.regexes[pattern as usize]
+    }
+
+    /// True when a line (as a console prints it) matches one of the pack's ignores.
+    pub fn is_ignored(&self, line: &str) -> bool {
+        let mut normaliser = bootrules_core::Normaliser::default();
+        let line = normaliser.normalise(1, line.as_bytes());
+        self.owners
+            .iter()
+            .zip(&self.regexes)
+            .any(|(owner, re)| matches!(owner, Owner::Ignore) && re.is_match(line.message))
     }
 
     /// Patterns (as written) with no literal the prefilter can search for: they run on every
@@ -156,6 +261,7 @@ impl RuleSet for Pack {
         let mut candidates = Vec::new();
         self.prefilter.candidates(line.message, &mut candidates);
         let unfiltered = self.prefilter.unfiltered();
+        let mut ignored = false;
         for &pattern in unfiltered.iter().chain(&candidates) {
             let Some(found) = self.regexes[pattern as usize].find(line.message) else {
                 continue;
@@ -167,8 +273,13 @@ impl RuleSet for Pack {
                     marker: pattern,
                     handoff,
                 }),
-                Owner::Signature(_) => hits.signals.push(pattern),
+                Owner::Signature(..) => hits.signals.push(pattern),
+                Owner::Ignore => ignored = true,
             }
+        }
+        // An ignored line still marks stages; it is just never evidence of a failure.
+        if ignored {
+            hits.signals.clear();
         }
     }
 

@@ -4,19 +4,43 @@
 //! rather than a rule that silently does nothing. Values whose validity is checked after
 //! parsing (ids, patterns, stage references) keep their spans for error messages.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use toml::Spanned;
 
-/// One rule file: any number of stages and signatures.
+/// One rule file: any number of stages, signatures and ignores.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RuleFile {
+    /// Rule ids (from any pack) that this pack turns off.
+    #[serde(default)]
+    pub disable: Vec<Spanned<String>>,
     /// Stage markers.
     #[serde(default)]
     pub stage: Vec<StageSpec>,
     /// Known-failure signatures.
     #[serde(default)]
     pub signature: Vec<SignatureSpec>,
+    /// Lines that are never evidence for any signature.
+    #[serde(default)]
+    pub ignore: Vec<IgnoreSpec>,
+}
+
+/// `[[ignore]]`: lines that look like failures but never are (a userspace `segfault at`,
+/// the empty QEMU floppy drive's `I/O error, dev fd0`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct IgnoreSpec {
+    /// Stable kebab-case id.
+    pub id: Spanned<String>,
+    /// Why these lines are noise.
+    pub reason: String,
+    /// A line matching any of these is not evidence.
+    pub patterns: Vec<Spanned<String>>,
+    /// Lines that must and must not be ignored.
+    #[serde(default)]
+    pub examples: Examples,
 }
 
 /// `[[stage]]`: a step of boot or shutdown and the console lines that show it.
@@ -80,8 +104,16 @@ pub struct SignatureSpec {
     pub from_stage: Option<Spanned<String>>,
     /// Only lines seen before this stage (or a later one) was reached count.
     pub until_stage: Option<Spanned<String>>,
-    /// Evidence by absence: once `after` is reached, one of `stages` must follow.
+    /// Evidence by absence: once `after` is reached, one of `stages` or `patterns` must follow.
     pub missing: Option<MissingSpec>,
+    /// Evidence by order: a `patterns` line, then a `then` line within a window.
+    pub sequence: Option<SequenceSpec>,
+    /// Evidence by repetition: `patterns` matched on at least N lines (within a window).
+    pub count: Option<CountSpec>,
+    /// A Rhai script judging the session (inline); see docs/writing-rules.md.
+    pub script: Option<Spanned<String>>,
+    /// A Rhai script in a file next to the rule file.
+    pub script_file: Option<Spanned<String>>,
     /// What it means.
     pub message: String,
     /// What to do.
@@ -89,9 +121,64 @@ pub struct SignatureSpec {
     /// Vendor documentation.
     #[serde(default)]
     pub references: Vec<String>,
+    /// `experimental`, `stable` (default) or `deprecated`.
+    #[serde(default)]
+    pub status: StatusSpec,
+    /// Free-form tags: distro, cloud, stage (`distro:rhel`, `cloud:azure`, `stage:initramfs`).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Known situations where the rule fires without a real failure.
+    #[serde(default)]
+    pub falsepositives: Vec<String>,
     /// Log excerpts that must and must not produce the finding.
     #[serde(default)]
     pub examples: Examples,
+}
+
+/// `sequence = { then = ['…'], within-lines = 50, within-seconds = 30 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SequenceSpec {
+    /// Patterns of the line that must follow a `patterns` line.
+    pub then: Vec<Spanned<String>>,
+    /// At most this many lines later.
+    pub within_lines: Option<u64>,
+    /// At most this many seconds of kernel time later (both lines need a timestamp).
+    pub within_seconds: Option<f64>,
+}
+
+/// `count = { at-least = 3, within-seconds = 300 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CountSpec {
+    /// How many matching lines make the finding.
+    pub at_least: Spanned<u64>,
+    /// All of them within this many lines.
+    pub within_lines: Option<u64>,
+    /// All of them within this many seconds of kernel time.
+    pub within_seconds: Option<f64>,
+}
+
+/// Sigma's rule status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[allow(missing_docs)]
+pub enum StatusSpec {
+    Experimental,
+    #[default]
+    Stable,
+    Deprecated,
+}
+
+impl StatusSpec {
+    /// The name used in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Experimental => "experimental",
+            Self::Stable => "stable",
+            Self::Deprecated => "deprecated",
+        }
+    }
 }
 
 /// `missing = { after = "shutdown-started", stages = ["power-off", "restart"] }`.
@@ -101,7 +188,11 @@ pub struct MissingSpec {
     /// The stage (or any later one) that starts the wait.
     pub after: Spanned<String>,
     /// Stages of which at least one must follow.
+    #[serde(default)]
     pub stages: Vec<Spanned<String>>,
+    /// Patterns of which one must match a line after the wait started.
+    #[serde(default)]
+    pub patterns: Vec<Spanned<String>>,
 }
 
 /// Examples that `rules test` and `cargo test` run.
@@ -110,10 +201,42 @@ pub struct MissingSpec {
 pub struct Examples {
     /// Log excerpts that must match.
     #[serde(default, rename = "match")]
-    pub matching: Vec<String>,
+    pub matching: Vec<ExampleSpec>,
     /// Log excerpts that must not match.
     #[serde(default)]
     pub no_match: Vec<String>,
+}
+
+/// A `match` example: the excerpt alone, or with the captures the finding must carry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ExampleSpec {
+    /// `"excerpt"`.
+    Log(String),
+    /// `{ log = "excerpt", captures = { unit = "data.mount" } }`.
+    WithCaptures {
+        /// The excerpt.
+        log: String,
+        /// Named captures the finding must carry.
+        captures: BTreeMap<String, String>,
+    },
+}
+
+impl ExampleSpec {
+    /// The excerpt.
+    pub fn log(&self) -> &str {
+        match self {
+            Self::Log(log) | Self::WithCaptures { log, .. } => log,
+        }
+    }
+
+    /// The expected captures (empty for a plain excerpt).
+    pub fn captures(&self) -> BTreeMap<String, String> {
+        match self {
+            Self::Log(_) => BTreeMap::new(),
+            Self::WithCaptures { captures, .. } => captures.clone(),
+        }
+    }
 }
 
 /// `phase = "boot" | "shutdown"`.

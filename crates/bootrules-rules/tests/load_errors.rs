@@ -110,5 +110,10 @@ fn a_signature_needs_evidence() {
     let text = GOOD.replace("patterns = ['hello']\n", "");
     let e = &errors(&[("x.toml", &text)])[0];
     assert_eq!(e.line, 3);
-    assert!(e.message.contains("needs either `patterns` or `missing`"));
+    assert!(
+        e.message
+            .contains("needs evidence: `patterns`, `missing` or a script"),
+        "{}",
+        e.message
+    );
 }

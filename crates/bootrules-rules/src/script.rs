@@ -1,0 +1,312 @@
+//! Rhai scripts: the one place a `rhai::Engine` is built, with its limits and host API.
+//!
+//! A script judges one session for its signature. It runs at the end of the session, only
+//! when the signature's other evidence fired (or, for a rule with no patterns, once per
+//! session), with two variables in scope:
+//!
+//! - `session`: `#{ start_line, last_line, last_stage, phase, booted, stages }` where `stages`
+//!   maps each reached stage id to `#{ line, time }` (`time` is `()` without a timestamp);
+//! - `events`: an array of the lines the signature's patterns matched, each
+//!   `#{ line, time, text, captures }` (`captures` maps group names to text).
+//!
+//! The script's value decides: `()` or `false` means no finding; `true` means a finding at
+//! the first event; a string is the finding's message; a map may set `line` (one of the event
+//! lines), `message` and `remedy`.
+//!
+//! Scripts cannot reach files, the network, the environment or processes (Rhai has no such
+//! functions; `import` and `eval` are disabled), and the limits below stop a script that loops,
+//! recurses or allocates without end. A stopped script is reported with its rule's id.
+
+use std::sync::OnceLock;
+
+use rhai::{Dynamic, Engine, EvalAltResult, Map, Scope, AST};
+
+/// Operations one script run may take (a loop step, a call, an expression).
+pub const MAX_OPERATIONS: u64 = 500_000;
+/// Nesting of function calls.
+pub const MAX_CALL_LEVELS: usize = 32;
+/// Bytes of one string.
+pub const MAX_STRING_SIZE: usize = 64 * 1024;
+/// Items of one array or map.
+pub const MAX_COLLECTION_SIZE: usize = 10_000;
+/// Events handed to a script per session; more are counted but not kept.
+pub const MAX_EVENTS: usize = 1_000;
+
+/// The engine every script is compiled and run with.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut engine = Engine::new();
+        engine
+            .set_max_operations(MAX_OPERATIONS)
+            .set_max_call_levels(MAX_CALL_LEVELS)
+            .set_max_expr_depths(64, 32)
+            .set_max_string_size(MAX_STRING_SIZE)
+            .set_max_array_size(MAX_COLLECTION_SIZE)
+            .set_max_map_size(MAX_COLLECTION_SIZE)
+            .set_max_modules(0)
+            .set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new())
+            .set_strict_variables(true);
+        engine.disable_symbol("eval");
+        engine.on_print(|_| {});
+        engine.on_debug(|_, _, _| {});
+        engine
+    })
+}
+
+/// The variables a script sees, with empty values (for compiling in strict mode).
+fn scope_template() -> Scope<'static> {
+    let mut scope = Scope::new();
+    scope.push("session", Map::new());
+    scope.push("events", rhai::Array::new());
+    scope
+}
+
+/// A compile error: 1-based line and column within the script, and the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptSyntaxError {
+    /// Line in the script.
+    pub line: usize,
+    /// Column in the script.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Compiles a script once, at load time.
+pub fn compile(source: &str) -> Result<AST, ScriptSyntaxError> {
+    engine()
+        .compile_with_scope(&scope_template(), source)
+        .map_err(|e| ScriptSyntaxError {
+            line: e.position().line().unwrap_or(1),
+            column: e.position().position().unwrap_or(1),
+            message: e.err_type().to_string(),
+        })
+}
+
+/// One matched line handed to a script.
+#[derive(Debug, Clone)]
+pub struct ScriptEvent {
+    /// Line number.
+    pub line: u64,
+    /// Kernel time.
+    pub time: Option<f64>,
+    /// The visible line.
+    pub text: String,
+    /// Named captures.
+    pub captures: Vec<(String, String)>,
+}
+
+/// What the script decided.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScriptVerdict {
+    /// No finding.
+    Clear,
+    /// A finding, with optional overrides.
+    Finding {
+        /// Evidence line chosen by the script.
+        line: Option<u64>,
+        /// Message chosen by the script.
+        message: Option<String>,
+        /// Remedy chosen by the script.
+        remedy: Option<String>,
+    },
+}
+
+/// The session as scripts see it.
+pub struct SessionView {
+    /// First line.
+    pub start_line: u64,
+    /// Last non-blank line.
+    pub last_line: u64,
+    /// Furthest stage id.
+    pub last_stage: Option<String>,
+    /// `boot` or `shutdown`.
+    pub phase: &'static str,
+    /// True once the booted stage (or later) was reached.
+    pub booted: bool,
+    /// Reached stages: id, line, time.
+    pub stages: Vec<(String, u64, Option<f64>)>,
+}
+
+fn time(value: Option<f64>) -> Dynamic {
+    value.map_or(Dynamic::UNIT, Dynamic::from_float)
+}
+
+fn int(value: u64) -> Dynamic {
+    Dynamic::from_int(i64::try_from(value).unwrap_or(i64::MAX))
+}
+
+/// Runs a compiled script; an error says why it was stopped.
+pub fn run(
+    ast: &AST,
+    session: &SessionView,
+    events: &[ScriptEvent],
+) -> Result<ScriptVerdict, String> {
+    let mut stages = Map::new();
+    for (id, line, t) in &session.stages {
+        let mut stage = Map::new();
+        stage.insert("line".into(), int(*line));
+        stage.insert("time".into(), time(*t));
+        stages.insert(id.as_str().into(), stage.into());
+    }
+    let mut view = Map::new();
+    view.insert("start_line".into(), int(session.start_line));
+    view.insert("last_line".into(), int(session.last_line));
+    view.insert(
+        "last_stage".into(),
+        session
+            .last_stage
+            .clone()
+            .map_or(Dynamic::UNIT, Dynamic::from),
+    );
+    view.insert("phase".into(), session.phase.into());
+    view.insert("booted".into(), session.booted.into());
+    view.insert("stages".into(), stages.into());
+    let events: rhai::Array = events
+        .iter()
+        .map(|e| {
+            let mut event = Map::new();
+            event.insert("line".into(), int(e.line));
+            event.insert("time".into(), time(e.time));
+            event.insert("text".into(), e.text.clone().into());
+            let captures: Map = e
+                .captures
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), v.clone().into()))
+                .collect();
+            event.insert("captures".into(), captures.into());
+            event.into()
+        })
+        .collect();
+    let mut scope = Scope::new();
+    scope.push("session", view);
+    scope.push("events", events);
+    let value = engine()
+        .eval_ast_with_scope::<Dynamic>(&mut scope, ast)
+        .map_err(|e| describe(&e))?;
+    verdict(value)
+}
+
+fn verdict(value: Dynamic) -> Result<ScriptVerdict, String> {
+    if value.is_unit() {
+        return Ok(ScriptVerdict::Clear);
+    }
+    if let Ok(flag) = value.as_bool() {
+        return Ok(if flag {
+            ScriptVerdict::Finding {
+                line: None,
+                message: None,
+                remedy: None,
+            }
+        } else {
+            ScriptVerdict::Clear
+        });
+    }
+    if value.is_string() {
+        return Ok(ScriptVerdict::Finding {
+            line: None,
+            message: Some(value.to_string()),
+            remedy: None,
+        });
+    }
+    if let Some(map) = value.clone().try_cast::<Map>() {
+        let text = |key: &str| {
+            map.get(key)
+                .filter(|v| v.is_string())
+                .map(|v| v.to_string())
+        };
+        let line = map
+            .get("line")
+            .and_then(|v| v.as_int().ok())
+            .and_then(|n| u64::try_from(n).ok());
+        return Ok(ScriptVerdict::Finding {
+            line,
+            message: text("message"),
+            remedy: text("remedy"),
+        });
+    }
+    Err(format!(
+        "script returned {} (expected (), a bool, a string or a map)",
+        value.type_name()
+    ))
+}
+
+/// A runtime error in words a rule writer acts on.
+fn describe(error: &EvalAltResult) -> String {
+    match error {
+        EvalAltResult::ErrorTooManyOperations(_) => format!(
+            "script stopped: more than {MAX_OPERATIONS} operations (an endless loop?)"
+        ),
+        EvalAltResult::ErrorStackOverflow(_) => format!(
+            "script stopped: calls nested deeper than {MAX_CALL_LEVELS} (endless recursion?)"
+        ),
+        EvalAltResult::ErrorDataTooLarge(what, _) => format!(
+            "script stopped: {what} over the limit ({MAX_STRING_SIZE} bytes per string, {MAX_COLLECTION_SIZE} items per array or map)"
+        ),
+        other => format!("script failed: {}", other.to_string().replace('\n', " ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view() -> SessionView {
+        SessionView {
+            start_line: 1,
+            last_line: 10,
+            last_stage: Some("kernel".into()),
+            phase: "boot",
+            booted: false,
+            stages: vec![("kernel".into(), 3, Some(0.0))],
+        }
+    }
+
+    fn eval(source: &str) -> Result<ScriptVerdict, String> {
+        let ast = compile(source).map_err(|e| e.message)?;
+        run(&ast, &view(), &[])
+    }
+
+    #[test]
+    fn values_become_verdicts() {
+        assert_eq!(eval("()"), Ok(ScriptVerdict::Clear));
+        assert_eq!(eval("false"), Ok(ScriptVerdict::Clear));
+        assert_eq!(
+            eval(r#"#{ line: 3, message: "m" }"#),
+            Ok(ScriptVerdict::Finding {
+                line: Some(3),
+                message: Some("m".into()),
+                remedy: None
+            })
+        );
+        assert_eq!(eval("session.stages.kernel.line == 3"), eval("true"));
+    }
+
+    #[test]
+    fn runaway_scripts_are_stopped_with_a_reason() {
+        let endless = eval("loop { }").unwrap_err();
+        assert!(endless.contains("more than 500000 operations"), "{endless}");
+        let recursion = eval("fn f(x) { f(x + 1) } f(0)").unwrap_err();
+        assert!(recursion.contains("nested deeper than 32"), "{recursion}");
+        let huge = eval(r#"let s = "x"; loop { s += s; }"#).unwrap_err();
+        assert!(huge.contains("over the limit"), "{huge}");
+    }
+
+    #[test]
+    fn no_way_out_of_the_sandbox() {
+        assert!(compile(r#"eval("1")"#).is_err() || eval(r#"eval("1")"#).is_err());
+        assert!(eval(r#"import "std" as s; 1"#).is_err());
+        assert!(eval(r#"open_file("/etc/passwd")"#).is_err());
+        assert!(
+            compile("undefined_variable + 1").is_err(),
+            "strict variables"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let e = compile("let x = ;\n").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 9));
+    }
+}
