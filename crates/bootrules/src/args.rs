@@ -34,6 +34,9 @@ pub struct PackArgs {
     /// Do not load the embedded default pack.
     #[arg(long)]
     pub no_default_rules: bool,
+    /// Turn off a signature by id (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub disable: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -68,6 +71,9 @@ pub enum RulesCommand {
         /// Print every pattern of the pack instead, one per line (for grep -f / rg -f).
         #[arg(long)]
         patterns: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
         #[command(flatten)]
         packs: PackArgs,
     },
@@ -88,6 +94,14 @@ pub enum RulesCommand {
         #[command(flatten)]
         packs: PackArgs,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// One rule a line.
+    Table,
+    /// A JSON array of rules.
+    Json,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

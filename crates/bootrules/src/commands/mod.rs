@@ -45,7 +45,15 @@ pub fn load_packs(packs: &PackArgs) -> Option<Pack> {
     }
     if errors.is_empty() {
         match load(&layers) {
-            Ok(pack) => return Some(pack),
+            Ok(mut pack) => {
+                for warning in pack.warnings() {
+                    eprintln!("warning: {warning}");
+                }
+                for id in pack.disable(packs.disable.iter().map(String::as_str)) {
+                    eprintln!("warning: --disable {id}: no signature has this id");
+                }
+                return Some(pack);
+            }
             Err(e) => errors = e,
         }
     }

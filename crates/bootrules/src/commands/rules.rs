@@ -6,22 +6,25 @@ use anyhow::Result;
 use bootrules_rules::{default_sources, load, run_examples, sources_from_dir, Pack};
 
 use super::{load_packs, Status};
-use crate::args::{PackArgs, RulesCommand};
+use crate::args::{ListFormat, PackArgs, RulesCommand};
 
 pub fn run(command: RulesCommand) -> Result<Status> {
     match command {
-        RulesCommand::List { patterns, packs } => with_pack(&packs, |pack, out| {
-            if patterns {
-                list_patterns(pack, out)
-            } else {
-                list(pack, out)
-            }
+        RulesCommand::List {
+            patterns,
+            format,
+            packs,
+        } => with_pack(&packs, |pack, out| match (patterns, format) {
+            (true, _) => list_patterns(pack, out),
+            (false, ListFormat::Table) => list(pack, out),
+            (false, ListFormat::Json) => list_json(pack, out),
         }),
         RulesCommand::Validate { dir } => Ok(validate(dir.as_deref())),
         RulesCommand::Test { dir } => {
             let packs = PackArgs {
                 rules: dir.into_iter().collect(),
                 no_default_rules: false,
+                disable: Vec::new(),
             };
             with_pack(&packs, test)
         }
@@ -55,21 +58,60 @@ fn list(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
         )?;
     }
     for sig in pack.signatures() {
+        let note = match (sig.disabled, sig.status.as_str()) {
+            (true, _) => " (disabled)",
+            (false, "experimental") => " (experimental)",
+            (false, "deprecated") => " (deprecated)",
+            _ => "",
+        };
         writeln!(
             out,
-            "{:<40} {:<9} {:<15} {}",
+            "{:<40} {:<9} {:<15} {}{note}",
             sig.id,
             sig.severity.as_str(),
             sig.category.as_str(),
             sig.title
         )?;
     }
+    for ignore in pack.ignores() {
+        writeln!(out, "{:<40} {:<9} {:<15} {}", ignore.id, "ignore", "-", ignore.reason)?;
+    }
     writeln!(
         out,
-        "{} stages, {} signatures",
+        "{} stages, {} signatures, {} ignores",
         pack.stages().len(),
-        pack.signatures().len()
+        pack.signatures().len(),
+        pack.ignores().len()
     )?;
+    Ok(Status::Ok)
+}
+
+/// The rules as JSON objects, for tools.
+fn list_json(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
+    let mut rules = Vec::new();
+    for stage in pack.stages() {
+        rules.push(serde_json::json!({
+            "id": stage.id, "kind": "stage", "description": stage.description,
+            "patterns": stage.patterns, "file": stage.origin.file, "line": stage.origin.line,
+        }));
+    }
+    for sig in pack.signatures() {
+        rules.push(serde_json::json!({
+            "id": sig.id, "kind": "signature", "title": sig.title,
+            "category": sig.category.as_str(), "severity": sig.severity.as_str(),
+            "fatal": sig.fatal, "status": sig.status.as_str(), "tags": sig.tags,
+            "disabled": sig.disabled, "references": sig.references,
+            "file": sig.origin.file, "line": sig.origin.line,
+        }));
+    }
+    for ignore in pack.ignores() {
+        rules.push(serde_json::json!({
+            "id": ignore.id, "kind": "ignore", "reason": ignore.reason,
+            "patterns": ignore.patterns, "file": ignore.origin.file, "line": ignore.origin.line,
+        }));
+    }
+    serde_json::to_writer_pretty(&mut *out, &rules)?;
+    writeln!(out)?;
     Ok(Status::Ok)
 }
 
@@ -150,8 +192,16 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
             sig.severity,
             if sig.fatal { "   fatal" } else { "" }
         )?;
+        writeln!(out, "status: {}{}", sig.status.as_str(), if sig.disabled { "   disabled" } else { "" })?;
+        if !sig.tags.is_empty() {
+            writeln!(out, "tags: {}", sig.tags.join(", "))?;
+        }
+        writeln!(out, "evidence: {}", evidence_kind(pack, sig))?;
         writeln!(out, "defined in: {}:{}", sig.origin.file, sig.origin.line)?;
         writeln!(out, "\nmeans: {}\n\ndo: {}\n", sig.message, sig.remedy)?;
+        for fp in &sig.falsepositives {
+            writeln!(out, "false positive: {fp}")?;
+        }
         for p in &sig.patterns {
             writeln!(out, "pattern: {p}")?;
         }
@@ -177,4 +227,28 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
     }
     eprintln!("bootrules: no rule with id `{id}` (see `bootrules rules list`)");
     Ok(Status::Usage)
+}
+
+/// One line saying what evidence a signature looks for.
+fn evidence_kind(pack: &Pack, sig: &bootrules_rules::Signature) -> String {
+    let mut kind = if let Some(m) = &sig.missing {
+        let stage = |i: usize| pack.stages()[i].id.as_str();
+        let mut expected: Vec<String> = m.stages.iter().map(|&s| stage(s).to_owned()).collect();
+        expected.extend(m.patterns.iter().map(|p| format!("/{p}/")));
+        format!(
+            "absence: once `{}` (or later) is reached, one of {} must follow",
+            stage(m.after),
+            expected.join(", ")
+        )
+    } else if let Some(s) = &sig.sequence {
+        format!("sequence: a pattern line, then one of {:?}", s.then)
+    } else if let Some(c) = &sig.count {
+        format!("count: at least {} matching lines", c.at_least)
+    } else {
+        "pattern".to_owned()
+    };
+    if sig.script.is_some() {
+        kind.push_str(", judged by a Rhai script");
+    }
+    kind
 }

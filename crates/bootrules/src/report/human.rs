@@ -50,6 +50,9 @@ fn write_session(out: &mut impl Write, session: &Session) -> io::Result<()> {
     for finding in &session.findings {
         write_finding(out, finding)?;
     }
+    for failure in &session.rule_errors {
+        writeln!(out, "    RULE ERROR {}: {}", failure.rule, failure.message)?;
+    }
     Ok(())
 }
 
@@ -91,7 +94,7 @@ pub fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         .collect();
     writeln!(
         out,
-        "checked {} file{} ({} unreadable), {} session{}{}{}; {} rules loaded ({} stages, {} signatures)",
+        "checked {} file{} ({} unreadable), {} session{}{}{}{}; {} rules loaded ({} stages, {} signatures, {} ignores)",
         s.files,
         plural(s.files),
         s.unreadable,
@@ -103,9 +106,15 @@ pub fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         } else {
             format!(", findings: {}", findings.join(", "))
         },
-        s.stages + s.signatures,
+        if s.rule_errors > 0 {
+            format!(", {} rule error{}", s.rule_errors, plural(s.rule_errors))
+        } else {
+            String::new()
+        },
+        s.stages + s.signatures + s.ignores,
         s.stages,
         s.signatures,
+        s.ignores,
     )
 }
 

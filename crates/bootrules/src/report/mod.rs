@@ -13,11 +13,13 @@ use bootrules_rules::Pack;
 pub struct Summary {
     pub stages: usize,
     pub signatures: usize,
+    pub ignores: usize,
     pub files: usize,
     pub unreadable: usize,
     pub sessions: usize,
     pub outcomes: BTreeMap<&'static str, usize>,
     pub findings: BTreeMap<Severity, usize>,
+    pub rule_errors: usize,
     pub worst: Option<Severity>,
 }
 
@@ -26,11 +28,13 @@ impl Summary {
         Self {
             stages: pack.stages().len(),
             signatures: pack.signatures().len(),
+            ignores: pack.ignores().len(),
             files: 0,
             unreadable: 0,
             sessions: 0,
             outcomes: BTreeMap::new(),
             findings: BTreeMap::new(),
+            rule_errors: 0,
             worst: None,
         }
     }
@@ -46,6 +50,7 @@ impl Summary {
             for finding in &session.findings {
                 *self.findings.entry(finding.severity).or_default() += 1;
             }
+            self.rule_errors += session.rule_errors.len();
         }
         self.worst = self.worst.max(report.worst_severity());
     }
