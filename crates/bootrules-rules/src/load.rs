@@ -161,6 +161,7 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
     if errors.is_empty() {
         Ok(pack)
     } else {
+        errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         Err(errors)
     }
 }
@@ -187,8 +188,14 @@ fn is_kebab_id(id: &str) -> bool {
         })
 }
 
-fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
+/// The regex crate's explanation without its own copy of the pattern (the pointer under the
+/// rule file's line shows where the pattern is).
+fn regex_problem(e: &regex::Error) -> String {
+    let text = e.to_string();
+    match text.lines().rev().find_map(|l| l.trim().strip_prefix("error: ")) {
+        Some(problem) => problem.to_owned(),
+        None => text.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
 }
 
 fn phase(spec: PhaseSpec) -> Phase {
@@ -222,7 +229,7 @@ impl Compiler<'_> {
         {
             Ok(re) => Some(re),
             Err(e) => {
-                let message = format!("bad regular expression: {}", one_line(&e.to_string()));
+                let message = format!("bad regular expression: {}", regex_problem(&e));
                 self.error(file, pattern.span(), message);
                 None
             }

@@ -1,0 +1,258 @@
+//! Each evidence kind of the rule language, layering and overrides, ignores, and the script
+//! sandbox, on small packs layered over the default one.
+
+use bootrules_core::{check_bytes, FileReport, Finding};
+use bootrules_rules::{default_sources, load, Pack, RuleError, RuleSource};
+
+fn source(path: &str, text: &str) -> RuleSource {
+    RuleSource {
+        path: path.to_owned(),
+        text: text.to_owned(),
+    }
+}
+
+/// The default pack with extra files layered on top.
+fn pack_with(files: &[(&str, &str)]) -> Pack {
+    let extra = files.iter().map(|(p, t)| source(p, t)).collect();
+    match load(&[default_sources(), extra]) {
+        Ok(pack) => pack,
+        Err(errors) => panic!("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")),
+    }
+}
+
+fn load_errors(files: &[(&str, &str)]) -> Vec<RuleError> {
+    let extra = files.iter().map(|(p, t)| source(p, t)).collect();
+    load(&[default_sources(), extra]).expect_err("the pack is invalid")
+}
+
+fn run(pack: &Pack, log: &str) -> FileReport {
+    check_bytes(pack, "test.log", log.as_bytes())
+}
+
+fn finding(report: &FileReport, rule: &str) -> Option<Finding> {
+    report
+        .sessions
+        .iter()
+        .flat_map(|s| &s.findings)
+        .find(|f| f.rule == rule)
+        .cloned()
+}
+
+fn rule(id: &str, evidence: &str) -> String {
+    format!(
+        "[[signature]]\nid = \"{id}\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"error\"\nmessage = \"m {{unit}}\"\nremedy = \"r\"\n{evidence}\n"
+    )
+}
+
+#[test]
+fn count_needs_enough_lines_within_the_window() {
+    let pack = pack_with(&[(
+        "x.toml",
+        &rule(
+            "flapping",
+            "patterns = ['link is down']\ncount = { at-least = 3, within-lines = 5 }",
+        ),
+    )]);
+    let spread = "eth0: link is down\na\nb\nc\nd\ne\neth0: link is down\nf\ng\nh\ni\nj\neth0: link is down\n";
+    assert!(finding(&run(&pack, spread), "flapping").is_none());
+    let close = "eth0: link is down\na\neth0: link is down\nb\neth0: link is down\n";
+    let found = finding(&run(&pack, close), "flapping").expect("fires on the third line");
+    assert_eq!((found.line, found.count), (5, 3));
+}
+
+#[test]
+fn sequence_needs_the_second_line_within_the_window() {
+    let pack = pack_with(&[(
+        "x.toml",
+        &rule(
+            "oops-then-panic",
+            "patterns = ['Oops: (?P<unit>\\S+)']\nsequence = { then = ['Kernel panic'], within-seconds = 5.0 }",
+        ),
+    )]);
+    let near = "[   10.0] Oops: 0002 [#1] SMP\n[   12.0] Kernel panic - not syncing: Fatal exception\n";
+    let found = finding(&run(&pack, near), "oops-then-panic").expect("fires");
+    assert_eq!(found.line, 1, "the evidence is the first line of the sequence");
+    assert_eq!(found.message, "m 0002");
+    let far = "[   10.0] Oops: 0002 [#1] SMP\n[   99.0] Kernel panic - not syncing: Fatal exception\n";
+    assert!(finding(&run(&pack, far), "oops-then-panic").is_none());
+    let reversed = "[   12.0] Kernel panic - not syncing: x\n[   13.0] Oops: 0002 [#1] SMP\n";
+    assert!(finding(&run(&pack, reversed), "oops-then-panic").is_none());
+}
+
+#[test]
+fn missing_pattern_after_a_stage() {
+    let pack = pack_with(&[(
+        "x.toml",
+        &rule(
+            "agent-never-started",
+            "missing = { after = \"multi-user\", patterns = ['Started (?:walinuxagent|Azure Linux Agent)'] }",
+        ),
+    )]);
+    let without = "[  OK  ] Reached target Multi-User System.\nvm login: \n";
+    let found = finding(&run(&pack, without), "agent-never-started").expect("fires");
+    assert_eq!(found.line, 2, "absence is reported at the session's last line");
+    let with = "[  OK  ] Reached target Multi-User System.\n[  OK  ] Started walinuxagent.service.\n";
+    assert!(finding(&run(&pack, with), "agent-never-started").is_none());
+    let early = "Welcome to Debian GNU/Linux 12 (bookworm)!\n";
+    assert!(finding(&run(&pack, early), "agent-never-started").is_none(), "the wait never began");
+}
+
+#[test]
+fn phase_and_stage_range_scope_the_evidence() {
+    let pack = pack_with(&[(
+        "x.toml",
+        &format!(
+            "{}{}",
+            rule("late-only", "patterns = ['widget failed']\nfrom-stage = \"multi-user\""),
+            rule("early-only", "patterns = ['widget failed']\nuntil-stage = \"multi-user\"")
+        ),
+    )]);
+    let before = run(&pack, "widget failed\n[  OK  ] Reached target Multi-User System.\n");
+    assert!(finding(&before, "early-only").is_some());
+    assert!(finding(&before, "late-only").is_none());
+    let after = run(&pack, "[  OK  ] Reached target Multi-User System.\nwidget failed\n");
+    assert!(finding(&after, "early-only").is_none());
+    assert!(finding(&after, "late-only").is_some());
+}
+
+#[test]
+fn named_captures_fill_texts_and_travel_with_the_finding() {
+    let report = run(
+        &pack_with(&[]),
+        "[FAILED] Failed to mount data.mount - /data.\n",
+    );
+    let found = finding(&report, "fstab-mount-failed").expect("fires");
+    assert!(found.message.starts_with("mounting data.mount failed"), "{}", found.message);
+    assert_eq!(found.captures.get("mount").map(String::as_str), Some("/data"));
+}
+
+#[test]
+fn ignored_lines_are_never_evidence_but_still_mark_stages() {
+    let pack = pack_with(&[(
+        "x.toml",
+        "[[ignore]]\nid = \"lab-noise\"\nreason = \"r\"\npatterns = ['LAB']\n",
+    )]);
+    let report = run(&pack, "LAB [   1.0] Kernel panic - not syncing: x\nLAB [  OK  ] Reached target Multi-User System.\n");
+    assert!(finding(&report, "kernel-panic").is_none());
+    assert_eq!(report.sessions[0].last_stage.as_deref(), Some("multi-user"));
+}
+
+#[test]
+fn a_later_pack_overrides_a_default_rule_of_the_same_id() {
+    let pack = pack_with(&[(
+        "team/panic.toml",
+        "[[signature]]\nid = \"kernel-panic\"\ntitle = \"ours\"\ncategory = \"kernel-panic\"\nseverity = \"warning\"\npatterns = ['Kernel panic']\nmessage = \"team message\"\nremedy = \"r\"\n",
+    )]);
+    let report = run(&pack, "[ 1.0] Kernel panic - not syncing: x\n");
+    let found = finding(&report, "kernel-panic").expect("still fires");
+    assert_eq!((found.message.as_str(), found.severity.as_str()), ("team message", "warning"));
+    assert_eq!(pack.signatures().iter().filter(|s| s.id == "kernel-panic").count(), 1);
+    let overriding = pack.signature("kernel-panic").unwrap();
+    assert_eq!(overriding.origin.file, "team/panic.toml");
+}
+
+#[test]
+fn rules_can_be_disabled_by_a_pack_or_by_id() {
+    let mut pack = pack_with(&[("off.toml", "disable = [\"kernel-panic\", \"no-such-rule\"]\n")]);
+    assert!(finding(&run(&pack, "Kernel panic - not syncing: x\n"), "kernel-panic").is_none());
+    let warnings: Vec<String> = pack.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].starts_with("off.toml:1:28: `disable` names `no-such-rule`"), "{}", warnings[0]);
+    assert_eq!(pack.disable(["emergency-mode", "nope"]), ["nope"]);
+    assert!(finding(&run(&pack, "You are in emergency mode.\n"), "emergency-mode").is_none());
+}
+
+const SANDBOX_LOG: &str = "trigger\n[    5.0] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n";
+
+fn script_rule(id: &str, script: &str) -> String {
+    format!(
+        "[[signature]]\nid = \"{id}\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"error\"\npatterns = ['trigger']\nmessage = \"m\"\nremedy = \"r\"\nscript = '''\n{script}\n'''\n"
+    )
+}
+
+#[test]
+fn runaway_scripts_are_stopped_and_named_while_other_rules_still_report() {
+    let cases = [
+        ("endless-loop", "loop { }", "more than 500000 operations"),
+        ("deep-recursion", "fn f(n) { f(n + 1) }\nf(0)", "nested deeper than 32"),
+        ("giant-string", "let s = \"x\";\nloop { s += s; }", "over the limit"),
+        ("giant-array", "let a = [];\nloop { a.push(1); }", "over the limit"),
+        ("read-a-file", "open(\"/etc/passwd\")", "script failed"),
+        ("import-module", "import \"std\" as s;\n1", "script failed"),
+    ];
+    let files: Vec<(String, String)> = cases
+        .iter()
+        .map(|(id, script, _)| (format!("{id}.toml"), script_rule(id, script)))
+        .collect();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let pack = pack_with(&refs);
+    let report = run(&pack, SANDBOX_LOG);
+    let session = &report.sessions[0];
+    for (id, _, reason) in cases {
+        let failure = session
+            .rule_errors
+            .iter()
+            .find(|f| f.rule == id)
+            .unwrap_or_else(|| panic!("{id} not reported: {:?}", session.rule_errors));
+        assert!(failure.message.contains(reason), "{id}: {}", failure.message);
+        assert!(finding(&report, id).is_none());
+    }
+    assert!(finding(&report, "kernel-panic").is_some(), "other rules still ran");
+    assert!(finding(&report, "kernel-panic-vfs-unable-to-mount-root").is_some());
+    assert_eq!(session.outcome.as_str(), "boot-failed");
+}
+
+#[test]
+fn scripts_see_the_session_and_choose_the_finding() {
+    let pack = pack_with(&[(
+        "x.toml",
+        &script_rule(
+            "second-trigger",
+            "if events.len() >= 2 && session.stages.kernel.line == 1 {\n  #{ line: events[1].line, message: `seen ${events.len()} times` }\n} else { () }",
+        ),
+    )]);
+    let once = "[    0.0] Linux version 6.1.0 (x@y)\ntrigger\n";
+    assert!(finding(&run(&pack, once), "second-trigger").is_none());
+    let twice = "[    0.0] Linux version 6.1.0 (x@y)\ntrigger\nother\ntrigger\n";
+    let found = finding(&run(&pack, twice), "second-trigger").expect("fires");
+    assert_eq!((found.line, found.message.as_str()), (4, "seen 2 times"));
+}
+
+#[test]
+fn script_files_are_found_next_to_their_rule() {
+    let rule = "[[signature]]\nid = \"from-file\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['trigger']\nscript-file = \"check.rhai\"\nmessage = \"m\"\nremedy = \"r\"\n";
+    let pack = pack_with(&[("team/a.toml", rule), ("team/check.rhai", "events.len() > 0")]);
+    assert!(finding(&run(&pack, "trigger\n"), "from-file").is_some());
+    let errors = load_errors(&[("team/a.toml", rule)]);
+    assert_eq!(errors[0].message, "script file `team/check.rhai` not found next to the rule file");
+}
+
+#[test]
+fn script_syntax_errors_point_into_the_rule_file() {
+    let errors = load_errors(&[("bad.toml", &script_rule("broken", "let x = ;"))]);
+    assert_eq!(errors.len(), 1);
+    let e = &errors[0];
+    assert_eq!((e.file.as_str(), e.line, e.column), ("bad.toml", 10, 9));
+    assert!(e.message.starts_with("bad script:"), "{}", e.message);
+    let in_file = load_errors(&[
+        ("t/a.toml", "[[signature]]\nid = \"f\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\nscript-file = \"s.rhai\"\nmessage = \"m\"\nremedy = \"r\"\n"),
+        ("t/s.rhai", "// checks\nlet y = 1 +;\n"),
+    ]);
+    assert_eq!((in_file[0].file.as_str(), in_file[0].line), ("t/s.rhai", 2));
+}
+
+#[test]
+fn every_validation_error_at_once() {
+    let broken = [
+        ("a.toml", "[[signature]]\nid = \"Bad_Id\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['(']\nexclude = ['[']\nmessage = \"m\"\nremedy = \"r\"\n"),
+        ("b.toml", "[[signature]]\nid = \"b\"\ntitle = \"t\"\ncategory = \"disk\"\nseverity = \"info\"\npatterns = ['x']\nmessage = \"m\"\nremedy = \"r\"\n"),
+        ("c.toml", "[[signature]]\nid = \"c\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\nfrom-stage = \"kernal\"\npatterns = ['x']\ncount = { at-least = 0 }\nmessage = \"m\"\nremedy = \"r\"\n"),
+        ("d.toml", "[[signature]]\nid = \"c\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['x']\nmessage = \"m\"\nremedy = \"r\"\nremedy-text = \"oops\"\n"),
+        ("e.toml", "[[signature]]\nid = \"e\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\nmessage = \"m\"\nremedy = \"r\"\n"),
+        ("f.toml", "[[signature]]\nid = \"f\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['x']\nscript = 'if ( { }'\nmessage = \"m\"\nremedy = \"r\"\n"),
+        ("g.toml", "[[stage]]\nid = \"g\"\nphase = \"boot\"\norder = 1\npatterns = []\n[[signature]]\nid = \"g\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['x']\nmessage = \"m\"\nremedy = \"r\"\n"),
+    ];
+    let errors = load_errors(&broken);
+    let rendered: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    insta::assert_snapshot!(rendered.join("\n\n"));
+}
