@@ -131,6 +131,7 @@ pub struct Progress {
     /// First line of the session.
     pub start_line: u64,
     reached: Vec<Option<Reached>>,
+    reached_text: Vec<String>,
     first_reached: Vec<usize>,
     furthest: Option<(Rank, usize)>,
     once_markers_seen: Vec<u32>,
@@ -149,6 +150,7 @@ impl Progress {
         Self {
             start_line,
             reached: vec![None; stage_count],
+            reached_text: vec![String::new(); stage_count],
             first_reached: Vec::new(),
             furthest: None,
             once_markers_seen: Vec::new(),
@@ -163,6 +165,12 @@ impl Progress {
     /// Where the stage with this index was first reached in this session.
     pub fn reached(&self, stage: usize) -> Option<Reached> {
         self.reached.get(stage).copied().flatten()
+    }
+
+    /// The line (as a person reads it) where the stage was first reached.
+    pub fn reached_text(&self, stage: usize) -> Option<&str> {
+        self.reached(stage)
+            .map(|_| self.reached_text[stage].as_str())
     }
 
     /// The furthest stage reached so far (its index in the model).
@@ -204,6 +212,7 @@ impl Progress {
             line: line.number,
             time: line.time,
         });
+        self.reached_text[stage] = line.text.to_owned();
         self.first_reached.push(stage);
         let rank = model.rank(stage);
         if self.furthest.is_none_or(|(best, _)| rank > best) {

@@ -143,7 +143,7 @@ impl Judge for PackJudge<'_> {
                 (None, fired) => fired,
                 (Some(_), None) if !signature.patterns.is_empty() => None,
                 (Some(ast), fired) => match run_script(pack, ast, progress, last, &state.events) {
-                    Ok(verdict) => apply(verdict, fired, &state.events, last),
+                    Ok(verdict) => apply(verdict, fired, &state.events, progress, last),
                     Err(message) => {
                         judgement.failures.push(RuleFailure {
                             rule: signature.id.clone(),
@@ -308,10 +308,13 @@ fn run_script(
 }
 
 /// Turns a script's verdict into the evidence of a finding, or none.
+/// The script may pick as evidence one of its events, the first line of a reached stage, or
+/// the session's last line.
 fn apply(
     verdict: ScriptVerdict,
     fired: Option<Evidence>,
     events: &[ScriptEvent],
+    progress: &Progress,
     last: &Line<'_>,
 ) -> Option<Evidence> {
     let ScriptVerdict::Finding {
@@ -323,6 +326,17 @@ fn apply(
         return None;
     };
     let chosen = line.and_then(|n| events.iter().find(|e| e.line == n));
+    let stage_line = line.and_then(|n| {
+        progress.stages_reached().iter().find_map(|&s| {
+            let at = progress.reached(s)?;
+            (at.line == n).then(|| Evidence {
+                line: n,
+                time: at.time,
+                text: progress.reached_text(s).unwrap_or_default().to_owned(),
+                captures: BTreeMap::new(),
+            })
+        })
+    });
     let mut evidence = match (chosen, fired) {
         (Some(e), _) => Evidence {
             line: e.line,
@@ -330,6 +344,7 @@ fn apply(
             text: e.text.clone(),
             captures: e.captures.iter().cloned().collect(),
         },
+        (None, _) if stage_line.is_some() => stage_line?,
         (None, Some(fired)) => fired,
         (None, None) => match events.first() {
             Some(e) => Evidence {

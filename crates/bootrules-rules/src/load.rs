@@ -192,7 +192,11 @@ fn is_kebab_id(id: &str) -> bool {
 /// rule file's line shows where the pattern is).
 fn regex_problem(e: &regex::Error) -> String {
     let text = e.to_string();
-    match text.lines().rev().find_map(|l| l.trim().strip_prefix("error: ")) {
+    match text
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+    {
         Some(problem) => problem.to_owned(),
         None => text.split_whitespace().collect::<Vec<_>>().join(" "),
     }

@@ -16,7 +16,14 @@ fn pack_with(files: &[(&str, &str)]) -> Pack {
     let extra = files.iter().map(|(p, t)| source(p, t)).collect();
     match load(&[default_sources(), extra]) {
         Ok(pack) => pack,
-        Err(errors) => panic!("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")),
+        Err(errors) => panic!(
+            "{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
     }
 }
 
@@ -69,11 +76,16 @@ fn sequence_needs_the_second_line_within_the_window() {
             "patterns = ['Oops: (?P<unit>\\S+)']\nsequence = { then = ['Kernel panic'], within-seconds = 5.0 }",
         ),
     )]);
-    let near = "[   10.0] Oops: 0002 [#1] SMP\n[   12.0] Kernel panic - not syncing: Fatal exception\n";
+    let near =
+        "[   10.0] Oops: 0002 [#1] SMP\n[   12.0] Kernel panic - not syncing: Fatal exception\n";
     let found = finding(&run(&pack, near), "oops-then-panic").expect("fires");
-    assert_eq!(found.line, 1, "the evidence is the first line of the sequence");
+    assert_eq!(
+        found.line, 1,
+        "the evidence is the first line of the sequence"
+    );
     assert_eq!(found.message, "m 0002");
-    let far = "[   10.0] Oops: 0002 [#1] SMP\n[   99.0] Kernel panic - not syncing: Fatal exception\n";
+    let far =
+        "[   10.0] Oops: 0002 [#1] SMP\n[   99.0] Kernel panic - not syncing: Fatal exception\n";
     assert!(finding(&run(&pack, far), "oops-then-panic").is_none());
     let reversed = "[   12.0] Kernel panic - not syncing: x\n[   13.0] Oops: 0002 [#1] SMP\n";
     assert!(finding(&run(&pack, reversed), "oops-then-panic").is_none());
@@ -90,11 +102,18 @@ fn missing_pattern_after_a_stage() {
     )]);
     let without = "[  OK  ] Reached target Multi-User System.\nvm login: \n";
     let found = finding(&run(&pack, without), "agent-never-started").expect("fires");
-    assert_eq!(found.line, 2, "absence is reported at the session's last line");
-    let with = "[  OK  ] Reached target Multi-User System.\n[  OK  ] Started walinuxagent.service.\n";
+    assert_eq!(
+        found.line, 2,
+        "absence is reported at the session's last line"
+    );
+    let with =
+        "[  OK  ] Reached target Multi-User System.\n[  OK  ] Started walinuxagent.service.\n";
     assert!(finding(&run(&pack, with), "agent-never-started").is_none());
     let early = "Welcome to Debian GNU/Linux 12 (bookworm)!\n";
-    assert!(finding(&run(&pack, early), "agent-never-started").is_none(), "the wait never began");
+    assert!(
+        finding(&run(&pack, early), "agent-never-started").is_none(),
+        "the wait never began"
+    );
 }
 
 #[test]
@@ -103,14 +122,26 @@ fn phase_and_stage_range_scope_the_evidence() {
         "x.toml",
         &format!(
             "{}{}",
-            rule("late-only", "patterns = ['widget failed']\nfrom-stage = \"multi-user\""),
-            rule("early-only", "patterns = ['widget failed']\nuntil-stage = \"multi-user\"")
+            rule(
+                "late-only",
+                "patterns = ['widget failed']\nfrom-stage = \"multi-user\""
+            ),
+            rule(
+                "early-only",
+                "patterns = ['widget failed']\nuntil-stage = \"multi-user\""
+            )
         ),
     )]);
-    let before = run(&pack, "widget failed\n[  OK  ] Reached target Multi-User System.\n");
+    let before = run(
+        &pack,
+        "widget failed\n[  OK  ] Reached target Multi-User System.\n",
+    );
     assert!(finding(&before, "early-only").is_some());
     assert!(finding(&before, "late-only").is_none());
-    let after = run(&pack, "[  OK  ] Reached target Multi-User System.\nwidget failed\n");
+    let after = run(
+        &pack,
+        "[  OK  ] Reached target Multi-User System.\nwidget failed\n",
+    );
     assert!(finding(&after, "early-only").is_none());
     assert!(finding(&after, "late-only").is_some());
 }
@@ -122,8 +153,15 @@ fn named_captures_fill_texts_and_travel_with_the_finding() {
         "[FAILED] Failed to mount data.mount - /data.\n",
     );
     let found = finding(&report, "fstab-mount-failed").expect("fires");
-    assert!(found.message.starts_with("mounting data.mount failed"), "{}", found.message);
-    assert_eq!(found.captures.get("mount").map(String::as_str), Some("/data"));
+    assert!(
+        found.message.starts_with("mounting data.mount failed"),
+        "{}",
+        found.message
+    );
+    assert_eq!(
+        found.captures.get("mount").map(String::as_str),
+        Some("/data")
+    );
 }
 
 #[test]
@@ -145,21 +183,45 @@ fn a_later_pack_overrides_a_default_rule_of_the_same_id() {
     )]);
     let report = run(&pack, "[ 1.0] Kernel panic - not syncing: x\n");
     let found = finding(&report, "kernel-panic").expect("still fires");
-    assert_eq!((found.message.as_str(), found.severity.as_str()), ("team message", "warning"));
-    assert_eq!(pack.signatures().iter().filter(|s| s.id == "kernel-panic").count(), 1);
+    assert_eq!(
+        (found.message.as_str(), found.severity.as_str()),
+        ("team message", "warning")
+    );
+    assert_eq!(
+        pack.signatures()
+            .iter()
+            .filter(|s| s.id == "kernel-panic")
+            .count(),
+        1
+    );
     let overriding = pack.signature("kernel-panic").unwrap();
     assert_eq!(overriding.origin.file, "team/panic.toml");
 }
 
 #[test]
 fn rules_can_be_disabled_by_a_pack_or_by_id() {
-    let mut pack = pack_with(&[("off.toml", "disable = [\"kernel-panic\", \"no-such-rule\"]\n")]);
-    assert!(finding(&run(&pack, "Kernel panic - not syncing: x\n"), "kernel-panic").is_none());
+    let mut pack = pack_with(&[(
+        "off.toml",
+        "disable = [\"kernel-panic\", \"no-such-rule\"]\n",
+    )]);
+    assert!(finding(
+        &run(&pack, "Kernel panic - not syncing: x\n"),
+        "kernel-panic"
+    )
+    .is_none());
     let warnings: Vec<String> = pack.warnings().iter().map(ToString::to_string).collect();
     assert_eq!(warnings.len(), 1);
-    assert!(warnings[0].starts_with("off.toml:1:28: `disable` names `no-such-rule`"), "{}", warnings[0]);
+    assert!(
+        warnings[0].starts_with("off.toml:1:28: `disable` names `no-such-rule`"),
+        "{}",
+        warnings[0]
+    );
     assert_eq!(pack.disable(["emergency-mode", "nope"]), ["nope"]);
-    assert!(finding(&run(&pack, "You are in emergency mode.\n"), "emergency-mode").is_none());
+    assert!(finding(
+        &run(&pack, "You are in emergency mode.\n"),
+        "emergency-mode"
+    )
+    .is_none());
 }
 
 const SANDBOX_LOG: &str = "trigger\n[    5.0] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n";
@@ -174,9 +236,21 @@ fn script_rule(id: &str, script: &str) -> String {
 fn runaway_scripts_are_stopped_and_named_while_other_rules_still_report() {
     let cases = [
         ("endless-loop", "loop { }", "more than 500000 operations"),
-        ("deep-recursion", "fn f(n) { f(n + 1) }\nf(0)", "nested deeper than 32"),
-        ("giant-string", "let s = \"x\";\nloop { s += s; }", "over the limit"),
-        ("giant-array", "let a = [];\nloop { a.push(1); }", "over the limit"),
+        (
+            "deep-recursion",
+            "fn f(n) { f(n + 1) }\nf(0)",
+            "nested deeper than 32",
+        ),
+        (
+            "giant-string",
+            "let s = \"x\";\nloop { s += s; }",
+            "over the limit",
+        ),
+        (
+            "giant-array",
+            "let a = [];\nloop { a.push(1); }",
+            "over the limit",
+        ),
         ("read-a-file", "open(\"/etc/passwd\")", "script failed"),
         ("import-module", "import \"std\" as s;\n1", "script failed"),
     ];
@@ -184,7 +258,10 @@ fn runaway_scripts_are_stopped_and_named_while_other_rules_still_report() {
         .iter()
         .map(|(id, script, _)| (format!("{id}.toml"), script_rule(id, script)))
         .collect();
-    let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
     let pack = pack_with(&refs);
     let report = run(&pack, SANDBOX_LOG);
     let session = &report.sessions[0];
@@ -194,10 +271,17 @@ fn runaway_scripts_are_stopped_and_named_while_other_rules_still_report() {
             .iter()
             .find(|f| f.rule == id)
             .unwrap_or_else(|| panic!("{id} not reported: {:?}", session.rule_errors));
-        assert!(failure.message.contains(reason), "{id}: {}", failure.message);
+        assert!(
+            failure.message.contains(reason),
+            "{id}: {}",
+            failure.message
+        );
         assert!(finding(&report, id).is_none());
     }
-    assert!(finding(&report, "kernel-panic").is_some(), "other rules still ran");
+    assert!(
+        finding(&report, "kernel-panic").is_some(),
+        "other rules still ran"
+    );
     assert!(finding(&report, "kernel-panic-vfs-unable-to-mount-root").is_some());
     assert_eq!(session.outcome.as_str(), "boot-failed");
 }
@@ -221,10 +305,16 @@ fn scripts_see_the_session_and_choose_the_finding() {
 #[test]
 fn script_files_are_found_next_to_their_rule() {
     let rule = "[[signature]]\nid = \"from-file\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['trigger']\nscript-file = \"check.rhai\"\nmessage = \"m\"\nremedy = \"r\"\n";
-    let pack = pack_with(&[("team/a.toml", rule), ("team/check.rhai", "events.len() > 0")]);
+    let pack = pack_with(&[
+        ("team/a.toml", rule),
+        ("team/check.rhai", "events.len() > 0"),
+    ]);
     assert!(finding(&run(&pack, "trigger\n"), "from-file").is_some());
     let errors = load_errors(&[("team/a.toml", rule)]);
-    assert_eq!(errors[0].message, "script file `team/check.rhai` not found next to the rule file");
+    assert_eq!(
+        errors[0].message,
+        "script file `team/check.rhai` not found next to the rule file"
+    );
 }
 
 #[test]

@@ -292,3 +292,104 @@ fn rules_test_runs_every_example() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.trim_end().ends_with(" passed, 0 failed"), "{text}");
 }
+
+fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+}
+
+#[test]
+fn the_writing_rules_guide_works_on_the_binary() {
+    let pack = repo_path("docs/examples/team-rules");
+    let pack = pack.to_str().unwrap();
+    let validate = run(&["rules", "validate", pack]);
+    assert_eq!(
+        validate.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&validate.stderr)
+    );
+    let test = run(&["rules", "test", pack]);
+    assert_eq!(test.status.code(), Some(0));
+    let log = std::env::temp_dir().join(format!("bootrules-nvme-{}.log", std::process::id()));
+    std::fs::write(
+        &log,
+        "[  812.501] nvme nvme1: I/O 17 QID 2 timeout, aborting\n[  843.220] nvme nvme1: I/O 18 QID 2 timeout, aborting\n[  874.031] nvme nvme1: I/O 19 QID 2 timeout, reset controller\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "check",
+        "--format",
+        "json",
+        "--rules",
+        pack,
+        log.to_str().unwrap(),
+    ]);
+    std::fs::remove_file(&log).unwrap();
+    let doc = json(&out);
+    let finding = &doc["files"][0]["sessions"][0]["findings"][0];
+    assert_eq!(finding["rule"], "nvme-io-timeout");
+    assert_eq!(finding["line"], 3);
+    assert_eq!(finding["captures"]["device"], "nvme1");
+    assert!(finding["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("nvme1 stopped answering"));
+}
+
+#[test]
+fn a_failing_example_is_shown_as_a_diff() {
+    let dir = std::env::temp_dir().join(format!("bootrules-badexample-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("r.toml"),
+        "[[signature]]\nid = \"x\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['hello']\nmessage = \"m\"\nremedy = \"r\"\nexamples.match = [\"goodbye\"]\nexamples.no-match = [\"hello\"]\n",
+    )
+    .unwrap();
+    let out = run(&["rules", "test", dir.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "r.toml:2: x: example failed\n    | goodbye\n  - finding x\n  + no finding\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("    | hello\n  - no finding x\n  + finding x at line 1\n"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("passed, 2 failed"), "{text}");
+}
+
+#[test]
+fn rules_list_json_and_explain() {
+    let out = run(&["rules", "list", "--format", "json"]);
+    let rules: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let panic = rules.iter().find(|r| r["id"] == "kernel-panic").unwrap();
+    assert_eq!(panic["kind"], "signature");
+    assert_eq!(panic["category"], "kernel-panic");
+    assert_eq!(panic["file"], "rules/signatures/kernel-panic.toml");
+    assert!(rules
+        .iter()
+        .any(|r| r["kind"] == "stage" && r["id"] == "multi-user"));
+    assert!(rules.iter().any(|r| r["kind"] == "ignore"));
+    let explain = run(&["rules", "explain", "fstab-device-timeout"]);
+    let text = String::from_utf8(explain.stdout).unwrap();
+    for needle in [
+        "category: fstab",
+        "defined in: rules/signatures/fstab.toml:",
+        "means:",
+        "do:",
+        "see: https://",
+        "example:",
+    ] {
+        assert!(text.contains(needle), "{needle} missing in {text}");
+    }
+    assert_eq!(
+        run(&["rules", "explain", "no-such-rule"]).status.code(),
+        Some(2)
+    );
+}

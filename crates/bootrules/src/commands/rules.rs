@@ -74,7 +74,11 @@ fn list(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
         )?;
     }
     for ignore in pack.ignores() {
-        writeln!(out, "{:<40} {:<9} {:<15} {}", ignore.id, "ignore", "-", ignore.reason)?;
+        writeln!(
+            out,
+            "{:<40} {:<9} {:<15} {}",
+            ignore.id, "ignore", "-", ignore.reason
+        )?;
     }
     writeln!(
         out,
@@ -192,7 +196,12 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
             sig.severity,
             if sig.fatal { "   fatal" } else { "" }
         )?;
-        writeln!(out, "status: {}{}", sig.status.as_str(), if sig.disabled { "   disabled" } else { "" })?;
+        writeln!(
+            out,
+            "status: {}{}",
+            sig.status.as_str(),
+            if sig.disabled { "   disabled" } else { "" }
+        )?;
         if !sig.tags.is_empty() {
             writeln!(out, "tags: {}", sig.tags.join(", "))?;
         }
