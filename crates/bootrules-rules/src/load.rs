@@ -112,19 +112,7 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
             if !source.is_toml() {
                 continue;
             }
-            let parsed: RuleFile = match toml::from_str(&source.text) {
-                Ok(parsed) => parsed,
-                Err(e) => {
-                    let span = e.span().unwrap_or(0..0);
-                    errors.push(RuleError::at(
-                        &source.path,
-                        &source.text,
-                        span,
-                        e.message().trim_end(),
-                    ));
-                    continue;
-                }
-            };
+            let parsed = parse_file(source, &mut errors);
             let ids = parsed
                 .stage
                 .iter()
@@ -164,6 +152,66 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
         errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         Err(errors)
     }
+}
+
+/// Parses one rule file. When the whole file does not parse, each `[[…]]` rule is parsed on
+/// its own (the other rules blanked out, so positions stay those of the file), so every broken
+/// rule is reported and the good ones still load.
+fn parse_file(source: &RuleSource, errors: &mut Vec<RuleError>) -> RuleFile {
+    let report = |e: toml::de::Error, errors: &mut Vec<RuleError>| {
+        let span = e.span().unwrap_or(0..0);
+        errors.push(RuleError::at(
+            &source.path,
+            &source.text,
+            span,
+            e.message().trim_end(),
+        ));
+    };
+    let first_error = match toml::from_str::<RuleFile>(&source.text) {
+        Ok(parsed) => return parsed,
+        Err(e) => e,
+    };
+    let chunks = rule_chunks(&source.text);
+    if chunks.len() < 2 {
+        report(first_error, errors);
+        return RuleFile::default();
+    }
+    let mut merged = RuleFile::default();
+    for chunk in &chunks {
+        let alone = blank_outside(&source.text, chunk.clone());
+        match toml::from_str::<RuleFile>(&alone) {
+            Ok(part) => merged.absorb(part),
+            Err(e) => report(e, errors),
+        }
+    }
+    merged
+}
+
+/// Byte ranges of the file's top part and of each `[[stage]]`, `[[signature]]`, `[[ignore]]`.
+fn rule_chunks(text: &str) -> Vec<Range<usize>> {
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset > 0 && line.trim_start().starts_with("[[") {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts.push(text.len());
+    starts.windows(2).map(|w| w[0]..w[1]).collect()
+}
+
+/// The text with everything outside `keep` turned into spaces (newlines kept).
+fn blank_outside(text: &str, keep: Range<usize>) -> String {
+    text.char_indices()
+        .map(|(i, c)| {
+            if keep.contains(&i) || c == '\n' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect()
 }
 
 fn err(files: &[&RuleSource], file: usize, span: Range<usize>, message: String) -> RuleError {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// One rule file: any number of stages, signatures and ignores.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RuleFile {
     /// Rule ids (from any pack) that this pack turns off.
@@ -25,6 +25,16 @@ pub struct RuleFile {
     /// Lines that are never evidence for any signature.
     #[serde(default)]
     pub ignore: Vec<IgnoreSpec>,
+}
+
+impl RuleFile {
+    /// Adds the rules of `other` (a part of the same file parsed on its own).
+    pub fn absorb(&mut self, other: RuleFile) {
+        self.disable.extend(other.disable);
+        self.stage.extend(other.stage);
+        self.signature.extend(other.signature);
+        self.ignore.extend(other.ignore);
+    }
 }
 
 /// `[[ignore]]`: lines that look like failures but never are (a userspace `segfault at`,

@@ -117,3 +117,11 @@ fn a_signature_needs_evidence() {
         e.message
     );
 }
+
+#[test]
+fn every_broken_rule_of_one_file_is_reported() {
+    let text = "[[signature]]\nid = \"one\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['x']\nmesage = \"typo\"\nremedy = \"r\"\n\n[[signature]]\nid = \"two\"\ntitle = \"t\"\ncategory = \"others\"\nseverity = \"info\"\npatterns = ['y']\nmessage = \"m\"\nremedy = \"r\"\n\n[[signature]]\nid = \"three\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['(']\nmessage = \"m\"\nremedy = \"r\"\n";
+    let all = errors(&[("r.toml", text)]);
+    let at: Vec<(usize, usize)> = all.iter().map(|e| (e.line, e.column)).collect();
+    assert_eq!(at, [(7, 1), (13, 12), (24, 13)], "{all:?}");
+}

@@ -393,3 +393,40 @@ fn rules_list_json_and_explain() {
         Some(2)
     );
 }
+
+#[test]
+fn a_runaway_script_is_named_in_the_report_and_the_rest_still_runs() {
+    let dir = std::env::temp_dir().join(format!("bootrules-loop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("loop.toml"),
+        "[[signature]]\nid = \"endless\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['Kernel panic']\nscript = 'loop { }'\nmessage = \"m\"\nremedy = \"r\"\n",
+    )
+    .unwrap();
+    let log = lab("debian12-noinitrd-virtio-root-panic.log");
+    let out = run(&[
+        "check",
+        "--rules",
+        dir.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("RULE ERROR endless: script stopped: more than 500000 operations"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kernel-panic-vfs-unable-to-mount-root"),
+        "{text}"
+    );
+    assert!(
+        text.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .contains("1 rule error"),
+        "{text}"
+    );
+}
