@@ -82,12 +82,27 @@ fn findings(report: &FileReport) -> impl Iterator<Item = &Finding> {
     report.sessions.iter().flat_map(|s| &s.findings)
 }
 
-fn found_ids(report: &FileReport) -> String {
-    let ids: Vec<_> = findings(report).map(|f| f.rule.as_str()).collect();
-    if ids.is_empty() {
-        "no finding".to_owned()
+/// What happened instead of the expected finding: the rule's own error, or the findings of
+/// other rules.
+fn instead(report: &FileReport, rule: &str) -> Vec<String> {
+    let errors: Vec<String> = report
+        .sessions
+        .iter()
+        .flat_map(|s| &s.rule_errors)
+        .filter(|e| e.rule == rule)
+        .map(|e| format!("+ rule error: {}", e.message))
+        .collect();
+    if !errors.is_empty() {
+        return errors;
+    }
+    let others: Vec<_> = findings(report).map(|f| f.rule.as_str()).collect();
+    if others.is_empty() {
+        vec!["+ no finding".to_owned()]
     } else {
-        ids.join(", ")
+        vec![format!(
+            "+ no finding (other rules found: {})",
+            others.join(", ")
+        )]
     }
 }
 
@@ -150,10 +165,11 @@ pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<ExampleFailure>) {
             let report = r.check(example.log());
             let diff = match findings(&report).find(|f| f.rule == signature.id) {
                 Some(finding) => capture_diff(&example.captures(), &finding.captures),
-                None => vec![
-                    format!("- finding {}", signature.id),
-                    format!("+ {}", found_ids(&report)),
-                ],
+                None => {
+                    let mut diff = vec![format!("- finding {}", signature.id)];
+                    diff.extend(instead(&report, &signature.id));
+                    diff
+                }
             };
             r.record(&signature.id, &signature.origin, example.log(), diff);
         }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use bootrules_core::{Finding, Judge, Judgement, Line, Progress, RuleFailure};
 
-use crate::pack::{Count, Owner, Pack, Role, Signature};
+use crate::pack::{Count, Origin, Owner, Pack, Role, Signature};
 use crate::script::{self, ScriptEvent, ScriptVerdict, SessionView};
 
 /// One matched line kept as evidence.
@@ -145,9 +145,10 @@ impl Judge for PackJudge<'_> {
                 (Some(ast), fired) => match run_script(pack, ast, progress, last, &state.events) {
                     Ok(verdict) => apply(verdict, fired, &state.events, progress, last),
                     Err(message) => {
+                        let Origin { file, line } = &signature.origin;
                         judgement.failures.push(RuleFailure {
                             rule: signature.id.clone(),
-                            message,
+                            message: format!("{message} ({file}:{line})"),
                         });
                         None
                     }

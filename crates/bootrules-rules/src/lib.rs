@@ -7,6 +7,7 @@
 pub mod error;
 pub mod examples;
 pub mod judge;
+pub mod lint;
 pub mod load;
 pub mod pack;
 pub mod prefilter;
@@ -15,6 +16,7 @@ pub mod spec;
 
 pub use error::RuleError;
 pub use examples::{run_examples, ExampleFailure, ExampleRun};
+pub use lint::{lints, Lint};
 pub use load::{default_sources, load, sources_from_dir, RuleSource};
 pub use pack::{Ignore, Pack, Signature, Stage};
 pub use spec::Category;

@@ -53,11 +53,12 @@ pub fn default_sources() -> Vec<RuleSource> {
 /// Every `*.toml` and `*.rhai` under `dir`, in sorted order.
 pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleError> {
     let shown = dir.display().to_string();
+    if !dir.exists() {
+        return Err(RuleError::whole_file(&shown, "no such directory"));
+    }
     if !dir.is_dir() {
-        return Err(RuleError::whole_file(
-            &shown,
-            "not a directory of rule files",
-        ));
+        let message = "not a directory (--rules takes a folder of rule files)";
+        return Err(RuleError::whole_file(&shown, message));
     }
     let mut sources = Vec::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
@@ -73,6 +74,10 @@ pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleError> {
                 text,
             });
         }
+    }
+    if !sources.iter().any(RuleSource::is_toml) {
+        let message = "no rule files (*.toml) in this directory";
+        return Err(RuleError::whole_file(&shown, message));
     }
     Ok(sources)
 }
@@ -105,7 +110,7 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
     let mut layered = Layered::default();
     let mut file_index = 0;
     for pack in packs {
-        let mut ids_in_pack: HashMap<String, usize> = HashMap::new();
+        let mut ids_in_pack: HashMap<String, (usize, usize)> = HashMap::new();
         for source in pack {
             let file = file_index;
             file_index += 1;
@@ -120,15 +125,16 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
                 .chain(parsed.signature.iter().map(|s| &s.id))
                 .chain(parsed.ignore.iter().map(|s| &s.id));
             for id in ids {
-                if let Some(&first) = ids_in_pack.get(id.get_ref()) {
+                if let Some(&(first, at)) = ids_in_pack.get(id.get_ref()) {
+                    let first_line = files[first].text[..at].matches('\n').count() + 1;
                     let message = format!(
-                        "duplicate id `{}` (first defined in {})",
+                        "duplicate id `{}` (first defined in {}:{first_line})",
                         id.get_ref(),
                         files[first].path
                     );
                     errors.push(err(&files, file, id.span(), message));
                 } else {
-                    ids_in_pack.insert(id.get_ref().clone(), file);
+                    ids_in_pack.insert(id.get_ref().clone(), (file, id.span().start));
                 }
             }
             for spec in parsed.stage {
@@ -453,7 +459,13 @@ fn compile(files: &[&RuleSource], layered: &Layered, errors: &mut Vec<RuleError>
     let stage_ref = |c: &mut Compiler<'_>, id: &Spanned<String>, file: usize| {
         let found = model.index_of(id.get_ref());
         if found.is_none() {
-            c.error(file, id.span(), format!("unknown stage `{}`", id.get_ref()));
+            let known: Vec<&str> = model.stages().iter().map(|s| s.id.as_str()).collect();
+            let message = format!(
+                "unknown stage `{}`, expected one of {}",
+                id.get_ref(),
+                known.join(", ")
+            );
+            c.error(file, id.span(), message);
         }
         found
     };
@@ -463,13 +475,19 @@ fn compile(files: &[&RuleSource], layered: &Layered, errors: &mut Vec<RuleError>
         let file = *file;
         let id = spec.id.get_ref();
         c.check_id(&spec.id, file, "signature", "fsck-manual-repair-required");
-        let kinds = [
-            spec.missing.is_some(),
-            spec.sequence.is_some(),
-            spec.count.is_some(),
-        ];
-        if kinds.iter().filter(|&&k| k).count() > 1 {
-            let message = format!("signature `{id}` combines `missing`, `sequence` and `count`; use one (or a script)");
+        let kinds: Vec<&str> = [
+            ("`missing`", spec.missing.is_some()),
+            ("`sequence`", spec.sequence.is_some()),
+            ("`count`", spec.count.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, present)| present.then_some(name))
+        .collect();
+        if kinds.len() > 1 {
+            let message = format!(
+                "signature `{id}` combines {}; use one kind of evidence (or a script)",
+                kinds.join(" and ")
+            );
             c.error(file, spec.id.span(), message);
         }
         let has_script = spec.script.is_some() || spec.script_file.is_some();

@@ -237,16 +237,6 @@ impl Pack {
             .zip(&self.regexes)
             .any(|(owner, re)| matches!(owner, Owner::Ignore) && re.is_match(line.message))
     }
-
-    /// Patterns (as written) with no literal the prefilter can search for: they run on every
-    /// line.
-    pub fn unfiltered_patterns(&self) -> Vec<&str> {
-        self.prefilter
-            .unfiltered()
-            .iter()
-            .map(|&p| self.regexes[p as usize].as_str())
-            .collect()
-    }
 }
 
 impl RuleSet for Pack {

@@ -312,10 +312,10 @@ fn the_writing_rules_guide_works_on_the_binary() {
     );
     let test = run(&["rules", "test", pack]);
     assert_eq!(test.status.code(), Some(0));
-    let log = std::env::temp_dir().join(format!("bootrules-nvme-{}.log", std::process::id()));
+    let log = std::env::temp_dir().join(format!("bootrules-acme-{}.log", std::process::id()));
     std::fs::write(
         &log,
-        "[  812.501] nvme nvme1: I/O 17 QID 2 timeout, aborting\n[  843.220] nvme nvme1: I/O 18 QID 2 timeout, aborting\n[  874.031] nvme nvme1: I/O 19 QID 2 timeout, reset controller\n",
+        "[   45.120] acme-agent[812]: ERROR license server lic.example.internal unreachable (attempt 1)\n[   75.131] acme-agent[812]: ERROR license server lic.example.internal unreachable (attempt 2)\n[  105.140] acme-agent[812]: ERROR license server lic.example.internal unreachable (attempt 3)\n",
     )
     .unwrap();
     let out = run(&[
@@ -329,13 +329,13 @@ fn the_writing_rules_guide_works_on_the_binary() {
     std::fs::remove_file(&log).unwrap();
     let doc = json(&out);
     let finding = &doc["files"][0]["sessions"][0]["findings"][0];
-    assert_eq!(finding["rule"], "nvme-io-timeout");
+    assert_eq!(finding["rule"], "acme-agent-license-unreachable");
     assert_eq!(finding["line"], 3);
-    assert_eq!(finding["captures"]["device"], "nvme1");
+    assert_eq!(finding["captures"]["server"], "lic.example.internal");
     assert!(finding["message"]
         .as_str()
         .unwrap()
-        .starts_with("nvme1 stopped answering"));
+        .starts_with("the ACME agent failed to reach lic.example.internal three times"));
 }
 
 #[test]

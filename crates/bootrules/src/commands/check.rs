@@ -33,7 +33,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     }
     match args.format {
         Format::Human => human::write_summary(&mut out, &summary)?,
-        Format::Json => json::write_document(&mut out, &reports)?,
+        Format::Json => json::write_document(&mut out, &reports, &summary)?,
         Format::Jsonl => {}
     }
     out.flush()?;

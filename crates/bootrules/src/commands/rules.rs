@@ -147,10 +147,8 @@ fn validate(dir: Option<&std::path::Path>) -> Status {
     };
     match load(&layers) {
         Ok(pack) => {
-            for pattern in pack.unfiltered_patterns() {
-                eprintln!(
-                    "warning: pattern `{pattern}` has no literal text of 3 bytes or more that every match contains, so it runs on every line"
-                );
+            for lint in bootrules_rules::lints(&pack) {
+                eprintln!("warning: {lint}");
             }
             println!(
                 "ok: {} stages, {} signatures",

@@ -94,7 +94,7 @@ pub fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         .collect();
     writeln!(
         out,
-        "checked {} file{} ({} unreadable), {} session{}{}{}{}; {} rules loaded ({} stages, {} signatures, {} ignores)",
+        "checked {} file{} ({} unreadable), {} session{}{}{}{}; {} rule{} loaded ({} stages, {} signatures, {} ignores)",
         s.files,
         plural(s.files),
         s.unreadable,
@@ -112,6 +112,7 @@ pub fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
             String::new()
         },
         s.stages + s.signatures + s.ignores,
+        plural(s.stages + s.signatures + s.ignores),
         s.stages,
         s.signatures,
         s.ignores,

@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 
 use bootrules_core::{FileReport, FileStatus, Severity};
 use bootrules_rules::Pack;
+use serde::Serialize;
 
 /// Totals over a run, so an empty result is never ambiguous.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct Summary {
     pub stages: usize,
     pub signatures: usize,
@@ -20,6 +21,7 @@ pub struct Summary {
     pub outcomes: BTreeMap<&'static str, usize>,
     pub findings: BTreeMap<Severity, usize>,
     pub rule_errors: usize,
+    #[serde(skip)]
     pub worst: Option<Severity>,
 }
 

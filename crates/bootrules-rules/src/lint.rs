@@ -1,0 +1,92 @@
+//! Warnings about rules that load but probably do not do what their writer meant.
+
+use std::fmt;
+
+use crate::pack::{Origin, Owner, Pack};
+
+/// One warning, with the rule it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lint {
+    /// The rule's id.
+    pub rule: String,
+    /// Where the rule is defined.
+    pub origin: (String, usize),
+    /// What looks wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Lint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (file, line) = &self.origin;
+        write!(f, "{file}:{line}: {}: {}", self.rule, self.message)
+    }
+}
+
+fn lint(rule: &str, origin: &Origin, message: String) -> Lint {
+    Lint {
+        rule: rule.to_owned(),
+        origin: (origin.file.clone(), origin.line),
+        message,
+    }
+}
+
+/// Everything in the pack worth a warning.
+pub fn lints(pack: &Pack) -> Vec<Lint> {
+    let mut out = Vec::new();
+    for &pattern in pack.prefilter.unfiltered() {
+        let text = pack.regex(pattern).as_str();
+        let message = format!("pattern `{text}` has no plain text of 3 or more characters that every match contains, so it runs on every line");
+        let (rule, origin) = match pack.owner(pattern) {
+            Owner::Stage(i, _) => (&pack.stages[i].id, &pack.stages[i].origin),
+            Owner::Signature(i, _) => (&pack.signatures[i].id, &pack.signatures[i].origin),
+            Owner::Ignore => continue,
+        };
+        out.push(lint(rule, origin, message));
+    }
+    for sig in pack.signatures() {
+        if sig.examples_match.is_empty() || sig.examples_no_match.is_empty() {
+            let message =
+                "no `examples.match` or no `examples.no-match`: nothing tests this rule".to_owned();
+            out.push(lint(&sig.id, &sig.origin, message));
+        }
+        if sig.script.is_some() {
+            continue;
+        }
+        let groups: Vec<&str> = pack
+            .owners
+            .iter()
+            .zip(&pack.regexes)
+            .filter(|(owner, _)| matches!(owner, Owner::Signature(i, _) if pack.signatures[*i].id == sig.id))
+            .flat_map(|(_, re)| re.capture_names().flatten())
+            .collect();
+        for name in placeholders(&sig.message).chain(placeholders(&sig.remedy)) {
+            if !groups.contains(&name) {
+                let message = format!("`{{{name}}}` in the message or remedy names no capture group of its patterns, so it prints as written");
+                out.push(lint(&sig.id, &sig.origin, message));
+            }
+        }
+    }
+    out
+}
+
+/// The `{name}` placeholders of a text.
+fn placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.split('{').skip(1).filter_map(|part| {
+        let name = part.split('}').next()?;
+        (part.contains('}')
+            && !name.is_empty()
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .then_some(name)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn placeholders_are_names_in_braces() {
+        let found: Vec<_> = placeholders("{unit} failed on {device} ({not a name}) {").collect();
+        assert_eq!(found, ["unit", "device"]);
+    }
+}
