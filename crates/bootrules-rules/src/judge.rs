@@ -131,70 +131,118 @@ impl Judge for PackJudge<'_> {
         let pack = self.pack;
         let mut judgement = Judgement::default();
         let mut absent = Vec::new();
+        let mut session_scripts = Vec::new();
         for (signature, state) in pack.signatures.iter().zip(self.states) {
             if signature.disabled {
                 continue;
             }
             if signature.missing.is_some() {
-                absent.push((signature, state));
+                absent.push((signature, state.expected_seen));
                 continue;
             }
             let fired = match (&signature.script, state.fired.clone()) {
                 (None, fired) => fired,
-                (Some(_), None) if !signature.patterns.is_empty() => None,
-                (Some(ast), fired) => match run_script(pack, ast, progress, last, &state.events) {
-                    Ok(verdict) => apply(verdict, fired, &state.events, progress, last),
-                    Err(message) => {
-                        let Origin { file, line } = &signature.origin;
-                        judgement.failures.push(RuleFailure {
-                            rule: signature.id.clone(),
-                            message: format!("{message} ({file}:{line})"),
-                        });
-                        None
-                    }
-                },
+                (Some(_), _) if signature.patterns.is_empty() => {
+                    session_scripts.push(signature);
+                    None
+                }
+                (Some(_), None) => None,
+                (Some(ast), fired) => {
+                    let ran = run_script(pack, ast, progress, last, &state.events, &judgement);
+                    let events = &state.events;
+                    judge_script(
+                        signature,
+                        ran,
+                        fired,
+                        events,
+                        progress,
+                        last,
+                        &mut judgement,
+                    )
+                }
             };
             if let Some(evidence) = fired {
-                judgement
-                    .findings
-                    .push(finding(signature, evidence, state.count));
+                let found = finding(signature, evidence, state.count);
+                judgement.findings.push(found);
             }
         }
         // A fatal finding already explains why the session went no further, so what is
         // missing after it is not news.
-        if judgement.findings.iter().any(|f| f.fatal) {
-            return judgement;
+        if !judgement.findings.iter().any(|f| f.fatal) {
+            for (signature, expected_seen) in absent {
+                if let Some(evidence) = missing(pack, signature, expected_seen, progress, last) {
+                    judgement.findings.push(finding(signature, evidence, 1));
+                }
+            }
         }
-        let model = &pack.model;
-        let furthest = progress.furthest_rank();
-        for (signature, state) in absent {
-            let Some(missing) = &signature.missing else {
+        // Session scripts run last, so they can read what the other rules found.
+        for signature in session_scripts {
+            let Some(ast) = &signature.script else {
                 continue;
             };
-            let waiting = reached(pack, progress, missing.after);
-            // Reaching one of the stages, or any stage beyond them all, ends the wait.
-            let arrived = state.expected_seen
-                || missing
-                    .stages
-                    .iter()
-                    .any(|&s| progress.reached(s).is_some())
-                || missing
-                    .stages
-                    .iter()
-                    .map(|&s| model.rank(s))
-                    .max()
-                    .is_some_and(|target| furthest.is_some_and(|r| r > target));
-            if waiting && !arrived && last.number > 0 {
-                let evidence = Evidence {
-                    line: last.number,
-                    time: last.time,
-                    text: last.text.to_owned(),
-                    captures: BTreeMap::new(),
-                };
+            let ran = run_script(pack, ast, progress, last, &[], &judgement);
+            if let Some(evidence) =
+                judge_script(signature, ran, None, &[], progress, last, &mut judgement)
+            {
                 judgement.findings.push(finding(signature, evidence, 1));
             }
         }
         judgement
+    }
+}
+
+/// The evidence of an absence rule, if what it waits for never came.
+fn missing(
+    pack: &Pack,
+    signature: &Signature,
+    expected_seen: bool,
+    progress: &Progress,
+    last: &Line<'_>,
+) -> Option<Evidence> {
+    let missing = signature.missing.as_ref()?;
+    let model = &pack.model;
+    let furthest = progress.furthest_rank();
+    let waiting = reached(pack, progress, missing.after);
+    // Reaching one of the stages, or any stage beyond them all, ends the wait.
+    let arrived = expected_seen
+        || missing
+            .stages
+            .iter()
+            .any(|&s| progress.reached(s).is_some())
+        || missing
+            .stages
+            .iter()
+            .map(|&s| model.rank(s))
+            .max()
+            .is_some_and(|target| furthest.is_some_and(|r| r > target));
+    (waiting && !arrived && last.number > 0).then(|| Evidence {
+        line: last.number,
+        time: last.time,
+        text: last.text.to_owned(),
+        captures: BTreeMap::new(),
+    })
+}
+
+/// Turns a script run into evidence, or records why the script failed.
+fn judge_script(
+    signature: &Signature,
+    ran: Result<ScriptVerdict, String>,
+    fired: Option<Evidence>,
+    events: &[ScriptEvent],
+    progress: &Progress,
+    last: &Line<'_>,
+    judgement: &mut Judgement,
+) -> Option<Evidence> {
+    match ran {
+        Ok(verdict) => apply(verdict, fired, events, progress, last),
+        Err(message) => {
+            let Origin { file, line } = &signature.origin;
+            judgement.failures.push(RuleFailure {
+                rule: signature.id.clone(),
+                message: format!("{message} ({file}:{line})"),
+            });
+            None
+        }
     }
 }
 
@@ -284,11 +332,15 @@ fn run_script(
     progress: &Progress,
     last: &Line<'_>,
     events: &[ScriptEvent],
+    so_far: &Judgement,
 ) -> Result<ScriptVerdict, String> {
     let model = &pack.model;
     let view = SessionView {
         start_line: progress.start_line,
         last_line: last.number,
+        last_time: last.time,
+        last_text: last.text.to_owned(),
+        findings: so_far.findings.iter().map(|f| f.rule.clone()).collect(),
         last_stage: progress.furthest_stage().map(|s| model.get(s).id.clone()),
         phase: match progress.phase() {
             bootrules_core::Phase::Boot => "boot",

@@ -4,6 +4,7 @@
 //! compiles them into a [`Pack`], which the core engine runs through the
 //! [`bootrules_core::RuleSet`] trait. The default pack from `rules/` is embedded at build time.
 
+pub mod catalogue;
 pub mod error;
 pub mod examples;
 pub mod judge;

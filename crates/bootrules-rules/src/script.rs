@@ -4,8 +4,10 @@
 //! when the signature's other evidence fired (or, for a rule with no patterns, once per
 //! session), with two variables in scope:
 //!
-//! - `session`: `#{ start_line, last_line, last_stage, phase, booted, stages }` where `stages`
-//!   maps each reached stage id to `#{ line, time }` (`time` is `()` without a timestamp);
+//! - `session`: `#{ start_line, last_line, last_time, last_text, last_stage, phase, booted,
+//!   stages, findings }` where `stages` maps each reached stage id to `#{ line, time }` (`time`
+//!   is `()` without a timestamp) and `findings` lists the ids other rules found (scripts of
+//!   signatures without patterns run after all other rules);
 //! - `events`: an array of the lines the signature's patterns matched, each
 //!   `#{ line, time, text, captures }` (`captures` maps group names to text).
 //!
@@ -119,6 +121,12 @@ pub struct SessionView {
     pub start_line: u64,
     /// Last non-blank line.
     pub last_line: u64,
+    /// Its kernel time.
+    pub last_time: Option<f64>,
+    /// Its text.
+    pub last_text: String,
+    /// Ids of the findings other rules made in this session (for session scripts).
+    pub findings: Vec<String>,
     /// Furthest stage id.
     pub last_stage: Option<String>,
     /// `boot` or `shutdown`.
@@ -153,6 +161,10 @@ pub fn run(
     let mut view = Map::new();
     view.insert("start_line".into(), int(session.start_line));
     view.insert("last_line".into(), int(session.last_line));
+    view.insert("last_time".into(), time(session.last_time));
+    view.insert("last_text".into(), session.last_text.clone().into());
+    let findings: rhai::Array = session.findings.iter().map(|f| f.clone().into()).collect();
+    view.insert("findings".into(), findings.into());
     view.insert(
         "last_stage".into(),
         session
@@ -256,6 +268,9 @@ mod tests {
         SessionView {
             start_line: 1,
             last_line: 10,
+            last_time: None,
+            last_text: String::new(),
+            findings: Vec::new(),
             last_stage: Some("kernel".into()),
             phase: "boot",
             booted: false,

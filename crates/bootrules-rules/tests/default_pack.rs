@@ -107,3 +107,35 @@ fn signature_ids_are_stable_kebab_case_and_named_after_nothing_else() {
         );
     }
 }
+
+#[test]
+fn docs_rules_md_is_generated_from_the_rule_files() {
+    let pack = default_pack().expect("default pack loads");
+    let generated = bootrules_rules::catalogue::markdown(&pack);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules.md");
+    if std::env::var_os("BOOTRULES_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &generated).expect("docs/rules.md writable");
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "docs/rules.md is out of date: run `cargo run -q -- rules list --format markdown > docs/rules.md` \
+         (or BOOTRULES_UPDATE_DOCS=1 cargo test -p bootrules-rules)"
+    );
+}
+
+#[test]
+fn the_pack_is_big_enough_and_covers_the_categories() {
+    let pack = default_pack().expect("default pack loads");
+    let categories: BTreeSet<&str> = pack
+        .signatures()
+        .iter()
+        .map(|s| s.category.as_str())
+        .collect();
+    assert!(
+        pack.signatures().len() >= 60,
+        "{} signatures",
+        pack.signatures().len()
+    );
+    assert!(categories.len() >= 15, "{categories:?}");
+}

@@ -102,6 +102,8 @@ pub enum ListFormat {
     Table,
     /// A JSON array of rules.
     Json,
+    /// The catalogue in Markdown (docs/rules.md).
+    Markdown,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

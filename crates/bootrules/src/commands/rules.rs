@@ -18,6 +18,10 @@ pub fn run(command: RulesCommand) -> Result<Status> {
             (true, _) => list_patterns(pack, out),
             (false, ListFormat::Table) => list(pack, out),
             (false, ListFormat::Json) => list_json(pack, out),
+            (false, ListFormat::Markdown) => {
+                out.write_all(bootrules_rules::catalogue::markdown(pack).as_bytes())?;
+                Ok(Status::Ok)
+            }
         }),
         RulesCommand::Validate { dir } => Ok(validate(dir.as_deref())),
         RulesCommand::Test { dir } => {

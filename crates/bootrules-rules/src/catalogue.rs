@@ -1,0 +1,116 @@
+//! The catalogue of a pack in Markdown (`docs/rules.md`), generated from the rule files so it
+//! is never written twice.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::pack::{Pack, Signature};
+
+/// The whole catalogue.
+pub fn markdown(pack: &Pack) -> String {
+    let mut out = String::new();
+    let sigs = pack.signatures();
+    let mut by_category: BTreeMap<&str, usize> = BTreeMap::new();
+    for sig in sigs {
+        *by_category.entry(sig.category.as_str()).or_default() += 1;
+    }
+    let _ = writeln!(out, "# The default rule pack\n");
+    let _ = writeln!(
+        out,
+        "Generated from `rules/` by `bootrules rules list --format markdown`; do not edit by hand \
+         (`cargo test` fails when this file is out of date).\n"
+    );
+    let _ = writeln!(
+        out,
+        "{} signatures in {} categories, {} stages, {} ignores.\n",
+        sigs.len(),
+        by_category.len(),
+        pack.stages().len(),
+        pack.ignores().len()
+    );
+    let counts: Vec<String> = by_category
+        .iter()
+        .map(|(c, n)| format!("`{c}` {n}"))
+        .collect();
+    let _ = writeln!(out, "By category: {}.\n", counts.join(", "));
+
+    let _ = writeln!(out, "## Signatures\n");
+    let _ = writeln!(
+        out,
+        "| id | category | severity | title |\n| --- | --- | --- | --- |"
+    );
+    let mut sorted: Vec<&Signature> = sigs.iter().collect();
+    sorted.sort_by_key(|s| (s.category.as_str(), s.id.as_str()));
+    for sig in &sorted {
+        let fatal = if sig.fatal { ", fatal" } else { "" };
+        let _ = writeln!(
+            out,
+            "| [`{id}`](#{id}) | {} | {}{fatal} | {} |",
+            sig.category.as_str(),
+            sig.severity,
+            cell(&sig.title),
+            id = sig.id
+        );
+    }
+    for sig in &sorted {
+        signature(&mut out, sig);
+    }
+
+    let _ = writeln!(out, "\n## Stages\n");
+    let _ = writeln!(out, "| id | what it is | patterns |\n| --- | --- | --- |");
+    for stage in pack.stages() {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            stage.id,
+            cell(&stage.description),
+            stage.patterns.len()
+        );
+    }
+
+    let _ = writeln!(out, "\n## Ignores\n");
+    for ignore in pack.ignores() {
+        let _ = writeln!(out, "- `{}`: {}", ignore.id, ignore.reason);
+    }
+    out
+}
+
+fn signature(out: &mut String, sig: &Signature) {
+    let _ = writeln!(out, "\n### {}\n", sig.id);
+    let _ = writeln!(out, "**{}**\n", sig.title);
+    let mut facts = vec![
+        format!("category `{}`", sig.category.as_str()),
+        format!("severity `{}`", sig.severity),
+    ];
+    if sig.fatal {
+        facts.push("fatal".to_owned());
+    }
+    if sig.status.as_str() != "stable" {
+        facts.push(format!("status `{}`", sig.status.as_str()));
+    }
+    if !sig.tags.is_empty() {
+        facts.push(format!("tags {}", sig.tags.join(", ")));
+    }
+    let _ = writeln!(
+        out,
+        "{}; defined in `{}`.\n",
+        facts.join(", "),
+        sig.origin.file
+    );
+    let _ = writeln!(out, "- **Means:** {}", sig.message);
+    let _ = writeln!(out, "- **Do:** {}", sig.remedy);
+    for fp in &sig.falsepositives {
+        let _ = writeln!(out, "- **False positive:** {fp}");
+    }
+    for reference in &sig.references {
+        let _ = writeln!(out, "- <{reference}>");
+    }
+    if let Some(example) = sig.examples_match.first() {
+        let _ = writeln!(out, "\n```text\n{}\n```", example.log().trim_matches('\n'));
+    }
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
