@@ -17,6 +17,8 @@ pub enum FileStatus {
     Ok,
     /// Could not be read; see the error.
     Error,
+    /// Not a console log (an image, a binary); see the reason.
+    Skipped,
 }
 
 /// The report for one input file (or archive member, or standard input).
@@ -29,6 +31,9 @@ pub struct FileReport {
     /// Why the input could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why the input was not checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// The sessions, in file order.
     pub sessions: Vec<Session>,
 }
@@ -40,6 +45,18 @@ impl FileReport {
             path: path.into(),
             status: FileStatus::Error,
             error: Some(error.into()),
+            reason: None,
+            sessions: Vec::new(),
+        }
+    }
+
+    /// A report for an input that is not a console log.
+    pub fn skipped(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            status: FileStatus::Skipped,
+            error: None,
+            reason: Some(reason.into()),
             sessions: Vec::new(),
         }
     }
@@ -63,7 +80,7 @@ impl FileReport {
 pub fn check_reader<R: RuleSet>(
     rules: &R,
     path: impl Into<String>,
-    reader: impl Read + Send + 'static,
+    reader: impl Read,
 ) -> FileReport {
     let path = path.into();
     let result = LineReader::new(reader).and_then(|mut lines| check_log(rules, &mut lines));
@@ -72,6 +89,7 @@ pub fn check_reader<R: RuleSet>(
             path,
             status: FileStatus::Ok,
             error: None,
+            reason: None,
             sessions,
         },
         Err(e) => FileReport::failed(path, format!("cannot read: {e}")),
@@ -80,5 +98,5 @@ pub fn check_reader<R: RuleSet>(
 
 /// Checks a log held in memory (rule examples, tests).
 pub fn check_bytes<R: RuleSet>(rules: &R, path: &str, bytes: &[u8]) -> FileReport {
-    check_reader(rules, path, std::io::Cursor::new(bytes.to_vec()))
+    check_reader(rules, path, bytes)
 }

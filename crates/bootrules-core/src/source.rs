@@ -27,17 +27,17 @@ pub struct RawLine<'a> {
 }
 
 /// Reads a byte stream as lines, decoding UTF-16 to UTF-8 on the way.
-pub struct LineReader {
-    inner: Box<dyn BufRead + Send>,
+pub struct LineReader<'a> {
+    inner: Box<dyn BufRead + 'a>,
     buf: Vec<u8>,
     number: u64,
     done: bool,
 }
 
-impl LineReader {
+impl<'a> LineReader<'a> {
     /// Wraps a reader; UTF-16 input (with a byte order mark, or sniffed from its NUL pattern)
     /// is transcoded to UTF-8, everything else passes through byte for byte.
-    pub fn new<R: Read + Send + 'static>(reader: R) -> io::Result<Self> {
+    pub fn new<R: Read + 'a>(reader: R) -> io::Result<Self> {
         let mut reader = BufReader::with_capacity(64 * 1024, reader);
         let encoding = sniff_utf16_without_bom(reader.fill_buf()?);
         let decoded = DecodeReaderBytesBuilder::new()

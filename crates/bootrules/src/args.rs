@@ -50,6 +50,21 @@ pub struct CheckArgs {
     /// Exit with status 1 when a finding is at least this severe.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
+    /// Write the report to FILE (atomically: a temporary file, then renamed) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Files checked at once (default: all cores).
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Largest decompressed size of one archive member or .gz file, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 4096)]
+    pub max_member_mib: u64,
+    /// Most members read from one archive.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_members: usize,
+    /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
     #[command(flatten)]
     pub packs: PackArgs,
 }
@@ -60,8 +75,12 @@ pub enum Format {
     Human,
     /// One JSON document (the stable contract).
     Json,
-    /// One JSON file object per line.
+    /// One JSON file object per line, written as each file finishes.
     Jsonl,
+    /// One row per session (and per unreadable or skipped file).
+    Csv,
+    /// A compact table to paste into a ticket.
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]

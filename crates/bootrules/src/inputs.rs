@@ -33,7 +33,9 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
 fn walk(dir: &Path, inputs: &mut Vec<Input>) {
     for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
         match entry {
-            Ok(entry) if entry.file_type().is_file() => inputs.push(Input::File(entry.into_path())),
+            // Files, and anything else that is not a folder (a FIFO, a device): those are
+            // reported as skipped rather than silently left out.
+            Ok(entry) if !entry.file_type().is_dir() => inputs.push(Input::File(entry.into_path())),
             Ok(_) => {}
             Err(e) => inputs.push(Input::Unreadable {
                 path: e.path().unwrap_or(dir).display().to_string(),

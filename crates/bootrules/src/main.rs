@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod inputs;
 mod report;
+mod scan;
 
 use std::process::ExitCode;
 

@@ -239,7 +239,7 @@ fn human_report_names_verdict_evidence_and_totals() {
     assert!(text.contains("| You are in emergency mode."), "{text}");
     let last = text.lines().last().unwrap();
     assert!(
-        last.starts_with("checked 1 file (0 unreadable), 1 session (boot-failed 1)"),
+        last.starts_with("checked 1 file (0 unreadable, 0 skipped), 1 session (boot-failed 1)"),
         "{last}"
     );
     assert!(last.contains("rules loaded"), "{last}");
@@ -254,7 +254,7 @@ fn an_empty_directory_still_says_what_was_checked() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.starts_with("checked 0 files (0 unreadable), 0 sessions, no findings;"),
+        text.starts_with("checked 0 files (0 unreadable, 0 skipped), 0 sessions, no findings;"),
         "{text}"
     );
 }

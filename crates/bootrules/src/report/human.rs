@@ -4,13 +4,20 @@ use std::io::{self, Write};
 
 use bootrules_core::{FileReport, FileStatus, Finding, Session};
 
-use super::Summary;
+use super::{top_finding, Summary};
 
 /// Writes one file's verdict, sessions and findings.
-pub fn write_file(out: &mut impl Write, report: &FileReport) -> io::Result<()> {
-    if report.status == FileStatus::Error {
-        let error = report.error.as_deref().unwrap_or("unreadable");
-        return writeln!(out, "{}: ERROR {error}\n", report.path);
+pub fn write_file(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+    match report.status {
+        FileStatus::Error => {
+            let error = report.error.as_deref().unwrap_or("unreadable");
+            return writeln!(out, "{}: ERROR {error}\n", report.path);
+        }
+        FileStatus::Skipped => {
+            let reason = report.reason.as_deref().unwrap_or("not a console log");
+            return writeln!(out, "{}: SKIPPED {reason}\n", report.path);
+        }
+        FileStatus::Ok => {}
     }
     let Some(last) = report.sessions.last() else {
         return writeln!(out, "{}: empty (no console output)\n", report.path);
@@ -37,7 +44,7 @@ pub fn write_file(out: &mut impl Write, report: &FileReport) -> io::Result<()> {
     writeln!(out)
 }
 
-fn write_session(out: &mut impl Write, session: &Session) -> io::Result<()> {
+fn write_session(out: &mut dyn Write, session: &Session) -> io::Result<()> {
     writeln!(
         out,
         "  session {}  lines {}-{}  {}  last stage {}",
@@ -56,7 +63,7 @@ fn write_session(out: &mut impl Write, session: &Session) -> io::Result<()> {
     Ok(())
 }
 
-fn write_finding(out: &mut impl Write, f: &Finding) -> io::Result<()> {
+fn write_finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
     let repeats = if f.count > 1 {
         format!(", {} lines", f.count)
     } else {
@@ -75,16 +82,62 @@ fn write_finding(out: &mut impl Write, f: &Finding) -> io::Result<()> {
     writeln!(out, "      do:    {}", f.remedy)
 }
 
-/// The finding that best explains the session: the most severe, fatal first, earliest.
-fn top_finding(session: &Session) -> Option<&Finding> {
-    session
-        .findings
-        .iter()
-        .max_by_key(|f| (f.severity, f.fatal, std::cmp::Reverse(f.line)))
+/// The batch summary (for more than one file), then the closing line.
+pub fn write_summary(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+    if s.files > 1 {
+        write_batch(out, s)?;
+    }
+    write_closing_line(out, s)
+}
+
+fn write_batch(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+    let list = |map: &std::collections::BTreeMap<&str, usize>| {
+        map.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    writeln!(out, "== summary")?;
+    writeln!(
+        out,
+        "verdicts (last session of each file): {}",
+        list(&s.verdicts)
+    )?;
+    if !s.files_by_signature.is_empty() {
+        let mut common: Vec<_> = s.files_by_signature.iter().collect();
+        common.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        writeln!(out, "signatures:")?;
+        for (rule, files) in common {
+            writeln!(out, "  {rule}: {files} file{}", plural(*files))?;
+        }
+    }
+    if !s.most_severe.is_empty() {
+        writeln!(out, "most severe:")?;
+        for f in &s.most_severe {
+            let severity = f.severity.as_str().to_uppercase();
+            writeln!(
+                out,
+                "  {severity:<8} {}  {} (line {})",
+                f.path, f.rule, f.line
+            )?;
+        }
+    }
+    for (title, list) in [
+        ("unreadable", &s.unreadable_files),
+        ("skipped", &s.skipped_files),
+    ] {
+        if !list.is_empty() {
+            writeln!(out, "{title}:")?;
+            for f in list {
+                writeln!(out, "  {}: {}", f.path, f.why)?;
+            }
+        }
+    }
+    writeln!(out)
 }
 
 /// The closing line: what was loaded and checked, so an empty report is never ambiguous.
-pub fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
+fn write_closing_line(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     let outcomes: Vec<String> = s.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
     let findings: Vec<String> = s
         .findings
@@ -94,10 +147,11 @@ pub fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         .collect();
     writeln!(
         out,
-        "checked {} file{} ({} unreadable), {} session{}{}{}{}; {} rule{} loaded ({} stages, {} signatures, {} ignores)",
+        "checked {} file{} ({} unreadable, {} skipped), {} session{}{}{}{}; {} rule{} loaded ({} stages, {} signatures, {} ignores)",
         s.files,
         plural(s.files),
         s.unreadable,
+        s.skipped,
         s.sessions,
         plural(s.sessions),
         if outcomes.is_empty() { String::new() } else { format!(" ({})", outcomes.join(", ")) },

@@ -16,7 +16,7 @@ struct Document<'a> {
 
 /// One JSON document holding every file, then the totals of the run.
 pub fn write_document(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     files: &[FileReport],
     summary: &Summary,
 ) -> io::Result<()> {
@@ -30,7 +30,7 @@ pub fn write_document(
 }
 
 /// One file object on one line (`--format jsonl`).
-pub fn write_line(out: &mut impl Write, file: &FileReport) -> io::Result<()> {
+pub fn write_line(out: &mut dyn Write, file: &FileReport) -> io::Result<()> {
     serde_json::to_writer(&mut *out, file)?;
     writeln!(out)
 }

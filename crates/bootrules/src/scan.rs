@@ -1,0 +1,409 @@
+//! One input to reports: plain logs, `.gz`, `.zip`, `.tar`, `.tar.gz`/`.tgz` (members read as
+//! streams, never extracted to disk), and files that are clearly not console logs.
+//!
+//! Every input and every archive member ends as a report: checked, an error, or skipped with
+//! the reason. Limits on decompressed bytes and member count turn an archive bomb into a
+//! per-member error instead of an endless run.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::path::Path;
+
+use bootrules_core::{check_reader, FileReport};
+use bootrules_rules::Pack;
+use flate2::read::MultiGzDecoder;
+
+use crate::inputs::Input;
+
+/// Bounds on what archives may expand to.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Decompressed bytes of one member (or of one `.gz` file).
+    pub member_bytes: u64,
+    /// Members read from one archive.
+    pub members: usize,
+}
+
+/// Archives inside archives are opened this deep, no deeper.
+const MAX_DEPTH: usize = 3;
+
+/// Bytes looked at to tell what a stream holds.
+const SNIFF_BYTES: usize = 8192;
+
+/// A buffered stream of any origin. Archive members are streams inside streams; erasing the
+/// type keeps that nesting from becoming a type of its own at every level.
+type Stream<'a> = BufReader<Box<dyn Read + 'a>>;
+
+fn stream<'a>(reader: impl Read + 'a) -> Stream<'a> {
+    BufReader::with_capacity(64 * 1024, Box::new(reader))
+}
+
+/// Checks one input; archives give one report per member.
+pub fn scan(pack: &Pack, input: &Input, limits: Limits) -> Vec<FileReport> {
+    let mut out = Vec::new();
+    match input {
+        Input::Stdin => scan_stream(pack, "-", stream(io::stdin().lock()), limits, 0, &mut out),
+        Input::Unreadable { path, error } => out.push(FileReport::failed(path, error)),
+        Input::File(path) => scan_file(pack, path, limits, &mut out),
+    }
+    out
+}
+
+fn scan_file(pack: &Pack, path: &Path, limits: Limits, out: &mut Vec<FileReport>) {
+    let shown = path.display().to_string();
+    match std::fs::metadata(path) {
+        Err(e) => return out.push(FileReport::failed(&shown, format!("cannot open: {e}"))),
+        Ok(meta) if !meta.is_file() => {
+            return out.push(FileReport::skipped(
+                &shown,
+                "not a regular file (a device, FIFO or socket)",
+            ))
+        }
+        Ok(_) => {}
+    }
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) => return out.push(FileReport::failed(&shown, format!("cannot open: {e}"))),
+    };
+    let mut reader = stream(file);
+    let kind = match reader.fill_buf() {
+        Ok(head) => sniff(head),
+        Err(e) => return out.push(FileReport::failed(&shown, format!("cannot read: {e}"))),
+    };
+    if kind == Kind::Zip {
+        // A zip's directory is at its end: read it from the file, not as a stream.
+        match File::open(path) {
+            Ok(file) => scan_zip(pack, &shown, file, limits, 0, out),
+            Err(e) => out.push(FileReport::failed(&shown, format!("cannot open: {e}"))),
+        }
+        return;
+    }
+    dispatch(pack, &shown, reader, kind, limits, 0, out);
+}
+
+/// What a stream holds, from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Gzip,
+    Zip,
+    Tar,
+    Text,
+    Binary(&'static str),
+}
+
+fn sniff(head: &[u8]) -> Kind {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF", "a PDF document"),
+        (b"\x7fELF", "an executable (ELF)"),
+        (b"QFI\xfb", "a QCOW disk image"),
+        (b"conectix", "a VHD disk image"),
+        (b"7z\xbc\xaf", "a 7-Zip archive (not supported)"),
+        (b"\xfd7zXZ\x00", "an xz archive (not supported)"),
+        (b"BZh", "a bzip2 archive (not supported)"),
+        (b"\x28\xb5\x2f\xfd", "a zstd archive (not supported)"),
+        (b"Rar!", "a RAR archive (not supported)"),
+    ];
+    if head.starts_with(b"\x1f\x8b") {
+        return Kind::Gzip;
+    }
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return Kind::Zip;
+    }
+    if head.len() >= 262 && &head[257..262] == b"ustar" {
+        return Kind::Tar;
+    }
+    if let Some((_, what)) = MAGIC.iter().find(|(magic, _)| head.starts_with(magic)) {
+        return Kind::Binary(what);
+    }
+    // Console logs hold text, escapes and NUL runs; binary data holds other control bytes.
+    let head = &head[..head.len().min(SNIFF_BYTES)];
+    let odd = head
+        .iter()
+        .filter(|&&b| {
+            b < 0x20 && !matches!(b, 0 | b'\t' | b'\n' | b'\r' | 0x1b | 0x07 | 0x08 | 0x0c)
+        })
+        .count();
+    if head.len() >= 64 && odd * 10 > head.len() {
+        Kind::Binary("binary data, not a text log")
+    } else {
+        Kind::Text
+    }
+}
+
+/// Sniffs a stream, then checks it or opens it as an archive.
+fn scan_stream(
+    pack: &Pack,
+    shown: &str,
+    mut reader: Stream<'_>,
+    limits: Limits,
+    depth: usize,
+    out: &mut Vec<FileReport>,
+) {
+    // One fill holds at least the first read's bytes: enough to recognise a format.
+    let kind = match reader.fill_buf() {
+        Ok(head) => sniff(head),
+        Err(e) => return out.push(FileReport::failed(shown, format!("cannot read: {e}"))),
+    };
+    dispatch(pack, shown, reader, kind, limits, depth, out);
+}
+
+fn dispatch(
+    pack: &Pack,
+    shown: &str,
+    reader: Stream<'_>,
+    kind: Kind,
+    limits: Limits,
+    depth: usize,
+    out: &mut Vec<FileReport>,
+) {
+    if depth > MAX_DEPTH && !matches!(kind, Kind::Text | Kind::Binary(_)) {
+        return out.push(FileReport::skipped(shown, "archive nested too deeply"));
+    }
+    match kind {
+        Kind::Text => {
+            let limited = Limited::new(
+                reader,
+                if depth == 0 {
+                    u64::MAX
+                } else {
+                    limits.member_bytes
+                },
+            );
+            out.push(check_reader(pack, shown, limited));
+        }
+        Kind::Binary(what) => out.push(FileReport::skipped(
+            shown,
+            format!("not a console log: {what}"),
+        )),
+        Kind::Gzip => {
+            let decoded = Limited::new(MultiGzDecoder::new(reader), limits.member_bytes);
+            scan_decompressed(pack, shown, stream(decoded), limits, depth, out);
+        }
+        Kind::Tar => scan_tar(pack, shown, reader, limits, depth, out),
+        Kind::Zip => {
+            // A zip inside another archive: read it into memory (bounded) to reach its directory.
+            let mut bytes = Vec::new();
+            match Limited::new(reader, limits.member_bytes).read_to_end(&mut bytes) {
+                Ok(_) => scan_zip(pack, shown, Cursor::new(bytes), limits, depth, out),
+                Err(e) => out.push(FileReport::failed(shown, format!("cannot read: {e}"))),
+            }
+        }
+    }
+}
+
+/// A `.gz` holds one stream: a log, or a tar (`.tar.gz`).
+fn scan_decompressed(
+    pack: &Pack,
+    shown: &str,
+    mut reader: Stream<'_>,
+    limits: Limits,
+    depth: usize,
+    out: &mut Vec<FileReport>,
+) {
+    let kind = match reader.fill_buf() {
+        Ok(head) => sniff(head),
+        Err(e) => return out.push(FileReport::failed(shown, format!("cannot decompress: {e}"))),
+    };
+    match kind {
+        // The member's bytes are already limited by the decoder's wrapper.
+        Kind::Text => out.push(check_reader(pack, shown, reader)),
+        other => dispatch(pack, shown, reader, other, limits, depth + 1, out),
+    }
+}
+
+fn scan_tar(
+    pack: &Pack,
+    shown: &str,
+    reader: Stream<'_>,
+    limits: Limits,
+    depth: usize,
+    out: &mut Vec<FileReport>,
+) {
+    let mut archive = tar::Archive::new(reader);
+    let entries = match archive.entries() {
+        Ok(entries) => entries,
+        Err(e) => return out.push(FileReport::failed(shown, format!("cannot read tar: {e}"))),
+    };
+    let mut members = 0;
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                out.push(FileReport::failed(shown, format!("cannot read tar: {e}")));
+                break;
+            }
+        };
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        members += 1;
+        if members > limits.members {
+            out.push(FileReport::failed(
+                shown,
+                format!(
+                    "more than {} members; the rest were not read",
+                    limits.members
+                ),
+            ));
+            break;
+        }
+        let name = entry
+            .path()
+            .map(|p| member_name(&p.to_string_lossy()))
+            .unwrap_or_else(|_| "(unreadable name)".to_owned());
+        let member = format!("{shown}!/{name}");
+        let limited = Limited::new(entry, limits.member_bytes);
+        scan_stream(pack, &member, stream(limited), limits, depth + 1, out);
+    }
+}
+
+fn scan_zip<R: Read + io::Seek>(
+    pack: &Pack,
+    shown: &str,
+    reader: R,
+    limits: Limits,
+    depth: usize,
+    out: &mut Vec<FileReport>,
+) {
+    let mut archive = match zip::ZipArchive::new(reader) {
+        Ok(archive) => archive,
+        Err(e) => return out.push(FileReport::failed(shown, format!("cannot read zip: {e}"))),
+    };
+    let total = archive.len();
+    if total > limits.members {
+        out.push(FileReport::failed(
+            shown,
+            format!(
+                "{total} members, more than the limit of {}; only the first were read",
+                limits.members
+            ),
+        ));
+    }
+    for index in 0..total.min(limits.members) {
+        let member = match archive.by_index(index) {
+            Ok(member) => member,
+            Err(e) => {
+                out.push(FileReport::failed(
+                    format!("{shown}!/#{index}"),
+                    format!("cannot read zip member: {e}"),
+                ));
+                continue;
+            }
+        };
+        if member.is_dir() {
+            continue;
+        }
+        let name = format!("{shown}!/{}", member_name(member.name()));
+        if member.size() > limits.member_bytes {
+            out.push(FileReport::failed(
+                &name,
+                format!(
+                    "expands to {} bytes, over the limit of {} (an archive bomb?)",
+                    member.size(),
+                    limits.member_bytes
+                ),
+            ));
+            continue;
+        }
+        let limited = Limited::new(member, limits.member_bytes);
+        scan_stream(pack, &name, stream(limited), limits, depth + 1, out);
+    }
+}
+
+/// A member's path as shown: relative, without `..` or a leading `/` (a hostile tar may name
+/// `../../etc/passwd`; nothing is written anywhere, but the name should not mislead).
+fn member_name(raw: &str) -> String {
+    let parts: Vec<&str> = raw
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != "." && *p != "..")
+        .collect();
+    if parts.is_empty() {
+        "(unnamed)".to_owned()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// A reader that fails once more than `limit` bytes came through it.
+struct Limited<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+}
+
+impl<R> Limited<R> {
+    fn new(inner: R, limit: u64) -> Self {
+        Self {
+            inner,
+            left: limit,
+            limit,
+        }
+    }
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            // One more byte tells a stream that ends exactly at the limit from a bigger one.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(io::Error::other(format!(
+                    "expands to more than {} bytes, the limit (an archive bomb?)",
+                    self.limit
+                ))),
+            };
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_by_their_first_bytes() {
+        assert_eq!(sniff(b"\x1f\x8b\x08\x00"), Kind::Gzip);
+        assert_eq!(sniff(b"PK\x03\x04rest"), Kind::Zip);
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n"), Kind::Binary("a PNG image"));
+        assert_eq!(sniff(b"[    0.000000] Linux version 6.1\n"), Kind::Text);
+        assert_eq!(
+            sniff(&[0u8; 4096]),
+            Kind::Text,
+            "NUL runs occur in serial logs"
+        );
+        assert!(matches!(sniff(&[1u8; 4096]), Kind::Binary(_)));
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(sniff(&tar), Kind::Tar);
+    }
+
+    #[test]
+    fn member_names_cannot_climb_out() {
+        assert_eq!(member_name("../../etc/passwd"), "etc/passwd");
+        assert_eq!(member_name("/abs/path.log"), "abs/path.log");
+        assert_eq!(member_name("./a//b.log"), "a/b.log");
+        assert_eq!(member_name(".."), "(unnamed)");
+    }
+
+    #[test]
+    fn limited_reader_stops_past_its_limit() {
+        let mut ok = Vec::new();
+        Limited::new(&b"12345"[..], 5).read_to_end(&mut ok).unwrap();
+        assert_eq!(ok, b"12345");
+        let mut too_much = Vec::new();
+        let e = Limited::new(&b"123456"[..], 5)
+            .read_to_end(&mut too_much)
+            .unwrap_err();
+        assert!(e.to_string().contains("more than 5 bytes"));
+    }
+}
