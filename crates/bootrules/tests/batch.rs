@@ -118,6 +118,14 @@ fn ticket_tree(root: &Path) -> Vec<(String, &'static str)> {
     let dangling = root.join("attachments/gone.log");
     std::os::unix::fs::symlink(root.join("nowhere.log"), &dangling).unwrap();
     expected.push((dangling.display().to_string(), "error"));
+    let looping = root.join("attachments/loop");
+    std::os::unix::fs::symlink(root.join("attachments"), &looping).unwrap();
+    expected.push((looping.display().to_string(), "error"));
+    // Without read permission: an error for a normal user; root reads it anyway.
+    let locked = put("attachments/locked.log", &lab(LOGS[0]));
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    let readable = std::fs::File::open(&locked).is_ok();
+    expected.push((locked, if readable { "ok" } else { "error" }));
     let fifo = root.join("attachments/console.fifo");
     let made = Command::new("mkfifo")
         .arg(&fifo)
