@@ -143,6 +143,8 @@ pub struct Progress {
     pub shutdown_at: Option<u64>,
     /// Power-off or restart, and its line.
     pub end_mark: Option<(Mark, u64)>,
+    /// True when the session ended because a new boot began (known when the judge finishes).
+    pub next_boot_followed: bool,
 }
 
 impl Progress {
@@ -159,6 +161,7 @@ impl Progress {
             booted_at: None,
             shutdown_at: None,
             end_mark: None,
+            next_boot_followed: false,
         }
     }
 
@@ -371,11 +374,12 @@ fn close<J: Judge>(
     index: usize,
 ) -> Session {
     let Open {
-        progress,
+        mut progress,
         judge,
         last,
         ..
     } = open;
+    progress.next_boot_followed = followed_by_new_boot;
     let judgement = judge.finish(&progress, &last.as_line());
     let mut findings = judgement.findings;
     findings.sort_by_key(|f| f.line);

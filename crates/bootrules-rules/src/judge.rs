@@ -341,12 +341,14 @@ fn run_script(
         last_time: last.time,
         last_text: last.text.to_owned(),
         findings: so_far.findings.iter().map(|f| f.rule.clone()).collect(),
+        fatal: so_far.findings.iter().any(|f| f.fatal),
         last_stage: progress.furthest_stage().map(|s| model.get(s).id.clone()),
         phase: match progress.phase() {
             bootrules_core::Phase::Boot => "boot",
             bootrules_core::Phase::Shutdown => "shutdown",
         },
         booted: progress.booted_at.is_some(),
+        next_boot_followed: progress.next_boot_followed,
         stages: progress
             .stages_reached()
             .iter()

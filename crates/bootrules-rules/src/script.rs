@@ -5,7 +5,7 @@
 //! session), with two variables in scope:
 //!
 //! - `session`: `#{ start_line, last_line, last_time, last_text, last_stage, phase, booted,
-//!   stages, findings }` where `stages` maps each reached stage id to `#{ line, time }` (`time`
+//!   next_boot_followed, stages, findings, fatal }` where `stages` maps each reached stage id to `#{ line, time }` (`time`
 //!   is `()` without a timestamp) and `findings` lists the ids other rules found (scripts of
 //!   signatures without patterns run after all other rules);
 //! - `events`: an array of the lines the signature's patterns matched, each
@@ -127,12 +127,16 @@ pub struct SessionView {
     pub last_text: String,
     /// Ids of the findings other rules made in this session (for session scripts).
     pub findings: Vec<String>,
+    /// True when one of those findings is fatal.
+    pub fatal: bool,
     /// Furthest stage id.
     pub last_stage: Option<String>,
     /// `boot` or `shutdown`.
     pub phase: &'static str,
     /// True once the booted stage (or later) was reached.
     pub booted: bool,
+    /// True when a new boot began right after this session (no power-off or restart line).
+    pub next_boot_followed: bool,
     /// Reached stages: id, line, time.
     pub stages: Vec<(String, u64, Option<f64>)>,
 }
@@ -165,6 +169,7 @@ pub fn run(
     view.insert("last_text".into(), session.last_text.clone().into());
     let findings: rhai::Array = session.findings.iter().map(|f| f.clone().into()).collect();
     view.insert("findings".into(), findings.into());
+    view.insert("fatal".into(), session.fatal.into());
     view.insert(
         "last_stage".into(),
         session
@@ -174,6 +179,10 @@ pub fn run(
     );
     view.insert("phase".into(), session.phase.into());
     view.insert("booted".into(), session.booted.into());
+    view.insert(
+        "next_boot_followed".into(),
+        session.next_boot_followed.into(),
+    );
     view.insert("stages".into(), stages.into());
     let events: rhai::Array = events
         .iter()
@@ -271,9 +280,11 @@ mod tests {
             last_time: None,
             last_text: String::new(),
             findings: Vec::new(),
+            fatal: false,
             last_stage: Some("kernel".into()),
             phase: "boot",
             booted: false,
+            next_boot_followed: false,
             stages: vec![("kernel".into(), 3, Some(0.0))],
         }
     }
