@@ -178,9 +178,10 @@ fn dispatch(
             shown,
             format!("not a console log: {what}"),
         )),
+        // A `.gz` holds one stream: a log, or a tar (`.tar.gz`).
         Kind::Gzip => {
             let decoded = Limited::new(MultiGzDecoder::new(reader), limits.member_bytes);
-            scan_decompressed(pack, shown, stream(decoded), limits, depth, out);
+            scan_stream(pack, shown, stream(decoded), limits, depth + 1, out);
         }
         Kind::Tar => scan_tar(pack, shown, reader, limits, depth, out),
         Kind::Zip => {
@@ -191,26 +192,6 @@ fn dispatch(
                 Err(e) => out.push(FileReport::failed(shown, format!("cannot read: {e}"))),
             }
         }
-    }
-}
-
-/// A `.gz` holds one stream: a log, or a tar (`.tar.gz`).
-fn scan_decompressed(
-    pack: &Pack,
-    shown: &str,
-    mut reader: Stream<'_>,
-    limits: Limits,
-    depth: usize,
-    out: &mut Vec<FileReport>,
-) {
-    let kind = match reader.fill_buf() {
-        Ok(head) => sniff(head),
-        Err(e) => return out.push(FileReport::failed(shown, format!("cannot decompress: {e}"))),
-    };
-    match kind {
-        // The member's bytes are already limited by the decoder's wrapper.
-        Kind::Text => out.push(check_reader(pack, shown, reader)),
-        other => dispatch(pack, shown, reader, other, limits, depth + 1, out),
     }
 }
 

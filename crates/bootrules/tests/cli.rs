@@ -25,6 +25,28 @@ fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("stdout is JSON")
 }
 
+/// A rule pack folder holding one rule file, removed when dropped.
+struct TempPack(PathBuf);
+
+impl TempPack {
+    fn new(name: &str, text: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("bootrules-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.toml")), text).unwrap();
+        Self(dir)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempPack {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 const OUTCOMES: &[&str] = &[
     "booted",
     "powered-off",
@@ -261,21 +283,12 @@ fn an_empty_directory_still_says_what_was_checked() {
 
 #[test]
 fn invalid_rules_exit_two_with_file_line_and_column() {
-    let dir = std::env::temp_dir().join(format!("bootrules-badrules-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("bad.toml"),
+    let pack = TempPack::new(
+        "bad",
         "[[signature]]\nid = \"x\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['(']\nmessage = \"m\"\nremedy = \"r\"\n",
-    )
-    .unwrap();
+    );
     let log = lab("debian12-itools-healthy-poweroff.log");
-    let out = run(&[
-        "check",
-        "--rules",
-        dir.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
-    std::fs::remove_dir_all(&dir).unwrap();
+    let out = run(&["check", "--rules", pack.path(), log.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -340,15 +353,11 @@ fn the_writing_rules_guide_works_on_the_binary() {
 
 #[test]
 fn a_failing_example_is_shown_as_a_diff() {
-    let dir = std::env::temp_dir().join(format!("bootrules-badexample-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("r.toml"),
+    let pack = TempPack::new(
+        "r",
         "[[signature]]\nid = \"x\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['hello']\nmessage = \"m\"\nremedy = \"r\"\nexamples.match = [\"goodbye\"]\nexamples.no-match = [\"hello\"]\n",
-    )
-    .unwrap();
-    let out = run(&["rules", "test", dir.to_str().unwrap()]);
-    std::fs::remove_dir_all(&dir).unwrap();
+    );
+    let out = run(&["rules", "test", pack.path()]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -396,21 +405,12 @@ fn rules_list_json_and_explain() {
 
 #[test]
 fn a_runaway_script_is_named_in_the_report_and_the_rest_still_runs() {
-    let dir = std::env::temp_dir().join(format!("bootrules-loop-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("loop.toml"),
+    let pack = TempPack::new(
+        "loop",
         "[[signature]]\nid = \"endless\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['Kernel panic']\nscript = 'loop { }'\nmessage = \"m\"\nremedy = \"r\"\n",
-    )
-    .unwrap();
+    );
     let log = lab("debian12-noinitrd-virtio-root-panic.log");
-    let out = run(&[
-        "check",
-        "--rules",
-        dir.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
-    std::fs::remove_dir_all(&dir).unwrap();
+    let out = run(&["check", "--rules", pack.path(), log.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
