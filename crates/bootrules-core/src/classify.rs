@@ -29,6 +29,8 @@ pub struct LineHits {
     pub stages: Vec<StageMatch>,
     /// Opaque ids of signature patterns that matched, for the session's judge.
     pub signals: Vec<u32>,
+    /// Working space the classifier may reuse from line to line (no allocation per line).
+    pub scratch: Vec<u32>,
 }
 
 impl LineHits {

@@ -247,8 +247,8 @@ impl RuleSet for Pack {
     }
 
     fn classify(&self, line: &Line<'_>, hits: &mut LineHits) {
-        // Empty unless a literal is found, so the common line allocates nothing.
-        let mut candidates = Vec::new();
+        let mut candidates = std::mem::take(&mut hits.scratch);
+        candidates.clear();
         self.prefilter.candidates(line.message, &mut candidates);
         let unfiltered = self.prefilter.unfiltered();
         let mut ignored = false;
@@ -267,6 +267,7 @@ impl RuleSet for Pack {
                 Owner::Ignore => ignored = true,
             }
         }
+        hits.scratch = candidates;
         // An ignored line still marks stages; it is just never evidence of a failure.
         if ignored {
             hits.signals.clear();

@@ -7,7 +7,7 @@
 //! patterns whose literal was found run their regex. Patterns without a usable literal (for
 //! example case-insensitive ones) run on every line, so `rules validate` can point them out.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::{Hir, HirKind};
 
 /// Literals shorter than this are too common on console lines to filter anything.
@@ -48,6 +48,7 @@ impl Prefilter {
         }
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&literals)
             .expect("literal automaton within default limits");
         Self {
