@@ -198,6 +198,8 @@ fn strip_capture_prefix(s: &str) -> &str {
     rest.strip_prefix("kernel: ").unwrap_or(rest)
 }
 
+// The two prefix patterns are constants of this file, tested below; they cannot fail to compile.
+#[allow(clippy::expect_used)]
 fn iso_prefix() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
@@ -208,6 +210,7 @@ fn iso_prefix() -> &'static Regex {
     })
 }
 
+#[allow(clippy::expect_used)]
 fn syslog_prefix() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {

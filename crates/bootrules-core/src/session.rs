@@ -395,13 +395,13 @@ fn close<J: Judge>(
         stages: progress
             .first_reached
             .iter()
-            .map(|&stage| {
-                let at = progress.reached[stage].expect("first_reached lists reached stages");
-                StageHit {
+            .filter_map(|&stage| {
+                let at = progress.reached[stage]?;
+                Some(StageHit {
                     id: model.get(stage).id.clone(),
                     line: at.line,
                     time: at.time,
-                }
+                })
             })
             .collect(),
         findings,

@@ -3,6 +3,7 @@
 //!
 //! `cargo bench -p bootrules-rules`; bench/run.sh measures the whole binary against ripgrep.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 // criterion_group! and criterion_main! generate functions without doc comments.
 #![allow(missing_docs)]
 

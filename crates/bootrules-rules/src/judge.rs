@@ -108,10 +108,9 @@ impl Judge for PackJudge<'_> {
             match role {
                 Role::Evidence => evidence(signature, state, line, regex),
                 Role::Then => {
-                    let sequence = signature
-                        .sequence
-                        .as_ref()
-                        .expect("then patterns belong to a sequence");
+                    let Some(sequence) = signature.sequence.as_ref() else {
+                        continue;
+                    };
                     if let Some(first) = state.pending.take() {
                         if within(sequence.within_lines, sequence.within_seconds, &first, line) {
                             let mut fired = first;

@@ -4,6 +4,9 @@
 //! compiles them into a [`Pack`], which the core engine runs through the
 //! [`bootrules_core::RuleSet`] trait. The default pack from `rules/` is embedded at build time.
 
+// Tests may unwrap: a panic there is a failed test, not a crash on user input.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod catalogue;
 pub mod error;
 pub mod examples;

@@ -16,7 +16,7 @@ const MIN_LITERAL_BYTES: usize = 3;
 /// Picks, per line, the patterns that can possibly match.
 #[derive(Debug)]
 pub struct Prefilter {
-    automaton: AhoCorasick,
+    automaton: Option<AhoCorasick>,
     /// For each literal of the automaton, the patterns that need it.
     owners: Vec<Vec<u32>>,
     /// Patterns without a required literal: they run on every line.
@@ -46,11 +46,22 @@ impl Prefilter {
                 None => always.push(index),
             }
         }
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&literals)
-            .expect("literal automaton within default limits");
+        // A DFA is fastest; a huge pack may not fit one, then the automaton picks its own kind,
+        // and if even that fails every pattern simply runs on every line.
+        let build = |kind| {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .kind(kind)
+                .build(&literals)
+        };
+        let automaton = build(Some(AhoCorasickKind::DFA))
+            .or_else(|_| build(None))
+            .ok();
+        if automaton.is_none() {
+            always.extend(owners.iter().flatten().copied());
+            always.sort_unstable();
+            always.dedup();
+        }
         Self {
             automaton,
             owners,
@@ -61,7 +72,10 @@ impl Prefilter {
     /// Adds to `out` every pattern whose required literal is in `text` (each once, unordered);
     /// the [`unfiltered`](Self::unfiltered) patterns are not included.
     pub fn candidates(&self, text: &str, out: &mut Vec<u32>) {
-        for found in self.automaton.find_overlapping_iter(text) {
+        let Some(automaton) = &self.automaton else {
+            return;
+        };
+        for found in automaton.find_overlapping_iter(text) {
             for &pattern in &self.owners[found.pattern().as_usize()] {
                 if !out.contains(&pattern) {
                     out.push(pattern);

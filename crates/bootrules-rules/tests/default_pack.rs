@@ -1,6 +1,8 @@
 //! The default pack: it loads, every rule has examples and they all behave, and it covers the
 //! stage ids and the failures the SPEC names.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 
 use bootrules_rules::{default_pack, run_examples};

@@ -1,6 +1,8 @@
 //! Broken rule files are reported precisely (file, line, column, the offending text) and all
 //! at once.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use bootrules_rules::{default_sources, load, RuleError, RuleSource};
 
 fn errors(files: &[(&str, &str)]) -> Vec<RuleError> {

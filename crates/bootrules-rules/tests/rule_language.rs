@@ -1,6 +1,8 @@
 //! Each evidence kind of the rule language, layering and overrides, ignores, and the script
 //! sandbox, on small packs layered over the default one.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use bootrules_core::{check_bytes, FileReport, Finding};
 use bootrules_rules::{default_sources, load, Pack, RuleError, RuleSource};
 
