@@ -37,13 +37,19 @@ pub struct LineReader<'a> {
 impl<'a> LineReader<'a> {
     /// Wraps a reader; UTF-16 input (with a byte order mark, or sniffed from its NUL pattern)
     /// is transcoded to UTF-8, everything else passes through byte for byte.
-    pub fn new<R: Read + 'a>(reader: R) -> io::Result<Self> {
-        let mut reader = BufReader::with_capacity(64 * 1024, reader);
-        let encoding = sniff_utf16_without_bom(reader.fill_buf()?);
+    pub fn new<R: Read + 'a>(mut reader: R) -> io::Result<Self> {
+        // Gather the head whatever sizes the reads come in (a pipe or a decoder may hand out
+        // a few bytes at a time), so the encoding is judged on the same bytes every time.
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
+        (&mut reader)
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut head)?;
+        let encoding = sniff_utf16_without_bom(&head);
+        let whole = BufReader::with_capacity(64 * 1024, io::Cursor::new(head).chain(reader));
         let decoded = DecodeReaderBytesBuilder::new()
             .encoding(encoding)
             .bom_sniffing(true)
-            .build(reader);
+            .build(whole);
         Ok(Self {
             inner: Box::new(BufReader::with_capacity(64 * 1024, decoded)),
             buf: Vec::with_capacity(256),

@@ -65,6 +65,9 @@ pub struct CheckArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Treat a rule that fails to run (a script stopped by its limits) as a failed run: exit 2.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub packs: PackArgs,
 }

@@ -49,7 +49,13 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     drop(printer);
     destination.commit()?;
 
-    Ok(if summary.unreadable > 0 {
+    Ok(if args.strict && summary.rule_errors > 0 {
+        eprintln!(
+            "bootrules: {} rule error(s) and --strict: the rules are not fit for this input",
+            summary.rule_errors
+        );
+        Status::Usage
+    } else if summary.unreadable > 0 {
         Status::Unreadable
     } else if args
         .fail_on
