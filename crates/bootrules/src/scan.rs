@@ -236,7 +236,8 @@ fn scan_tar(
             .map(|p| member_name(&p.to_string_lossy()))
             .unwrap_or_else(|_| "(unreadable name)".to_owned());
         let member = format!("{shown}!/{name}");
-        let limited = Limited::new(entry, limits.member_bytes);
+        let declared = entry.header().size().unwrap_or(0);
+        let limited = Limited::new(Whole::new(entry, declared), limits.member_bytes);
         scan_stream(pack, &member, stream(limited), limits, depth + 1, out);
     }
 }
@@ -305,6 +306,41 @@ fn member_name(raw: &str) -> String {
         "(unnamed)".to_owned()
     } else {
         parts.join("/")
+    }
+}
+
+/// A tar member's reader that fails if the archive ends before the member's declared size
+/// (a truncated download), instead of passing the cut member off as whole.
+struct Whole<R> {
+    inner: R,
+    declared: u64,
+    read: u64,
+}
+
+impl<R> Whole<R> {
+    fn new(inner: R, declared: u64) -> Self {
+        Self {
+            inner,
+            declared,
+            read: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Whole<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if n == 0 && !buf.is_empty() && self.read < self.declared {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the archive ends inside this member ({} of {} bytes)",
+                    self.read, self.declared
+                ),
+            ));
+        }
+        Ok(n)
     }
 }
 
