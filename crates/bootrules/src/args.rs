@@ -10,16 +10,19 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "bootrules", version, about)]
 pub struct Args {
+    /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check serial console logs (files, directories, or `-` for standard input).
     Check(CheckArgs),
     /// Inspect, validate and test rule packs.
     Rules {
+        /// Which rules command.
         #[command(subcommand)]
         command: RulesCommand,
     },
@@ -39,6 +42,7 @@ pub struct PackArgs {
     pub disable: Vec<String>,
 }
 
+/// Options of `bootrules check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Log files or directories (searched recursively); `-` reads standard input.
@@ -68,10 +72,12 @@ pub struct CheckArgs {
     /// Treat a rule that fails to run (a script stopped by its limits) as a failed run: exit 2.
     #[arg(long)]
     pub strict: bool,
+    /// Which rule packs to load.
     #[command(flatten)]
     pub packs: PackArgs,
 }
 
+/// Report formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// A readable report.
@@ -86,6 +92,7 @@ pub enum Format {
     Markdown,
 }
 
+/// The `rules` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// List the loaded stages and signatures.
@@ -96,6 +103,7 @@ pub enum RulesCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
+        /// Which rule packs to load.
         #[command(flatten)]
         packs: PackArgs,
     },
@@ -113,11 +121,13 @@ pub enum RulesCommand {
     Explain {
         /// The rule id.
         id: String,
+        /// Which rule packs to load.
         #[command(flatten)]
         packs: PackArgs,
     },
 }
 
+/// Formats of `rules list`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     /// One rule a line.

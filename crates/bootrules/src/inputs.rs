@@ -12,7 +12,12 @@ pub enum Input {
     /// Standard input.
     Stdin,
     /// A path that could not be walked; reported, never dropped.
-    Unreadable { path: String, error: String },
+    Unreadable {
+        /// The path as walked.
+        path: String,
+        /// Why it could not be read.
+        error: String,
+    },
 }
 
 /// Files as given, directories walked recursively in sorted order, `-` as standard input.

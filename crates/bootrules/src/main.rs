@@ -1,13 +1,8 @@
 //! The `bootrules` command: triage Linux VM serial console logs.
 
-mod args;
-mod commands;
-mod inputs;
-mod report;
-mod scan;
-
 use std::process::ExitCode;
 
+use bootrules::{args, commands};
 use clap::Parser;
 
 fn main() -> ExitCode {

@@ -16,30 +16,41 @@ const MOST_SEVERE: usize = 10;
 /// A file among the most severe of a batch.
 #[derive(Debug, Clone, Serialize)]
 pub struct SevereFile {
+    /// The file (or archive member).
     pub path: String,
+    /// Its most severe finding's severity.
     pub severity: Severity,
+    /// That finding's rule.
     pub rule: String,
+    /// That finding's line.
     pub line: u64,
 }
 
 /// A file that was not checked, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Unchecked {
+    /// The file (or archive member).
     pub path: String,
+    /// The error or the reason it was skipped.
     pub why: String,
 }
 
 /// Totals over a run, so an empty result is never ambiguous and a batch shows what is common.
 #[derive(Debug, Default, Serialize)]
 pub struct Summary {
-    /// Rules loaded.
+    /// Stages loaded.
     pub stages: usize,
+    /// Signatures loaded.
     pub signatures: usize,
+    /// Ignores loaded.
     pub ignores: usize,
     /// Inputs and archive members seen, including unreadable and skipped ones.
     pub files: usize,
+    /// Of those, how many could not be read.
     pub unreadable: usize,
+    /// Of those, how many were not console logs.
     pub skipped: usize,
+    /// Sessions judged.
     pub sessions: usize,
     /// Outcome of each file's last session: where each VM stands.
     pub verdicts: BTreeMap<&'static str, usize>,
@@ -49,16 +60,21 @@ pub struct Summary {
     pub findings: BTreeMap<Severity, usize>,
     /// For each signature, in how many files it was found.
     pub files_by_signature: BTreeMap<String, usize>,
+    /// Rules that failed to run (scripts stopped by their limits).
     pub rule_errors: usize,
     /// The files with the most severe findings, worst first.
     pub most_severe: Vec<SevereFile>,
+    /// The files that could not be read, with the error.
     pub unreadable_files: Vec<Unchecked>,
+    /// The files that were skipped, with the reason.
     pub skipped_files: Vec<Unchecked>,
+    /// The most severe finding of the run (for `--fail-on`).
     #[serde(skip)]
     pub worst: Option<Severity>,
 }
 
 impl Summary {
+    /// An empty summary for a run with this pack.
     pub fn new(pack: &Pack) -> Self {
         Self {
             stages: pack.stages().len(),
@@ -68,6 +84,7 @@ impl Summary {
         }
     }
 
+    /// Counts one file's report.
     pub fn add(&mut self, report: &FileReport) {
         self.files += 1;
         match report.status {

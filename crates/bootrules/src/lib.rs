@@ -1,0 +1,9 @@
+//! The `bootrules` command as a library: arguments, inputs (files, folders, archives), the
+//! commands and the report formats. `main.rs` only parses arguments and maps the result to an
+//! exit status; fuzzing and other front ends reuse the same pieces.
+
+pub mod args;
+pub mod commands;
+pub mod inputs;
+pub mod report;
+pub mod scan;
