@@ -49,6 +49,17 @@ pub fn scan(pack: &Pack, input: &Input, limits: Limits) -> Vec<FileReport> {
     out
 }
 
+/// Checks bytes held in memory as if they were a file named `shown` (archives included).
+pub fn scan_bytes(pack: &Pack, shown: &str, bytes: &[u8], limits: Limits) -> Vec<FileReport> {
+    let mut out = Vec::new();
+    if sniff(bytes) == Kind::Zip {
+        scan_zip(pack, shown, Cursor::new(bytes), limits, 0, &mut out);
+    } else {
+        scan_stream(pack, shown, stream(bytes), limits, 0, &mut out);
+    }
+    out
+}
+
 fn scan_file(pack: &Pack, path: &Path, limits: Limits, out: &mut Vec<FileReport>) {
     let shown = path.display().to_string();
     match std::fs::metadata(path) {
@@ -203,6 +214,7 @@ fn scan_tar(
     depth: usize,
     out: &mut Vec<FileReport>,
 ) {
+    let before = out.len();
     let mut archive = tar::Archive::new(reader);
     let entries = match archive.entries() {
         Ok(entries) => entries,
@@ -240,6 +252,9 @@ fn scan_tar(
         let limited = Limited::new(Whole::new(entry, declared), limits.member_bytes);
         scan_stream(pack, &member, stream(limited), limits, depth + 1, out);
     }
+    if out.len() == before {
+        out.push(FileReport::skipped(shown, "an archive with no files in it"));
+    }
 }
 
 fn scan_zip<R: Read + io::Seek>(
@@ -254,6 +269,7 @@ fn scan_zip<R: Read + io::Seek>(
         Ok(archive) => archive,
         Err(e) => return out.push(FileReport::failed(shown, format!("cannot read zip: {e}"))),
     };
+    let before = out.len();
     let total = archive.len();
     if total > limits.members {
         out.push(FileReport::failed(
@@ -292,6 +308,9 @@ fn scan_zip<R: Read + io::Seek>(
         }
         let limited = Limited::new(member, limits.member_bytes);
         scan_stream(pack, &name, stream(limited), limits, depth + 1, out);
+    }
+    if out.len() == before {
+        out.push(FileReport::skipped(shown, "an archive with no files in it"));
     }
 }
 
