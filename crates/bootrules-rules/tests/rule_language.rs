@@ -244,6 +244,11 @@ fn runaway_scripts_are_stopped_and_named_while_other_rules_still_report() {
             "nested deeper than 32",
         ),
         (
+            "exponential-recursion",
+            "fn f(n) { if n == 0 { 1 } else { f(n - 1) + f(n - 1) } }\nf(30)",
+            "more than 500000 operations",
+        ),
+        (
             "giant-string",
             "let s = \"x\";\nloop { s += s; }",
             "over the limit",

@@ -2,6 +2,8 @@
 //! (zip, tgz, tar, gz), broken and hostile ones, files that are not logs. Every input appears in
 //! every output format, with the right status, and the exit status says what happened.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 //! The `bootrules` binary as scripts and people use it: the JSON contract, exit statuses,
 //! standard input, unreadable inputs and invalid rules.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

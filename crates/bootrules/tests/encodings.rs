@@ -1,6 +1,8 @@
 //! The same log in other byte forms (no CR, UTF-16 with and without a byte order mark, NUL
 //! bytes, no colour escapes) gives the same sessions, stages, findings and line numbers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 use bootrules_core::{check_bytes, Session};
@@ -99,6 +101,10 @@ fn byte_forms_of_one_log_give_the_same_verdict() {
             (
                 "UTF-16BE with BOM",
                 utf16(&original, &[0xFE, 0xFF], u16::to_be_bytes),
+            ),
+            (
+                "UTF-16BE without BOM",
+                utf16(&original, &[], u16::to_be_bytes),
             ),
             (
                 "UTF-16LE without BOM",

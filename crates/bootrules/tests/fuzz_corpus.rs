@@ -3,6 +3,8 @@
 //! toolchain without libFuzzer. Fuzzing itself: `RUSTC_BOOTSTRAP=1 cargo fuzz run -O <target>`
 //! in `fuzz/`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use bootrules::scan::{scan_bytes, Limits};

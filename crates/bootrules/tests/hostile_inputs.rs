@@ -3,6 +3,8 @@
 //! with a clear per-file status and every other file is still reported. (Peak memory is
 //! measured with /usr/bin/time in bench/, not asserted here.)
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -4,6 +4,8 @@
 //! The syzkaller reports (Apache-2.0) are copied into `tests/fixtures/kernel`; the KernelCI and
 //! LAVA ones are read from `../shared/corpus/kernel` when it is there.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use bootrules_core::{check_bytes, Severity};

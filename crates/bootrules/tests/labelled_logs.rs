@@ -5,6 +5,8 @@
 //! tests always run; the rest of the shared corpus is read from `../shared/corpus` when it is
 //! there and skipped with a printed reason when it is not.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};

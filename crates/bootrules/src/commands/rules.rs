@@ -126,6 +126,8 @@ fn list_json(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
 /// Every pattern, with named groups made plain so that `rg -f` / `grep -E -f` can combine
 /// them (two rules may both name a group `unit`).
 fn list_patterns(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
+    // A constant pattern of this function: it cannot fail to compile.
+    #[allow(clippy::expect_used)]
     let named_group = regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("static regex");
     let stages = pack.stages().iter().flat_map(|s| &s.patterns);
     let signatures = pack.signatures().iter().flat_map(|s| &s.patterns);
