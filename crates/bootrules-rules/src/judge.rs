@@ -262,6 +262,10 @@ fn evidence(signature: &Signature, state: &mut State, line: &Line<'_>, regex: &r
         });
     }
     if state.fired.is_some() {
+        // Progress lines grow (`… (2min 45s / no limit)`): the last one says most.
+        if signature.evidence_last && signature.sequence.is_none() {
+            state.fired = Some(Evidence::of(line, regex));
+        }
         return;
     }
     if signature.sequence.is_some() {

@@ -16,7 +16,7 @@ use crate::pack::{Count, Ignore, Missing, Origin, Owner, Pack, Role, Sequence, S
 use crate::prefilter::Prefilter;
 use crate::script;
 use crate::spec::{
-    IgnoreSpec, MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec, StageSpec,
+    EvidenceSpec, IgnoreSpec, MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec, StageSpec,
 };
 
 include!(concat!(env!("OUT_DIR"), "/default_pack.rs"));
@@ -583,6 +583,7 @@ fn compile(files: &[&RuleSource], layered: &Layered, errors: &mut Vec<RuleError>
             sequence,
             count,
             script,
+            evidence_last: spec.evidence == EvidenceSpec::Last,
             status: spec.status,
             tags: spec.tags.clone(),
             falsepositives: spec.falsepositives.clone(),

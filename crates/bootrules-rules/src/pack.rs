@@ -118,6 +118,8 @@ pub struct Signature {
     pub sequence: Option<Sequence>,
     /// Evidence by repetition.
     pub count: Option<Count>,
+    /// The last matching line is the evidence, not the first (progress lines).
+    pub evidence_last: bool,
     /// A compiled Rhai script that judges the session.
     pub script: Option<rhai::AST>,
     /// Sigma status.

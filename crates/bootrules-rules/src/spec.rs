@@ -120,6 +120,9 @@ pub struct SignatureSpec {
     pub sequence: Option<SequenceSpec>,
     /// Evidence by repetition: `patterns` matched on at least N lines (within a window).
     pub count: Option<CountSpec>,
+    /// Which matching line is the evidence: `first` (default) or `last` (for progress lines).
+    #[serde(default)]
+    pub evidence: EvidenceSpec,
     /// A Rhai script judging the session (inline); see docs/writing-rules.md.
     pub script: Option<Spanned<String>>,
     /// A Rhai script in a file next to the rule file.
@@ -167,6 +170,16 @@ pub struct CountSpec {
     pub within_lines: Option<u64>,
     /// All of them within this many seconds of kernel time.
     pub within_seconds: Option<f64>,
+}
+
+/// `evidence = "first" | "last"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[allow(missing_docs)]
+pub enum EvidenceSpec {
+    #[default]
+    First,
+    Last,
 }
 
 /// Sigma's rule status.

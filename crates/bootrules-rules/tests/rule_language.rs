@@ -353,3 +353,18 @@ fn every_validation_error_at_once() {
     let rendered: Vec<String> = errors.iter().map(ToString::to_string).collect();
     insta::assert_snapshot!(rendered.join("\n\n"));
 }
+
+#[test]
+fn evidence_last_reports_the_latest_matching_line() {
+    let pack = pack_with(&[(
+        "x.toml",
+        &rule(
+            "waiting",
+            "patterns = ['waiting for (?P<unit>\\S+) \\((?P<elapsed>\\d+)s\\)']\nevidence = \"last\"",
+        ),
+    )]);
+    let log = "waiting for a.service (1s)\nwaiting for a.service (2s)\nother\nwaiting for a.service (3s)\n";
+    let found = finding(&run(&pack, log), "waiting").expect("fires");
+    assert_eq!((found.line, found.count), (4, 3));
+    assert_eq!(found.captures.get("elapsed").map(String::as_str), Some("3"));
+}
