@@ -10,7 +10,7 @@ use std::io;
 use serde::Serialize;
 
 use crate::classify::{Judge, LineHits, RuleSet, StageMatch};
-use crate::finding::{Finding, RuleFailure};
+use crate::finding::{Finding, RuleFailure, Severity};
 use crate::line::{Line, Normaliser};
 use crate::source::LineReader;
 use crate::stage::{Mark, Phase, Rank, StageModel};
@@ -352,9 +352,33 @@ pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<V
     }
     if let Some(o) = open.take() {
         let end = o.end_line;
+        let handed_off = o.progress.handed_off;
         sessions.push(close(model, o, end, false, sessions.len()));
+        fold_restart_after_crash(&mut sessions, handed_off);
     }
     Ok(sessions)
+}
+
+/// A log that ends in firmware or bootloader output right after a fatal crash shows the
+/// machine's automatic restart (`panic=N`, a watchdog), cut off by the end of the capture.
+/// That restart never reached an OS and found nothing serious, so it is not a boot of its
+/// own: it is folded into the crashed session, whose verdict is the one that matters.
+fn fold_restart_after_crash(sessions: &mut Vec<Session>, last_handed_off: bool) {
+    let [.., crashed, restart] = sessions.as_slice() else {
+        return;
+    };
+    let quiet = restart
+        .findings
+        .iter()
+        .all(|f| f.severity < Severity::Error);
+    if last_handed_off || !quiet || !crashed.findings.iter().any(|f| f.fatal) {
+        return;
+    }
+    let end = restart.end_line;
+    sessions.pop();
+    if let Some(crashed) = sessions.last_mut() {
+        crashed.end_line = end;
+    }
 }
 
 fn start<R: RuleSet>(rules: &R, line: u64) -> Open<R::Judge<'_>> {

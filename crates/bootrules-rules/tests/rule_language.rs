@@ -368,3 +368,29 @@ fn evidence_last_reports_the_latest_matching_line() {
     assert_eq!((found.line, found.count), (4, 3));
     assert_eq!(found.captures.get("elapsed").map(String::as_str), Some("3"));
 }
+
+#[test]
+fn a_restart_cut_off_after_a_crash_belongs_to_the_crash() {
+    let pack = pack_with(&[]);
+    let crash_then_firmware = "SeaBIOS (version 1.16)\n[    0.000000] Linux version 6.1.0 (x@y)\n[    5.0] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\nSeaBIOS (version 1.16)\nBooting from Hard Disk...\n";
+    let report = run(&pack, crash_then_firmware);
+    assert_eq!(
+        report.sessions.len(),
+        1,
+        "the restart is folded into the crash"
+    );
+    assert_eq!(report.sessions[0].outcome.as_str(), "boot-failed");
+    assert_eq!(report.sessions[0].end_line, 5);
+    let reset_then_firmware = "SeaBIOS (version 1.16)\n[    0.000000] Linux version 6.1.0 (x@y)\n[    5.0] Run /init as init process\nSeaBIOS (version 1.16)\nBooting from Hard Disk...\n";
+    assert_eq!(
+        run(&pack, reset_then_firmware).sessions.len(),
+        2,
+        "no crash: the restart is its own session"
+    );
+    let crash_then_grub_rescue = "SeaBIOS (version 1.16)\n[    0.000000] Linux version 6.1.0 (x@y)\n[    5.0] Kernel panic - not syncing: Fatal exception\nSeaBIOS (version 1.16)\ngrub rescue> \n";
+    assert_eq!(
+        run(&pack, crash_then_grub_rescue).sessions.len(),
+        2,
+        "a restart that failed on its own is kept"
+    );
+}

@@ -16,36 +16,12 @@ use bootrules_rules::{default_pack, Pack};
 
 /// Disagreements with the labels that are understood, each with the reason. A test fails when
 /// one of them stops happening, so the list cannot go stale.
-const KNOWN: &[(&str, &str, &str)] = &[
-    (
-        "chromebook-arm64-lava-initramfs-kill-init-panic.log",
-        "outcome",
-        "after the second panic the board restarts and the log ends inside the firmware; \
-         bootrules reports that restart as a last session stalled at the bootloader, the label \
-         counts only the boots that reached the kernel",
-    ),
-    (
-        "chromebook-arm64-lava-initramfs-kill-init-panic.log",
-        "last_stage",
-        "same trailing firmware-only restart as above",
-    ),
-    (
-        "chromebook-arm64-lava-initramfs-kill-init-panic.log",
-        "categories",
-        "the panic is in the previous session; the trailing restart holds no failure",
-    ),
-    (
-        "chromebook-arm64-lava-initramfs-kill-init-panic.log",
-        "sessions",
-        "same trailing firmware-only restart as above (3 sessions, label 2)",
-    ),
-    (
-        "opensuse131-qemu-install-and-reboots-poweroff.log",
-        "sessions",
-        "the installer's second stage boots with a quiet kernel and no banner at line 1024 \
+const KNOWN: &[(&str, &str, &str)] = &[(
+    "opensuse131-qemu-install-and-reboots-poweroff.log",
+    "sessions",
+    "the installer's second stage boots with a quiet kernel and no banner at line 1024 \
          while the previous boot shows no shutdown; nothing marks a new boot there (4, label 5)",
-    ),
-];
+)];
 
 #[derive(Debug)]
 struct Label {
