@@ -64,17 +64,6 @@ impl Outcome {
         }
     }
 
-    /// True for the outcomes a support engineer must act on.
-    pub fn is_problem(self) -> bool {
-        matches!(
-            self,
-            Self::Reset
-                | Self::BootFailed
-                | Self::Crashed
-                | Self::BootStalled
-                | Self::ShutdownStalled
-        )
-    }
 }
 
 impl std::fmt::Display for Outcome {

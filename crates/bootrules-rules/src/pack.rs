@@ -200,10 +200,6 @@ impl Pack {
         &self.ignores
     }
 
-    /// Stages plus signatures plus ignores.
-    pub fn rule_count(&self) -> usize {
-        self.stages.len() + self.signatures.len() + self.ignores.len()
-    }
 
     /// Things that load but probably do nothing (a disabled id that names no rule).
     pub fn warnings(&self) -> &[RuleError] {
