@@ -63,7 +63,6 @@ impl Outcome {
             Self::ShutdownStalled => "shutdown-stalled",
         }
     }
-
 }
 
 impl std::fmt::Display for Outcome {

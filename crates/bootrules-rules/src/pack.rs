@@ -200,7 +200,6 @@ impl Pack {
         &self.ignores
     }
 
-
     /// Things that load but probably do nothing (a disabled id that names no rule).
     pub fn warnings(&self) -> &[RuleError] {
         &self.warnings
