@@ -77,6 +77,8 @@ run() {
 {
   run bootrules "$bin" check --format jsonl --no-progress "$corpus"
   run ripgrep rg -c -z -f "$work/patterns.txt" "$corpus"
+  # ripgrep's PCRE2 engine handles this many alternatives better than its default one
+  run ripgrep-pcre2 rg -c -z -P -f "$work/patterns.txt" "$corpus"
   # GNU grep -P takes one pattern: the alternation of all of them (PCRE reads the Rust syntax used)
   run grep grep -r -c -P "$(paste -sd'|' "$work/patterns.txt")" "$corpus"
   run bootrules-single "$bin" check --format jsonl --no-progress "$work/single.log"
