@@ -139,6 +139,14 @@ fn ticket_tree(root: &Path) -> Vec<(String, &'static str)> {
     expected
 }
 
+/// A report's file object as (path, status).
+fn path_and_status(file: &Value) -> (String, String) {
+    (
+        file["path"].as_str().unwrap().to_owned(),
+        file["status"].as_str().unwrap().to_owned(),
+    )
+}
+
 fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("binary runs")
 }
@@ -183,12 +191,7 @@ fn every_input_appears_in_every_format_with_its_status() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_owned(),
-                f["status"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(path_and_status)
         .collect();
     assert_eq!(got, want);
     let summary = &doc["summary"];
@@ -224,15 +227,7 @@ fn every_input_appears_in_every_format_with_its_status() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("each JSONL line parses"))
         .collect();
-    let got: BTreeSet<(String, String)> = lines
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_owned(),
-                f["status"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let got: BTreeSet<(String, String)> = lines.iter().map(path_and_status).collect();
     assert_eq!(got, want);
 
     let csv_out = run(&["check", "--format", "csv", LIMITS[0], LIMITS[1], root]);
