@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::classify::RuleSet;
 use crate::finding::Severity;
-use crate::session::{check_log, Outcome, Session};
+use crate::session::{check_log_with, Outcome, Session};
 use crate::source::LineReader;
 
 /// Whether an input could be read.
@@ -26,7 +26,10 @@ pub enum FileStatus {
 pub struct FileReport {
     /// The path as given (archive members as `archive.zip!/inner.log`).
     pub path: String,
-    /// `ok` or `error`.
+    /// The sessions, in file order. (They come before the status so that a log with many
+    /// sessions can be written out as it is read.)
+    pub sessions: Vec<Session>,
+    /// `ok`, `error` or `skipped`.
     pub status: FileStatus,
     /// Why the input could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -34,8 +37,6 @@ pub struct FileReport {
     /// Why the input was not checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// The sessions, in file order.
-    pub sessions: Vec<Session>,
 }
 
 impl FileReport {
@@ -82,15 +83,32 @@ pub fn check_reader<R: RuleSet>(
     path: impl Into<String>,
     reader: impl Read,
 ) -> FileReport {
+    let mut sessions = Vec::new();
+    let mut report = check_reader_with(rules, path, reader, &mut |s| sessions.push(s));
+    if report.status == FileStatus::Ok {
+        report.sessions = sessions;
+    }
+    report
+}
+
+/// Checks one log, handing each session to `emit` as soon as it is judged; the report returned
+/// holds no sessions, only whether the log could be read to its end.
+pub fn check_reader_with<R: RuleSet>(
+    rules: &R,
+    path: impl Into<String>,
+    reader: impl Read,
+    emit: &mut dyn FnMut(Session),
+) -> FileReport {
     let path = path.into();
-    let result = LineReader::new(reader).and_then(|mut lines| check_log(rules, &mut lines));
+    let result =
+        LineReader::new(reader).and_then(|mut lines| check_log_with(rules, &mut lines, emit));
     match result {
-        Ok(sessions) => FileReport {
+        Ok(()) => FileReport {
             path,
             status: FileStatus::Ok,
             error: None,
             reason: None,
-            sessions,
+            sessions: Vec::new(),
         },
         Err(e) => FileReport::failed(path, format!("cannot read: {e}")),
     }

@@ -281,11 +281,25 @@ struct Open<J> {
 
 /// Reads a whole log and returns its judged sessions.
 pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<Vec<Session>> {
+    let mut sessions = Vec::new();
+    check_log_with(rules, reader, &mut |session| sessions.push(session))?;
+    Ok(sessions)
+}
+
+/// Reads a whole log, handing each judged session to `emit` as soon as the next one has begun,
+/// so a log of any number of boots is checked in memory bounded by one session. (One session
+/// is held back because the end of the log may fold a trailing restart into it.) On a read
+/// error the sessions already handed over stay handed over.
+pub fn check_log_with<R: RuleSet>(
+    rules: &R,
+    reader: &mut LineReader,
+    emit: &mut dyn FnMut(Session),
+) -> io::Result<()> {
     let model = rules.stages();
     let mut normaliser = Normaliser::default();
     let mut hits = LineHits::default();
     let mut open: Option<Open<R::Judge<'_>>> = None;
-    let mut sessions = Vec::new();
+    let mut sessions = Judged::new(emit);
 
     while let Some(raw) = reader.next_line()? {
         let line = normaliser.normalise(raw.number, raw.bytes);
@@ -341,32 +355,75 @@ pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<V
     if let Some(o) = open.take() {
         let end = o.end_line;
         let handed_off = o.progress.handed_off;
-        sessions.push(close(model, o, end, false, sessions.len()));
-        fold_restart_after_crash(&mut sessions, handed_off);
+        let last = close(model, o, end, false, sessions.len());
+        sessions.finish(last, handed_off);
     }
-    Ok(sessions)
+    Ok(())
+}
+
+/// Judged sessions on their way to the caller, the latest held back until the next one closes.
+struct Judged<'e> {
+    emit: &'e mut dyn FnMut(Session),
+    held: Option<Session>,
+    count: usize,
+}
+
+impl<'e> Judged<'e> {
+    fn new(emit: &'e mut dyn FnMut(Session)) -> Self {
+        Self {
+            emit,
+            held: None,
+            count: 0,
+        }
+    }
+
+    /// How many sessions have closed so far: the index of the next one.
+    fn len(&self) -> usize {
+        self.count
+    }
+
+    fn push(&mut self, session: Session) {
+        self.count += 1;
+        if let Some(previous) = self.held.replace(session) {
+            (self.emit)(previous);
+        }
+    }
+
+    /// Hands over the last session of the log, after folding a trailing restart into it.
+    fn finish(mut self, last: Session, last_handed_off: bool) {
+        match self.held.take() {
+            Some(mut crashed) if folds_into(&crashed, &last, last_handed_off) => {
+                crashed.end_line = last.end_line;
+                (self.emit)(crashed);
+            }
+            Some(previous) => {
+                (self.emit)(previous);
+                (self.emit)(last);
+            }
+            None => (self.emit)(last),
+        }
+    }
+}
+
+impl Drop for Judged<'_> {
+    /// A read error ends the log early: the session held back is still handed over.
+    fn drop(&mut self) {
+        if let Some(held) = self.held.take() {
+            (self.emit)(held);
+        }
+    }
 }
 
 /// A log that ends in firmware or bootloader output right after a fatal crash shows the
 /// machine's automatic restart (`panic=N`, a watchdog), cut off by the end of the capture.
 /// That restart never reached an OS and found nothing serious, so it is not a boot of its
 /// own: it is folded into the crashed session, whose verdict is the one that matters.
-fn fold_restart_after_crash(sessions: &mut Vec<Session>, last_handed_off: bool) {
-    let [.., crashed, restart] = sessions.as_slice() else {
-        return;
-    };
+fn folds_into(crashed: &Session, restart: &Session, restart_handed_off: bool) -> bool {
     let quiet = restart
         .findings
         .iter()
         .all(|f| f.severity < Severity::Error);
-    if last_handed_off || !quiet || !crashed.findings.iter().any(|f| f.fatal) {
-        return;
-    }
-    let end = restart.end_line;
-    sessions.pop();
-    if let Some(crashed) = sessions.last_mut() {
-        crashed.end_line = end;
-    }
+    !restart_handed_off && quiet && crashed.findings.iter().any(|f| f.fatal)
 }
 
 fn start<R: RuleSet>(rules: &R, line: u64) -> Open<R::Judge<'_>> {

@@ -38,15 +38,45 @@ fn stream<'a>(reader: impl Read + 'a) -> Stream<'a> {
     BufReader::with_capacity(64 * 1024, Box::new(reader))
 }
 
+/// Where scanning puts what it finds, in input order: reports of whole inputs, and logs to check.
+pub trait Reports {
+    /// Takes the report of an input or member (checked whole, unreadable or skipped).
+    fn add(&mut self, report: FileReport);
+
+    /// Checks one log and takes its report; a sink that writes as it goes may stream the
+    /// sessions of a long log instead of gathering them.
+    fn check(&mut self, pack: &Pack, shown: &str, log: &mut dyn Read) {
+        self.add(check_reader(pack, shown, log));
+    }
+
+    /// How many reports it has taken (an archive that added none is reported as empty).
+    fn count(&self) -> usize;
+}
+
+impl Reports for Vec<FileReport> {
+    fn add(&mut self, report: FileReport) {
+        self.push(report);
+    }
+
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
 /// Checks one input; archives give one report per member.
 pub fn scan(pack: &Pack, input: &Input, limits: Limits) -> Vec<FileReport> {
     let mut out = Vec::new();
-    match input {
-        Input::Stdin => scan_stream(pack, "-", stream(io::stdin().lock()), limits, 0, &mut out),
-        Input::Unreadable { path, error } => out.push(FileReport::failed(path, error)),
-        Input::File(path) => scan_file(pack, path, limits, &mut out),
-    }
+    scan_into(pack, input, limits, &mut out);
     out
+}
+
+/// Checks one input into `out`; archives give one report per member.
+pub fn scan_into(pack: &Pack, input: &Input, limits: Limits, out: &mut dyn Reports) {
+    match input {
+        Input::Stdin => scan_stream(pack, "-", stream(io::stdin().lock()), limits, 0, out),
+        Input::Unreadable { path, error } => out.add(FileReport::failed(path, error)),
+        Input::File(path) => scan_file(pack, path, limits, out),
+    }
 }
 
 /// Checks bytes held in memory as if they were a file named `shown` (archives included).
@@ -60,12 +90,12 @@ pub fn scan_bytes(pack: &Pack, shown: &str, bytes: &[u8], limits: Limits) -> Vec
     out
 }
 
-fn scan_file(pack: &Pack, path: &Path, limits: Limits, out: &mut Vec<FileReport>) {
+fn scan_file(pack: &Pack, path: &Path, limits: Limits, out: &mut dyn Reports) {
     let shown = path.display().to_string();
     match std::fs::metadata(path) {
-        Err(e) => return out.push(FileReport::failed(&shown, format!("cannot open: {e}"))),
+        Err(e) => return out.add(FileReport::failed(&shown, format!("cannot open: {e}"))),
         Ok(meta) if !meta.is_file() => {
-            return out.push(FileReport::skipped(
+            return out.add(FileReport::skipped(
                 &shown,
                 "not a regular file (a device, FIFO or socket)",
             ))
@@ -74,18 +104,18 @@ fn scan_file(pack: &Pack, path: &Path, limits: Limits, out: &mut Vec<FileReport>
     }
     let file = match File::open(path) {
         Ok(file) => file,
-        Err(e) => return out.push(FileReport::failed(&shown, format!("cannot open: {e}"))),
+        Err(e) => return out.add(FileReport::failed(&shown, format!("cannot open: {e}"))),
     };
     let mut reader = stream(file);
     let kind = match reader.fill_buf() {
         Ok(head) => sniff(head),
-        Err(e) => return out.push(FileReport::failed(&shown, format!("cannot read: {e}"))),
+        Err(e) => return out.add(FileReport::failed(&shown, format!("cannot read: {e}"))),
     };
     if kind == Kind::Zip {
         // A zip's directory is at its end: read it from the file, not as a stream.
         match File::open(path) {
             Ok(file) => scan_zip(pack, &shown, file, limits, 0, out),
-            Err(e) => out.push(FileReport::failed(&shown, format!("cannot open: {e}"))),
+            Err(e) => out.add(FileReport::failed(&shown, format!("cannot open: {e}"))),
         }
         return;
     }
@@ -151,12 +181,12 @@ fn scan_stream(
     mut reader: Stream<'_>,
     limits: Limits,
     depth: usize,
-    out: &mut Vec<FileReport>,
+    out: &mut dyn Reports,
 ) {
     // One fill holds at least the first read's bytes: enough to recognise a format.
     let kind = match reader.fill_buf() {
         Ok(head) => sniff(head),
-        Err(e) => return out.push(FileReport::failed(shown, format!("cannot read: {e}"))),
+        Err(e) => return out.add(FileReport::failed(shown, format!("cannot read: {e}"))),
     };
     dispatch(pack, shown, reader, kind, limits, depth, out);
 }
@@ -168,14 +198,14 @@ fn dispatch(
     kind: Kind,
     limits: Limits,
     depth: usize,
-    out: &mut Vec<FileReport>,
+    out: &mut dyn Reports,
 ) {
     if depth > MAX_DEPTH && !matches!(kind, Kind::Text | Kind::Binary(_)) {
-        return out.push(FileReport::skipped(shown, "archive nested too deeply"));
+        return out.add(FileReport::skipped(shown, "archive nested too deeply"));
     }
     match kind {
         Kind::Text => {
-            let limited = Limited::new(
+            let mut limited = Limited::new(
                 reader,
                 if depth == 0 {
                     u64::MAX
@@ -183,9 +213,9 @@ fn dispatch(
                     limits.member_bytes
                 },
             );
-            out.push(check_reader(pack, shown, limited));
+            out.check(pack, shown, &mut limited);
         }
-        Kind::Binary(what) => out.push(FileReport::skipped(
+        Kind::Binary(what) => out.add(FileReport::skipped(
             shown,
             format!("not a console log: {what}"),
         )),
@@ -200,7 +230,7 @@ fn dispatch(
             let mut bytes = Vec::new();
             match Limited::new(reader, limits.member_bytes).read_to_end(&mut bytes) {
                 Ok(_) => scan_zip(pack, shown, Cursor::new(bytes), limits, depth, out),
-                Err(e) => out.push(FileReport::failed(shown, format!("cannot read: {e}"))),
+                Err(e) => out.add(FileReport::failed(shown, format!("cannot read: {e}"))),
             }
         }
     }
@@ -212,20 +242,20 @@ fn scan_tar(
     reader: Stream<'_>,
     limits: Limits,
     depth: usize,
-    out: &mut Vec<FileReport>,
+    out: &mut dyn Reports,
 ) {
-    let before = out.len();
+    let before = out.count();
     let mut archive = tar::Archive::new(reader);
     let entries = match archive.entries() {
         Ok(entries) => entries,
-        Err(e) => return out.push(FileReport::failed(shown, format!("cannot read tar: {e}"))),
+        Err(e) => return out.add(FileReport::failed(shown, format!("cannot read tar: {e}"))),
     };
     let mut members = 0;
     for entry in entries {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                out.push(FileReport::failed(shown, format!("cannot read tar: {e}")));
+                out.add(FileReport::failed(shown, format!("cannot read tar: {e}")));
                 break;
             }
         };
@@ -234,7 +264,7 @@ fn scan_tar(
         }
         members += 1;
         if members > limits.members {
-            out.push(FileReport::failed(
+            out.add(FileReport::failed(
                 shown,
                 format!(
                     "more than {} members; the rest were not read",
@@ -252,8 +282,8 @@ fn scan_tar(
         let limited = Limited::new(Whole::new(entry, declared), limits.member_bytes);
         scan_stream(pack, &member, stream(limited), limits, depth + 1, out);
     }
-    if out.len() == before {
-        out.push(FileReport::skipped(shown, "an archive with no files in it"));
+    if out.count() == before {
+        out.add(FileReport::skipped(shown, "an archive with no files in it"));
     }
 }
 
@@ -263,16 +293,16 @@ fn scan_zip<R: Read + io::Seek>(
     reader: R,
     limits: Limits,
     depth: usize,
-    out: &mut Vec<FileReport>,
+    out: &mut dyn Reports,
 ) {
     let mut archive = match zip::ZipArchive::new(reader) {
         Ok(archive) => archive,
-        Err(e) => return out.push(FileReport::failed(shown, format!("cannot read zip: {e}"))),
+        Err(e) => return out.add(FileReport::failed(shown, format!("cannot read zip: {e}"))),
     };
-    let before = out.len();
+    let before = out.count();
     let total = archive.len();
     if total > limits.members {
-        out.push(FileReport::failed(
+        out.add(FileReport::failed(
             shown,
             format!(
                 "{total} members, more than the limit of {}; only the first were read",
@@ -284,7 +314,7 @@ fn scan_zip<R: Read + io::Seek>(
         let member = match archive.by_index(index) {
             Ok(member) => member,
             Err(e) => {
-                out.push(FileReport::failed(
+                out.add(FileReport::failed(
                     format!("{shown}!/#{index}"),
                     format!("cannot read zip member: {e}"),
                 ));
@@ -296,7 +326,7 @@ fn scan_zip<R: Read + io::Seek>(
         }
         let name = format!("{shown}!/{}", member_name(member.name()));
         if member.size() > limits.member_bytes {
-            out.push(FileReport::failed(
+            out.add(FileReport::failed(
                 &name,
                 format!(
                     "expands to {} bytes, over the limit of {} (an archive bomb?)",
@@ -309,8 +339,8 @@ fn scan_zip<R: Read + io::Seek>(
         let limited = Limited::new(member, limits.member_bytes);
         scan_stream(pack, &name, stream(limited), limits, depth + 1, out);
     }
-    if out.len() == before {
-        out.push(FileReport::skipped(shown, "an archive with no files in it"));
+    if out.count() == before {
+        out.add(FileReport::skipped(shown, "an archive with no files in it"));
     }
 }
 

@@ -1,21 +1,18 @@
 //! `bootrules check`: judge every session of every input, in parallel, reported in input order.
 
-use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
-use std::sync::mpsc;
 
 use anyhow::{Context, Result};
-use bootrules_core::FileReport;
-use bootrules_rules::Pack;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
+use super::ordered::Ordered;
 use super::{load_packs, Status};
-use crate::args::{CheckArgs, Format};
-use crate::inputs::{expand, Input};
-use crate::report::{human, json, table, Summary};
-use crate::scan::{scan, Limits};
+use crate::args::CheckArgs;
+use crate::inputs::expand;
+use crate::report::{Printer, Summary};
+use crate::scan::{scan_into, Limits};
 
 pub fn run(args: &CheckArgs) -> Result<Status> {
     let Some(pack) = load_packs(&args.packs) else {
@@ -33,20 +30,20 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     let progress = progress_bar(inputs.len() as u64, args.no_progress);
 
     let mut destination = Destination::open(args.output.as_deref())?;
-    let mut printer = Printer::new(args.format, destination.writer());
-    let mut summary = Summary::new(&pack);
+    let mut printer = Printer::new(args.format, destination.writer(), Summary::new(&pack));
     printer.start()?;
-    for_each_in_order(&pool, &pack, &inputs, limits, |reports| {
-        progress.inc(1);
-        for report in reports {
-            summary.add(&report);
-            printer.file(report)?;
-        }
-        Ok(())
-    })?;
+    let ordered = Ordered::new(printer, &progress);
+    pool.install(|| {
+        inputs.par_iter().enumerate().for_each(|(index, input)| {
+            let mut reports = ordered.input(index);
+            if !ordered.failed() {
+                scan_into(&pack, input, limits, &mut reports);
+            }
+            reports.done();
+        });
+    });
+    let summary = ordered.finish()?;
     progress.finish_and_clear();
-    printer.finish(&summary)?;
-    drop(printer);
     destination.commit()?;
 
     Ok(if args.strict && summary.rule_errors > 0 {
@@ -64,41 +61,6 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         Status::Findings
     } else {
         Status::Ok
-    })
-}
-
-/// Checks the inputs on the pool and hands their reports to `emit` in input order, each as soon
-/// as it and every input before it are done.
-fn for_each_in_order(
-    pool: &rayon::ThreadPool,
-    pack: &Pack,
-    inputs: &[Input],
-    limits: Limits,
-    mut emit: impl FnMut(Vec<FileReport>) -> io::Result<()>,
-) -> io::Result<()> {
-    let (sender, receiver) = mpsc::channel();
-    std::thread::scope(|scope| {
-        scope.spawn(|| {
-            pool.install(|| {
-                inputs
-                    .par_iter()
-                    .enumerate()
-                    .for_each_with(sender, |sender, (index, input)| {
-                        // The receiver only goes away when writing failed; then nothing is left to do.
-                        let _ = sender.send((index, scan(pack, input, limits)));
-                    });
-            });
-        });
-        let mut waiting = BTreeMap::new();
-        let mut next = 0;
-        for (index, reports) in receiver {
-            waiting.insert(index, reports);
-            while let Some(reports) = waiting.remove(&next) {
-                emit(reports)?;
-                next += 1;
-            }
-        }
-        Ok(())
     })
 }
 
@@ -141,7 +103,7 @@ impl Destination {
         })
     }
 
-    fn writer(&mut self) -> &mut dyn Write {
+    fn writer(&mut self) -> &mut (dyn Write + Send) {
         match self {
             Self::Stdout(out) => out,
             Self::File { temp, .. } => temp,
@@ -159,56 +121,5 @@ impl Destination {
                 Ok(())
             }
         }
-    }
-}
-
-/// Writes reports in the chosen format as they come, and whatever closes the format.
-struct Printer<'a> {
-    format: Format,
-    out: &'a mut dyn Write,
-    kept: Vec<FileReport>,
-}
-
-impl<'a> Printer<'a> {
-    fn new(format: Format, out: &'a mut dyn Write) -> Self {
-        Self {
-            format,
-            out,
-            kept: Vec::new(),
-        }
-    }
-
-    fn start(&mut self) -> io::Result<()> {
-        match self.format {
-            Format::Csv => table::csv_header(self.out),
-            Format::Markdown => table::markdown_header(self.out),
-            _ => Ok(()),
-        }
-    }
-
-    fn file(&mut self, report: FileReport) -> io::Result<()> {
-        match self.format {
-            Format::Human => human::write_file(self.out, &report),
-            Format::Jsonl => {
-                json::write_line(self.out, &report)?;
-                self.out.flush()
-            }
-            Format::Json => {
-                self.kept.push(report);
-                Ok(())
-            }
-            Format::Csv => table::csv_file(self.out, &report),
-            Format::Markdown => table::markdown_file(self.out, &report),
-        }
-    }
-
-    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        match self.format {
-            Format::Human => human::write_summary(self.out, summary),
-            Format::Json => json::write_document(self.out, &self.kept, summary),
-            Format::Markdown => table::markdown_footer(self.out, summary),
-            Format::Jsonl | Format::Csv => Ok(()),
-        }?;
-        self.out.flush()
     }
 }

@@ -1,6 +1,7 @@
 //! The subcommands and the exit status they end with.
 
 mod check;
+mod ordered;
 mod rules;
 
 use anyhow::Result;

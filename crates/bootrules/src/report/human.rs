@@ -22,29 +22,53 @@ pub fn write_file(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
     let Some(last) = report.sessions.last() else {
         return writeln!(out, "{}: empty (no console output)\n", report.path);
     };
-    let sessions = report.sessions.len();
-    write!(
-        out,
-        "{}: {} at {}",
-        report.path,
-        last.outcome,
-        last.last_stage.as_deref().unwrap_or("no known stage")
-    )?;
-    if let Some(top) = top_finding(last) {
-        write!(out, ": {} (line {})", top.title, top.line)?;
-    }
-    writeln!(
-        out,
-        " [{sessions} session{}]",
-        if sessions == 1 { "" } else { "s" }
-    )?;
+    write!(out, "{}: ", report.path)?;
+    write_verdict(out, last, report.sessions.len())?;
     for session in &report.sessions {
         write_session(out, session)?;
     }
     writeln!(out)
 }
 
-fn write_session(out: &mut dyn Write, session: &Session) -> io::Result<()> {
+/// The verdict of a file: its last session's outcome, stage and top finding.
+fn write_verdict(out: &mut dyn Write, last: &Session, sessions: usize) -> io::Result<()> {
+    write!(
+        out,
+        "{} at {}",
+        last.outcome,
+        last.last_stage.as_deref().unwrap_or("no known stage")
+    )?;
+    if let Some(top) = top_finding(last) {
+        write!(out, ": {} (line {})", top.title, top.line)?;
+    }
+    writeln!(out, " [{sessions} session{}]", plural(sessions))
+}
+
+/// Begins a file written as it is read (a log of many boots): its sessions follow, and the
+/// verdict comes last, once the last session is known.
+pub fn begin_streamed(out: &mut dyn Write, path: &str) -> io::Result<()> {
+    writeln!(out, "{path}: (many sessions; verdict after them)")
+}
+
+/// Ends a file begun with [`begin_streamed`].
+pub fn end_streamed(
+    out: &mut dyn Write,
+    report: &FileReport,
+    last: Option<&Session>,
+    sessions: usize,
+) -> io::Result<()> {
+    if let Some(error) = &report.error {
+        writeln!(out, "  ERROR after session {sessions}: {error}")?;
+    }
+    if let Some(last) = last {
+        write!(out, "{}: ", report.path)?;
+        write_verdict(out, last, sessions)?;
+    }
+    writeln!(out)
+}
+
+/// Writes one session and its findings.
+pub fn write_session(out: &mut dyn Write, session: &Session) -> io::Result<()> {
     writeln!(
         out,
         "  session {}  lines {}-{}  {}  last stage {}",

@@ -2,11 +2,14 @@
 
 pub mod human;
 pub mod json;
+pub mod printer;
 pub mod table;
+
+pub use printer::Printer;
 
 use std::collections::BTreeMap;
 
-use bootrules_core::{FileReport, FileStatus, Finding, Session, Severity};
+use bootrules_core::{FileReport, FileStatus, Finding, Outcome, Session, Severity};
 use bootrules_rules::Pack;
 use serde::Serialize;
 
@@ -86,6 +89,35 @@ impl Summary {
 
     /// Counts one file's report.
     pub fn add(&mut self, report: &FileReport) {
+        let mut tally = FileTally::default();
+        for session in &report.sessions {
+            self.add_session(&mut tally, session);
+        }
+        self.end_file(report, tally);
+    }
+
+    /// Counts one session of a file whose report is still being read.
+    pub fn add_session(&mut self, tally: &mut FileTally, session: &Session) {
+        self.sessions += 1;
+        *self.outcomes.entry(session.outcome.as_str()).or_default() += 1;
+        for finding in &session.findings {
+            *self.findings.entry(finding.severity).or_default() += 1;
+            if !tally.rules.contains(&finding.rule) {
+                tally.rules.push(finding.rule.clone());
+            }
+        }
+        self.rule_errors += session.rule_errors.len();
+        tally.verdict = Some(session.outcome);
+        if let Some(f) = session.findings.iter().max_by_key(|f| rank(f)) {
+            if tally.worst.as_ref().is_none_or(|w| rank(f) > rank(w)) {
+                tally.worst = Some(f.clone());
+            }
+        }
+    }
+
+    /// Counts the end of a file: its status, and what its sessions (counted with
+    /// [`Summary::add_session`] into `tally`) add up to.
+    pub fn end_file(&mut self, report: &FileReport, tally: FileTally) {
         self.files += 1;
         match report.status {
             FileStatus::Error => {
@@ -104,42 +136,38 @@ impl Summary {
             }
             FileStatus::Ok => {}
         }
-        if let Some(verdict) = report.verdict() {
+        if let Some(verdict) = tally.verdict {
             *self.verdicts.entry(verdict.as_str()).or_default() += 1;
         }
-        let mut rules_in_file: Vec<&str> = Vec::new();
-        for session in &report.sessions {
-            self.sessions += 1;
-            *self.outcomes.entry(session.outcome.as_str()).or_default() += 1;
-            for finding in &session.findings {
-                *self.findings.entry(finding.severity).or_default() += 1;
-                if !rules_in_file.contains(&finding.rule.as_str()) {
-                    rules_in_file.push(&finding.rule);
-                }
+        for rule in tally.rules {
+            *self.files_by_signature.entry(rule).or_default() += 1;
+        }
+        if let Some(f) = tally.worst {
+            self.worst = self.worst.max(Some(f.severity));
+            if f.severity >= Severity::Warning {
+                self.most_severe.push(SevereFile {
+                    path: report.path.clone(),
+                    severity: f.severity,
+                    rule: f.rule,
+                    line: f.line,
+                });
+                self.most_severe
+                    .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.path.cmp(&b.path)));
+                self.most_severe.truncate(MOST_SEVERE);
             }
-            self.rule_errors += session.rule_errors.len();
         }
-        for rule in rules_in_file {
-            *self.files_by_signature.entry(rule.to_owned()).or_default() += 1;
-        }
-        let worst = report
-            .sessions
-            .iter()
-            .flat_map(|s| &s.findings)
-            .max_by_key(|f| rank(f));
-        if let Some(f) = worst.filter(|f| f.severity >= Severity::Warning) {
-            self.most_severe.push(SevereFile {
-                path: report.path.clone(),
-                severity: f.severity,
-                rule: f.rule.clone(),
-                line: f.line,
-            });
-            self.most_severe
-                .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.path.cmp(&b.path)));
-            self.most_severe.truncate(MOST_SEVERE);
-        }
-        self.worst = self.worst.max(report.worst_severity());
     }
+}
+
+/// What the sessions of one file add up to, gathered as they come.
+#[derive(Debug, Default)]
+pub struct FileTally {
+    /// The outcome of the latest session: where the VM stands.
+    verdict: Option<Outcome>,
+    /// The signatures found in the file, once each.
+    rules: Vec<String>,
+    /// Its most severe finding.
+    worst: Option<Finding>,
 }
 
 /// Orders findings by how well they explain a session: most severe, fatal first, earliest.

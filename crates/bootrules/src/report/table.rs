@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use bootrules_core::{FileReport, FileStatus};
+use bootrules_core::{FileReport, FileStatus, Session};
 
 use super::{top_finding, Summary};
 
@@ -22,47 +22,55 @@ const COLUMNS: [&str; 9] = [
 
 /// The rows of one file.
 fn rows(report: &FileReport) -> Vec<[String; 9]> {
+    if report.sessions.is_empty() {
+        return vec![file_row(report)];
+    }
+    report
+        .sessions
+        .iter()
+        .map(|s| session_row(&report.path, s))
+        .collect()
+}
+
+/// The row of a file with no sessions: unreadable, skipped or empty.
+fn file_row(report: &FileReport) -> [String; 9] {
     let status = match report.status {
         FileStatus::Ok => "ok",
         FileStatus::Error => "error",
         FileStatus::Skipped => "skipped",
     };
-    if report.sessions.is_empty() {
-        let detail = report
-            .error
-            .clone()
-            .or_else(|| report.reason.clone())
-            .unwrap_or_else(|| "no console output".to_owned());
-        return vec![[
-            report.path.clone(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            status.to_owned(),
-            detail,
-        ]];
-    }
-    report
-        .sessions
-        .iter()
-        .map(|s| {
-            let top = top_finding(s);
-            [
-                report.path.clone(),
-                (s.index + 1).to_string(),
-                s.outcome.to_string(),
-                s.last_stage.clone().unwrap_or_default(),
-                top.map(|f| f.rule.clone()).unwrap_or_default(),
-                top.map(|f| f.severity.to_string()).unwrap_or_default(),
-                top.map(|f| f.line.to_string()).unwrap_or_default(),
-                status.to_owned(),
-                top.map(|f| f.title.clone()).unwrap_or_default(),
-            ]
-        })
-        .collect()
+    let detail = report
+        .error
+        .clone()
+        .or_else(|| report.reason.clone())
+        .unwrap_or_else(|| "no console output".to_owned());
+    [
+        report.path.clone(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        status.to_owned(),
+        detail,
+    ]
+}
+
+/// The row of one session.
+fn session_row(path: &str, s: &Session) -> [String; 9] {
+    let top = top_finding(s);
+    [
+        path.to_owned(),
+        (s.index + 1).to_string(),
+        s.outcome.to_string(),
+        s.last_stage.clone().unwrap_or_default(),
+        top.map(|f| f.rule.clone()).unwrap_or_default(),
+        top.map(|f| f.severity.to_string()).unwrap_or_default(),
+        top.map(|f| f.line.to_string()).unwrap_or_default(),
+        "ok".to_owned(),
+        top.map(|f| f.title.clone()).unwrap_or_default(),
+    ]
 }
 
 /// Writes CSV records (quoted as needed by the csv crate).
@@ -88,6 +96,19 @@ pub fn csv_file(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
     csv_records(out, &rows(report))
 }
 
+/// Writes one session's row as CSV, for a file written as it is read.
+pub fn csv_session(out: &mut dyn Write, path: &str, session: &Session) -> io::Result<()> {
+    csv_records(out, [&session_row(path, session)])
+}
+
+/// Ends a file written as it is read: a row only if it could not be read to its end.
+pub fn csv_end(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+    if report.error.is_some() {
+        csv_records(out, [&file_row(report)])?;
+    }
+    Ok(())
+}
+
 /// Writes the Markdown table header.
 pub fn markdown_header(out: &mut dyn Write) -> io::Result<()> {
     writeln!(
@@ -100,24 +121,41 @@ pub fn markdown_header(out: &mut dyn Write) -> io::Result<()> {
 /// Writes one file's rows as Markdown.
 pub fn markdown_file(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
     for row in rows(report) {
-        let [path, session, outcome, stage, rule, severity, line, status, detail] = row;
-        let (outcome, finding) = if status == "ok" {
-            let finding = if rule.is_empty() {
-                String::new()
-            } else {
-                format!("`{rule}`: {}", cell(&detail))
-            };
-            (outcome, finding)
-        } else {
-            (status, cell(&detail))
-        };
-        writeln!(
-            out,
-            "| `{}` | {session} | {outcome} | {stage} | {finding} | {severity} | {line} |",
-            cell(&path)
-        )?;
+        markdown_row(out, row)?;
     }
     Ok(())
+}
+
+/// Writes one session's row as Markdown, for a file written as it is read.
+pub fn markdown_session(out: &mut dyn Write, path: &str, session: &Session) -> io::Result<()> {
+    markdown_row(out, session_row(path, session))
+}
+
+/// Ends a file written as it is read: a row only if it could not be read to its end.
+pub fn markdown_end(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+    if report.error.is_some() {
+        markdown_row(out, file_row(report))?;
+    }
+    Ok(())
+}
+
+fn markdown_row(out: &mut dyn Write, row: [String; 9]) -> io::Result<()> {
+    let [path, session, outcome, stage, rule, severity, line, status, detail] = row;
+    let (outcome, finding) = if status == "ok" {
+        let finding = if rule.is_empty() {
+            String::new()
+        } else {
+            format!("`{rule}`: {}", cell(&detail))
+        };
+        (outcome, finding)
+    } else {
+        (status, cell(&detail))
+    };
+    writeln!(
+        out,
+        "| `{}` | {session} | {outcome} | {stage} | {finding} | {severity} | {line} |",
+        cell(&path)
+    )
 }
 
 /// The line under the Markdown table.

@@ -1,0 +1,197 @@
+//! Writing the reports of inputs checked in parallel, in input order.
+//!
+//! Each worker gathers the reports of its input and hands them over when done; they are
+//! written as soon as every input before them is written. The worker whose input is next in
+//! order (the head) writes directly instead, and a long log there (a VM's serial log of
+//! thousands of boots) is written session by session as it is read, so one huge file is
+//! checked in bounded memory. A long log that is not at the head is gathered until it is.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use bootrules_core::{check_reader_with, FileReport, FileStatus, Session};
+use bootrules_rules::Pack;
+use indicatif::ProgressBar;
+
+use crate::report::{Printer, Summary};
+use crate::scan::Reports;
+
+/// Sessions of one log gathered before it is written session by session (if at the head):
+/// ordinary logs are written whole, with their verdict first in the human report.
+const STREAM_AFTER: usize = 64;
+
+/// The printer, shared by the workers.
+pub struct Ordered<'a> {
+    /// The input whose reports are written next (read without the lock to decide).
+    next: AtomicUsize,
+    state: Mutex<State<'a>>,
+    progress: &'a ProgressBar,
+}
+
+struct State<'a> {
+    printer: Printer<'a>,
+    /// Reports of inputs done before their turn, by input index.
+    waiting: BTreeMap<usize, Vec<FileReport>>,
+    /// The first write error; nothing more is written after it.
+    failed: Option<io::Error>,
+}
+
+impl<'a> Ordered<'a> {
+    pub fn new(printer: Printer<'a>, progress: &'a ProgressBar) -> Self {
+        Self {
+            next: AtomicUsize::new(0),
+            state: Mutex::new(State {
+                printer,
+                waiting: BTreeMap::new(),
+                failed: None,
+            }),
+            progress,
+        }
+    }
+
+    /// The sink for input `index`; call [`InputReports::done`] when the input is scanned.
+    pub fn input(&self, index: usize) -> InputReports<'_, 'a> {
+        InputReports {
+            index,
+            shared: self,
+            held: Vec::new(),
+            given: 0,
+        }
+    }
+
+    /// Whether writing has failed (then checking more inputs is pointless).
+    pub fn failed(&self) -> bool {
+        self.lock().failed.is_some()
+    }
+
+    /// Closes the report; the first write error, if any.
+    pub fn finish(self) -> io::Result<Summary> {
+        let state = self
+            .state
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match state.failed {
+            Some(e) => Err(e),
+            None => state.printer.finish(),
+        }
+    }
+
+    fn at_head(&self, index: usize) -> bool {
+        self.next.load(Ordering::Acquire) == index
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State<'a>> {
+        // A worker that panicked while writing leaves the printer usable for the others.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `write` on the printer unless an earlier write failed.
+    fn write(&self, write: impl FnOnce(&mut Printer<'a>) -> io::Result<()>) {
+        let mut state = self.lock();
+        if state.failed.is_none() {
+            if let Err(e) = write(&mut state.printer) {
+                state.failed = Some(e);
+            }
+        }
+    }
+}
+
+/// The reports of one input, written now if it is at the head, else held until it is.
+pub struct InputReports<'s, 'a> {
+    index: usize,
+    shared: &'s Ordered<'a>,
+    held: Vec<FileReport>,
+    /// Reports given so far, held or written.
+    given: usize,
+}
+
+impl InputReports<'_, '_> {
+    /// The input is scanned: write its reports, and those of the inputs waiting behind it,
+    /// if its turn has come; else leave them waiting.
+    pub fn done(self) {
+        let shared = self.shared;
+        let mut state = shared.lock();
+        if !shared.at_head(self.index) {
+            state.waiting.insert(self.index, self.held);
+            return;
+        }
+        let mut reports = self.held;
+        let mut index = self.index;
+        loop {
+            for report in &reports {
+                if state.failed.is_none() {
+                    if let Err(e) = state.printer.file(report) {
+                        state.failed = Some(e);
+                    }
+                }
+            }
+            shared.progress.inc(1);
+            index += 1;
+            shared.next.store(index, Ordering::Release);
+            match state.waiting.remove(&index) {
+                Some(next) => reports = next,
+                None => break,
+            }
+        }
+    }
+}
+
+impl Reports for InputReports<'_, '_> {
+    fn add(&mut self, report: FileReport) {
+        self.given += 1;
+        if self.shared.at_head(self.index) {
+            let mut held = std::mem::take(&mut self.held);
+            held.push(report);
+            self.shared.write(|printer| {
+                for report in &held {
+                    printer.file(report)?;
+                }
+                Ok(())
+            });
+        } else {
+            self.held.push(report);
+        }
+    }
+
+    fn check(&mut self, pack: &Pack, shown: &str, log: &mut dyn Read) {
+        let mut gathered: Vec<Session> = Vec::new();
+        let mut streaming = false;
+        let report = check_reader_with(pack, shown, log, &mut |session| {
+            if streaming {
+                self.shared.write(|printer| printer.session(session));
+                return;
+            }
+            gathered.push(session);
+            if gathered.len() >= STREAM_AFTER && self.shared.at_head(self.index) {
+                let mut held = std::mem::take(&mut self.held);
+                let sessions = std::mem::take(&mut gathered);
+                self.shared.write(|printer| {
+                    for report in held.drain(..) {
+                        printer.file(&report)?;
+                    }
+                    printer.begin(shown)?;
+                    sessions.into_iter().try_for_each(|s| printer.session(s))
+                });
+                streaming = true;
+            }
+        });
+        if streaming {
+            self.given += 1;
+            self.shared.write(|printer| printer.end(&report));
+        } else {
+            let mut report = report;
+            if report.status == FileStatus::Ok {
+                report.sessions = gathered;
+            }
+            self.add(report);
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.given
+    }
+}

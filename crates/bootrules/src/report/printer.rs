@@ -1,0 +1,139 @@
+//! Writes a run's report in the chosen format, file after file, counting the totals as it goes.
+//!
+//! A file comes whole ([`Printer::file`]) or, when it holds many boots, piece by piece
+//! ([`Printer::begin`], [`Printer::session`], [`Printer::end`]) so it is never held in memory.
+
+use std::io::{self, Write};
+
+use bootrules_core::{FileReport, Session};
+
+use super::{human, json, table, FileTally, Summary};
+use crate::args::Format;
+
+/// The report being written, and the totals of the files written so far.
+pub struct Printer<'a> {
+    format: Format,
+    out: &'a mut (dyn Write + Send),
+    summary: Summary,
+    /// File objects written (JSON needs commas between them).
+    files: usize,
+    /// The file being written piece by piece.
+    open: Option<OpenFile>,
+}
+
+/// A file begun but not ended.
+struct OpenFile {
+    path: String,
+    sessions: usize,
+    last: Option<Session>,
+    tally: FileTally,
+}
+
+impl<'a> Printer<'a> {
+    /// A printer that counts into `summary` (which knows the pack loaded).
+    pub fn new(format: Format, out: &'a mut (dyn Write + Send), summary: Summary) -> Self {
+        Self {
+            format,
+            out,
+            summary,
+            files: 0,
+            open: None,
+        }
+    }
+
+    /// Writes what opens the format.
+    pub fn start(&mut self) -> io::Result<()> {
+        match self.format {
+            Format::Csv => table::csv_header(self.out),
+            Format::Markdown => table::markdown_header(self.out),
+            Format::Json => json::start_document(self.out),
+            Format::Human | Format::Jsonl => Ok(()),
+        }
+    }
+
+    /// Writes one whole file.
+    pub fn file(&mut self, report: &FileReport) -> io::Result<()> {
+        self.summary.add(report);
+        let index = self.files;
+        self.files += 1;
+        match self.format {
+            Format::Human => human::write_file(self.out, report),
+            Format::Jsonl => {
+                json::write_file(self.out, json::Style::Line, index, report)?;
+                self.out.flush()
+            }
+            Format::Json => json::write_file(self.out, json::Style::Document, index, report),
+            Format::Csv => table::csv_file(self.out, report),
+            Format::Markdown => table::markdown_file(self.out, report),
+        }
+    }
+
+    /// Begins a file whose sessions follow one by one.
+    pub fn begin(&mut self, path: &str) -> io::Result<()> {
+        let index = self.files;
+        self.files += 1;
+        self.open = Some(OpenFile {
+            path: path.to_owned(),
+            sessions: 0,
+            last: None,
+            tally: FileTally::default(),
+        });
+        match self.format {
+            Format::Human => human::begin_streamed(self.out, path),
+            Format::Jsonl => json::begin_file(self.out, json::Style::Line, index, path),
+            Format::Json => json::begin_file(self.out, json::Style::Document, index, path),
+            Format::Csv | Format::Markdown => Ok(()),
+        }
+    }
+
+    /// Writes the next session of the file begun last.
+    pub fn session(&mut self, session: Session) -> io::Result<()> {
+        let Some(open) = self.open.as_mut() else {
+            return Err(io::Error::other("a session outside any file"));
+        };
+        self.summary.add_session(&mut open.tally, &session);
+        let (out, path, index) = (&mut *self.out, open.path.as_str(), open.sessions);
+        open.sessions += 1;
+        match self.format {
+            Format::Human => human::write_session(out, &session)?,
+            Format::Jsonl => json::session(out, json::Style::Line, index, &session)?,
+            Format::Json => json::session(out, json::Style::Document, index, &session)?,
+            Format::Csv => table::csv_session(out, path, &session)?,
+            Format::Markdown => table::markdown_session(out, path, &session)?,
+        }
+        open.last = Some(session);
+        Ok(())
+    }
+
+    /// Ends the file begun last; `report` says whether it was read to its end (its sessions
+    /// were given to [`Printer::session`]).
+    pub fn end(&mut self, report: &FileReport) -> io::Result<()> {
+        let Some(open) = self.open.take() else {
+            return Err(io::Error::other("the end of a file never begun"));
+        };
+        self.summary.end_file(report, open.tally);
+        let out = &mut *self.out;
+        match self.format {
+            Format::Human => human::end_streamed(out, report, open.last.as_ref(), open.sessions),
+            Format::Jsonl => {
+                json::end_file(out, json::Style::Line, open.sessions, report)?;
+                out.flush()
+            }
+            Format::Json => json::end_file(out, json::Style::Document, open.sessions, report),
+            Format::Csv => table::csv_end(out, report),
+            Format::Markdown => table::markdown_end(out, report),
+        }
+    }
+
+    /// Writes what closes the format and returns the totals.
+    pub fn finish(self) -> io::Result<Summary> {
+        match self.format {
+            Format::Human => human::write_summary(self.out, &self.summary),
+            Format::Json => json::finish_document(self.out, self.files, &self.summary),
+            Format::Markdown => table::markdown_footer(self.out, &self.summary),
+            Format::Jsonl | Format::Csv => Ok(()),
+        }?;
+        self.out.flush()?;
+        Ok(self.summary)
+    }
+}

@@ -1,0 +1,147 @@
+//! A VM's serial log can hold thousands of boots in one file. Such a log is written out
+//! session by session as it is read; what comes out must be what a whole report would say,
+//! in every format, in input order, whichever worker finishes first.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use bootrules::scan::{scan, Limits};
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bootrules"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn lab_logs() -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/lab/logs");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+/// A serial log of `boots` lab boots one after another, and a short one beside it.
+fn folder(boots: usize) -> tempfile::TempDir {
+    let logs = lab_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let long: Vec<u8> = (0..boots)
+        .flat_map(|i| logs[i % logs.len()].clone())
+        .collect();
+    std::fs::write(dir.path().join("a-short.log"), &logs[0]).unwrap();
+    std::fs::write(dir.path().join("b-long.log"), &long).unwrap();
+    std::fs::write(dir.path().join("c-long-too.log"), &long).unwrap();
+    std::fs::write(dir.path().join("d-short.log"), &logs[1]).unwrap();
+    dir
+}
+
+fn whole_reports(dir: &Path) -> Vec<Value> {
+    let pack = bootrules_rules::default_pack().unwrap();
+    let limits = Limits {
+        member_bytes: u64::MAX,
+        members: usize::MAX,
+    };
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .flat_map(|p| scan(&pack, &bootrules::inputs::Input::File(p.clone()), limits))
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_long_log_streams_to_the_same_file_objects_in_order() {
+    let dir = folder(100);
+    let path = dir.path().to_str().unwrap();
+    let expected = whole_reports(dir.path());
+    let long_sessions = expected[1]["sessions"].as_array().unwrap().len();
+    assert!(
+        long_sessions > 64,
+        "the long log has {long_sessions} sessions"
+    );
+
+    for jobs in ["1", "2", "4"] {
+        let out = run(&["check", "--format", "jsonl", "--jobs", jobs, path]);
+        let lines: Vec<Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), expected.len(), "--jobs {jobs}");
+        for (got, want) in lines.iter().zip(&expected) {
+            assert!(got == want, "--jobs {jobs}: {} differs", want["path"]);
+        }
+
+        let out = run(&["check", "--format", "json", "--jobs", jobs, path]);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            doc["files"].as_array().unwrap() == &expected,
+            "--jobs {jobs}"
+        );
+        assert_eq!(
+            doc["summary"]["sessions"].as_u64().unwrap() as usize,
+            expected
+                .iter()
+                .map(|f| f["sessions"].as_array().unwrap().len())
+                .sum::<usize>()
+        );
+    }
+}
+
+#[test]
+fn a_long_log_in_the_human_report_ends_with_its_verdict() {
+    let dir = folder(80);
+    let long = dir.path().join("b-long.log");
+    let out = run(&["check", long.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let verdict_line = text
+        .lines()
+        .filter(|l| l.starts_with(long.to_str().unwrap()))
+        .last()
+        .unwrap();
+    assert!(verdict_line.contains("sessions]"), "{verdict_line}");
+    assert!(text.contains("  session 80 "), "every session is listed");
+    assert!(text.contains("checked 1 file (0 unreadable, 0 skipped), 8"));
+
+    let out = run(&["check", "--format", "csv", long.to_str().unwrap()]);
+    let rows = String::from_utf8(out.stdout).unwrap().lines().count();
+    let sessions = whole_reports(dir.path())[1]["sessions"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(rows, sessions + 1, "a header and a row per session");
+}
+
+#[test]
+fn a_long_log_cut_short_keeps_its_sessions_and_says_why() {
+    let logs = lab_logs();
+    let long: Vec<u8> = (0..100)
+        .flat_map(|i| logs[i % logs.len()].clone())
+        .collect();
+    // A .gz cut in the middle: the sessions before the cut are written, then the error.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut encoder, &long).unwrap();
+    let gz = encoder.finish().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut.log.gz");
+    std::fs::write(&cut, &gz[..gz.len() * 3 / 4]).unwrap();
+
+    let out = run(&["check", "--format", "jsonl", cut.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "unreadable input");
+    let file: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(file["status"], "error");
+    assert!(file["error"].as_str().unwrap().starts_with("cannot read"));
+    assert!(file["sessions"].as_array().unwrap().len() >= 64);
+}
