@@ -108,8 +108,7 @@ fn a_long_log_in_the_human_report_ends_with_its_verdict() {
     let text = String::from_utf8(out.stdout).unwrap();
     let verdict_line = text
         .lines()
-        .filter(|l| l.starts_with(long.to_str().unwrap()))
-        .last()
+        .rfind(|l| l.starts_with(long.to_str().unwrap()))
         .unwrap();
     assert!(verdict_line.contains("sessions]"), "{verdict_line}");
     assert!(text.contains("  session 80 "), "every session is listed");
