@@ -40,12 +40,16 @@ impl Normaliser {
     /// Normalises one raw line.
     pub fn normalise(&mut self, number: u64, raw: &[u8]) -> Line<'_> {
         strip_terminal_noise(raw, &mut self.bytes);
-        self.text.clear();
-        match std::str::from_utf8(&self.bytes) {
-            Ok(text) => self.text.push_str(text),
-            Err(_) => self.text.push_str(&String::from_utf8_lossy(&self.bytes)),
-        }
-        let text = self.text.as_str();
+        // Valid UTF-8 (nearly every line) is used where it lies; only invalid bytes are copied
+        // again, replaced.
+        let text = match std::str::from_utf8(&self.bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                self.text.clear();
+                self.text.push_str(&String::from_utf8_lossy(&self.bytes));
+                self.text.as_str()
+            }
+        };
         let (message, time) = strip_prefixes(text);
         Line {
             number,
@@ -68,21 +72,40 @@ fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
     let raw = &raw[..end];
     let mut i = 0;
     while i < raw.len() {
-        let b = raw[i];
+        // Plain text is copied a run at a time; only the bytes that need a look stop it.
+        let run = raw[i..]
+            .iter()
+            .position(|&b| needs_a_look(b))
+            .unwrap_or(raw.len() - i);
+        out.extend_from_slice(&raw[i..i + run]);
+        i += run;
+        let Some(&b) = raw.get(i) else {
+            break;
+        };
         if b == 0x1b {
             i = skip_escape(raw, i + 1);
-        } else if b == b'^' && raw.get(i + 1) == Some(&b'[') && is_caret_escape(raw, i + 2) {
-            i = skip_escape(raw, i + 2);
+        } else if b == b'^' {
+            if raw.get(i + 1) == Some(&b'[') && is_caret_escape(raw, i + 2) {
+                i = skip_escape(raw, i + 2);
+            } else {
+                out.push(b);
+                i += 1;
+            }
         } else if b == b'\r' {
             out.push(b' ');
             i += 1;
-        } else if b == b'\t' || (b >= 0x20 && b != 0x7f) {
+        } else if b == b'\t' {
             out.push(b);
             i += 1;
         } else {
             i += 1;
         }
     }
+}
+
+/// Control characters, DEL, and `^` (which may begin a `^[` escape written out as text).
+fn needs_a_look(b: u8) -> bool {
+    b < 0x20 || b == 0x7f || b == b'^'
 }
 
 /// `^[` is only an escape when an escape sequence follows it (`^[[0;32m`, `^[(B`).
