@@ -8,10 +8,17 @@
 //! example case-insensitive ones) run on every line, so `rules validate` can point them out.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
 
 /// Literals shorter than this are too common on console lines to filter anything.
 const MIN_LITERAL_BYTES: usize = 3;
+
+/// Literals this long are rare enough on console lines; longer ones filter no better.
+const RARE_ENOUGH_BYTES: usize = 16;
+
+/// Most prefixes (or suffixes) taken for one pattern; more would only slow the automaton.
+const MAX_AFFIXES: usize = 32;
 
 /// Picks, per line, the patterns that can possibly match.
 #[derive(Debug)]
@@ -91,12 +98,32 @@ impl Prefilter {
 }
 
 /// A set of literals of which every match of `pattern` contains at least one, or `None`.
+///
+/// Three sets are derived and the one least likely to match an unrelated line is kept: the
+/// literal every match must contain (`Reached target ` for `Reached target (?:…)?Switch
+/// Root`), and the prefixes and suffixes every match begins or ends with, where the regex
+/// allows few enough of them (`Reached target Switch Root`, `Reached target
+/// initrd-switch-root.target - Switch Root`). Common console words alone would let most
+/// lines through to the regexes.
 pub fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
-    let set = required(&hir)?;
-    set.iter()
-        .all(|l| l.len() >= MIN_LITERAL_BYTES)
-        .then_some(set)
+    let mut sets = vec![required(&hir)];
+    for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
+        sets.push(affixes(&hir, kind));
+    }
+    sets.into_iter()
+        .flatten()
+        .filter(|set| !set.is_empty() && set.iter().all(|l| l.len() >= MIN_LITERAL_BYTES))
+        .max_by_key(|set| score(set))
+}
+
+/// The literals every match begins (or ends) with, if there are few enough of them.
+fn affixes(hir: &Hir, kind: ExtractKind) -> Option<Vec<Vec<u8>>> {
+    let mut seq = Extractor::new().kind(kind).extract(hir);
+    seq.dedup();
+    let literals = seq.literals()?;
+    (literals.len() <= MAX_AFFIXES)
+        .then(|| literals.iter().map(|l| l.as_bytes().to_vec()).collect())
 }
 
 fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
@@ -119,10 +146,14 @@ fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     }
 }
 
-/// Prefers sets whose shortest literal is longest: short literals match too many lines.
+/// Prefers sets whose shortest literal is longest (short literals match too many lines), up
+/// to a length past which any literal is rare; then sets of fewer literals.
 fn score(set: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
     let shortest = set.iter().map(Vec::len).min().unwrap_or(0);
-    (shortest, std::cmp::Reverse(set.len()))
+    (
+        shortest.min(RARE_ENOUGH_BYTES),
+        std::cmp::Reverse(set.len()),
+    )
 }
 
 #[cfg(test)]
@@ -146,6 +177,24 @@ mod tests {
         assert_eq!(
             lits(r"BUG: soft lockup - CPU#(?P<cpu>\d+) stuck for (?P<s>\d+)s"),
             Some(vec!["BUG: soft lockup - CPU#".into()])
+        );
+    }
+
+    #[test]
+    fn whole_prefixes_beat_a_common_word() {
+        assert_eq!(
+            lits(r"Reached target (?:initrd-switch-root\.target - )?Switch Root"),
+            Some(vec![
+                "Reached target initrd-switch-root.target - Switch Root".into(),
+                "Reached target Switch Root".into()
+            ])
+        );
+        assert_eq!(
+            lits(r"^Starting (?:Power-Off|Reboot)\.\.\."),
+            Some(vec![
+                "Starting Power-Off...".into(),
+                "Starting Reboot...".into()
+            ])
         );
     }
 
