@@ -8,6 +8,7 @@ use crate::classify::RuleSet;
 use crate::finding::Severity;
 use crate::session::{check_log_with, Outcome, Session};
 use crate::source::LineReader;
+use crate::timeline::compare_sessions;
 
 /// Whether an input could be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -86,6 +87,7 @@ pub fn check_reader<R: RuleSet>(
     let mut sessions = Vec::new();
     let mut report = check_reader_with(rules, path, reader, &mut |s| sessions.push(s));
     if report.status == FileStatus::Ok {
+        compare_sessions(&mut sessions);
         report.sessions = sessions;
     }
     report
