@@ -82,6 +82,10 @@ pub struct StageHit {
     pub line: u64,
     /// Kernel time of that line, if it carried one.
     pub time: Option<f64>,
+    /// When the line has no timestamp (systemd's console lines): the latest kernel time seen
+    /// before it, so the stage was reached at that time or later.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<f64>,
 }
 
 /// One judged session.
@@ -466,12 +470,14 @@ fn close<J: Judge>(
     let stages: Vec<StageHit> = progress
         .first_reached
         .iter()
-        .filter_map(|&stage| {
+        .enumerate()
+        .filter_map(|(n, &stage)| {
             let at = progress.reached[stage]?;
             Some(StageHit {
                 id: model.get(stage).id.clone(),
                 line: at.line,
                 time: at.time,
+                after: at.time.is_none().then(|| trace.time_before(n)).flatten(),
             })
         })
         .collect();

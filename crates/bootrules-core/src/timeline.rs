@@ -122,9 +122,10 @@ pub fn build(
         .map(|(n, pair)| {
             let (from, to) = (&pair[0], &pair[1]);
             let at_least = match (from.time, to.time) {
-                (Some(start), None) => trace.time_before(n + 1).and_then(|t| elapsed(start, t)),
+                (Some(start), None) => to.after.and_then(|t| elapsed(start, t)),
                 _ => None,
-            };
+            }
+            .filter(|&s| s > 0.0);
             Gap {
                 from: from.id.clone(),
                 to: Some(to.id.clone()),
@@ -165,9 +166,10 @@ pub fn build(
     }
 }
 
-/// Seconds from `a` to `b`; a clock that went back gives no duration rather than a negative one.
+/// Seconds from `a` to `b` to the microsecond (the kernel's resolution); a clock that went back
+/// gives no duration rather than a negative one.
 fn elapsed(a: f64, b: f64) -> Option<f64> {
-    (b >= a).then_some(b - a)
+    (b >= a).then(|| ((b - a) * 1e6).round() / 1e6)
 }
 
 /// Marks the [`SLOWEST`] gaps of at least [`SLOW_SECONDS`].
@@ -250,6 +252,7 @@ mod tests {
             id: id.to_owned(),
             line,
             time,
+            after: None,
         }
     }
 
@@ -357,7 +360,10 @@ mod tests {
         let stages = [
             stage("bootloader", 1, None),
             stage("kernel", 5, Some(0.0)),
-            stage("multi-user", 50, None),
+            StageHit {
+                after: Some(12.25),
+                ..stage("multi-user", 50, None)
+            },
         ];
         let trace = trace(&[
             (1, None, "GRUB", 1),

@@ -71,7 +71,7 @@ impl Trace {
     pub fn observe(&mut self, line: &Line<'_>, stages_reached: usize) {
         if let Some(time) = line.time {
             if let Some((after_line, before)) = self.last_timed {
-                let wait = time - before;
+                let wait = ((time - before) * 1e6).round() / 1e6;
                 // A clock that goes back (a kernel restarted without a banner) is no wait.
                 let best = self.stretch_pause();
                 if wait > 0.0 && best.as_ref().is_none_or(|p| wait > p.seconds) {

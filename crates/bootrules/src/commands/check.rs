@@ -31,6 +31,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
 
     let mut destination = Destination::open(args.output.as_deref())?;
     let mut printer = Printer::new(args.format, destination.writer(), Summary::new(&pack));
+    printer.show_timeline(args.timeline);
     printer.start()?;
     let ordered = Ordered::new(printer, &progress);
     pool.install(|| {

@@ -4,6 +4,7 @@ pub mod human;
 pub mod json;
 pub mod printer;
 pub mod table;
+pub mod timeline;
 
 pub use printer::Printer;
 

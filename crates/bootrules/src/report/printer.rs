@@ -19,6 +19,8 @@ pub struct Printer<'a> {
     files: usize,
     /// The file being written piece by piece.
     open: Option<OpenFile>,
+    /// Add each session's timeline to the readable report.
+    timeline: bool,
 }
 
 /// A file begun but not ended.
@@ -38,7 +40,13 @@ impl<'a> Printer<'a> {
             summary,
             files: 0,
             open: None,
+            timeline: false,
         }
+    }
+
+    /// Adds each session's timeline to the readable report (`--timeline`).
+    pub fn show_timeline(&mut self, on: bool) {
+        self.timeline = on;
     }
 
     /// Writes what opens the format.
@@ -57,7 +65,7 @@ impl<'a> Printer<'a> {
         let index = self.files;
         self.files += 1;
         match self.format {
-            Format::Human => human::write_file(self.out, report),
+            Format::Human => human::write_file(self.out, report, self.timeline),
             Format::Jsonl => {
                 json::write_file(self.out, json::Style::Line, index, report)?;
                 self.out.flush()
@@ -95,7 +103,12 @@ impl<'a> Printer<'a> {
         let (out, path, index) = (&mut *self.out, open.path.as_str(), open.sessions);
         open.sessions += 1;
         match self.format {
-            Format::Human => human::write_session(out, &session)?,
+            Format::Human => {
+                human::write_session(out, &session)?;
+                if self.timeline {
+                    super::timeline::write(out, &session)?;
+                }
+            }
             Format::Jsonl => json::session(out, json::Style::Line, index, &session)?,
             Format::Json => json::session(out, json::Style::Document, index, &session)?,
             Format::Csv => table::csv_session(out, path, &session)?,
