@@ -9,6 +9,7 @@ use crate::finding::Severity;
 use crate::session::{check_log_with, Outcome, Session};
 use crate::source::LineReader;
 use crate::timeline::compare_sessions;
+use crate::trace::TraceLine;
 
 /// Whether an input could be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -38,6 +39,10 @@ pub struct FileReport {
     /// Why the input was not checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Lines around the findings' evidence, in line order; only filled when a report asks
+    /// for them (`--format html`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<TraceLine>,
 }
 
 impl FileReport {
@@ -49,6 +54,7 @@ impl FileReport {
             error: Some(error.into()),
             reason: None,
             sessions: Vec::new(),
+            context: Vec::new(),
         }
     }
 
@@ -60,6 +66,7 @@ impl FileReport {
             error: None,
             reason: Some(reason.into()),
             sessions: Vec::new(),
+            context: Vec::new(),
         }
     }
 
@@ -111,6 +118,7 @@ pub fn check_reader_with<R: RuleSet>(
             error: None,
             reason: None,
             sessions: Vec::new(),
+            context: Vec::new(),
         },
         Err(e) => FileReport::failed(path, format!("cannot read: {e}")),
     }

@@ -96,6 +96,8 @@ pub enum Format {
     Csv,
     /// A compact table to paste into a ticket.
     Markdown,
+    /// One self-contained HTML page: verdicts, charts, timelines, evidence in context.
+    Html,
 }
 
 /// The `rules` subcommands.

@@ -1,5 +1,6 @@
 //! Rendering reports: a readable one for people, JSON/JSONL/CSV for tools, Markdown for tickets.
 
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod printer;
