@@ -90,7 +90,9 @@ fn a_boot_slower_than_the_files_other_boot_is_called_out() {
 fn the_timeline_command_lists_stages_gaps_and_last_lines() {
     let out = run(&[
         "timeline",
-        lab("debian12-itools-fstab-missing-disk.log").to_str().unwrap(),
+        lab("debian12-itools-fstab-missing-disk.log")
+            .to_str()
+            .unwrap(),
     ]);
     assert!(out.status.success());
     let text = stdout(&out);
@@ -107,7 +109,9 @@ fn the_timeline_command_lists_stages_gaps_and_last_lines() {
     let same = stdout(&run(&[
         "check",
         "--timeline",
-        lab("debian12-itools-fstab-missing-disk.log").to_str().unwrap(),
+        lab("debian12-itools-fstab-missing-disk.log")
+            .to_str()
+            .unwrap(),
     ]));
     assert_eq!(text, same);
 }

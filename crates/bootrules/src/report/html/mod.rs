@@ -75,7 +75,29 @@ pub fn write_page(out: &mut dyn Write, files: &[FileReport], summary: &Summary) 
     out.write_all(page.as_bytes())
 }
 
+/// The folder all paths share, shown once in the header so the tables show short names.
+fn common_dir(files: &[FileReport]) -> &str {
+    let Some(first) = files.first() else {
+        return "";
+    };
+    let mut len = first.path.rfind('/').map_or(0, |i| i + 1);
+    for f in &files[1..] {
+        while len > 0
+            && !(f.path.len() > len && f.path.as_bytes()[..len] == first.path.as_bytes()[..len])
+        {
+            len = first.path[..len - 1].rfind('/').map_or(0, |i| i + 1);
+        }
+    }
+    &first.path[..len]
+}
+
+/// A path without the folder every file shares.
+fn short<'a>(path: &'a str, dir: &str) -> &'a str {
+    path.strip_prefix(dir).unwrap_or(path)
+}
+
 fn page_into(out: &mut String, files: &[FileReport], summary: &Summary) -> fmt::Result {
+    let dir = common_dir(files);
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by_key(|&i| (urgency(&files[i]), i));
     writeln!(
@@ -87,7 +109,7 @@ fn page_into(out: &mut String, files: &[FileReport], summary: &Summary) -> fmt::
 </head><body>
 <a class="skip" href="#files">Skip to the files</a>
 <header><h1>Boot report</h1>
-<p class="meta">{} file{} and {} session{} checked by bootrules {} with {} rules.</p></header>
+<p class="meta">{} file{} and {} session{} checked by bootrules {} with {} rules{}.</p></header>
 <main>"##,
         summary.files,
         plural(summary.files),
@@ -97,8 +119,13 @@ fn page_into(out: &mut String, files: &[FileReport], summary: &Summary) -> fmt::
         plural(summary.sessions),
         env!("CARGO_PKG_VERSION"),
         summary.stages + summary.signatures + summary.ignores,
+        if dir.is_empty() {
+            String::new()
+        } else {
+            format!(", in <code>{}</code>", esc(dir))
+        }
     )?;
-    attention(out, files, &order)?;
+    attention(out, files, &order, dir)?;
     charts(out, files, summary)?;
     unchecked(out, summary)?;
     writeln!(
@@ -106,7 +133,7 @@ fn page_into(out: &mut String, files: &[FileReport], summary: &Summary) -> fmt::
         r#"<section id="files" aria-labelledby="files-h"><h2 id="files-h">Files, worst first</h2>"#
     )?;
     for &i in &order {
-        file(out, i, &files[i])?;
+        file(out, i, &files[i], dir)?;
     }
     writeln!(out, "</section></main>")?;
     writeln!(
@@ -117,7 +144,7 @@ fn page_into(out: &mut String, files: &[FileReport], summary: &Summary) -> fmt::
 }
 
 /// The table that answers "which VMs did not boot, at which stage, and why".
-fn attention(out: &mut String, files: &[FileReport], order: &[usize]) -> fmt::Result {
+fn attention(out: &mut String, files: &[FileReport], order: &[usize], dir: &str) -> fmt::Result {
     let bad: Vec<usize> = order
         .iter()
         .copied()
@@ -150,7 +177,7 @@ fn attention(out: &mut String, files: &[FileReport], order: &[usize]) -> fmt::Re
         writeln!(
             out,
             r##"<tr><td><a href="#file-{i}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td></tr>"##,
-            esc(&report.path),
+            esc(short(&report.path, dir)),
             verdict_badge(report),
             esc(last.and_then(|s| s.last_stage.as_deref()).unwrap_or("-")),
             top.map_or_else(
@@ -290,14 +317,14 @@ fn unchecked(out: &mut String, summary: &Summary) -> fmt::Result {
     Ok(())
 }
 
-fn file(out: &mut String, index: usize, report: &FileReport) -> fmt::Result {
+fn file(out: &mut String, index: usize, report: &FileReport, dir: &str) -> fmt::Result {
     let bad = needs_attention(report);
     writeln!(
         out,
         r#"<article class="file{}" id="file-{index}"><details{}><summary><h3>{}</h3> {}</summary>"#,
         if bad { " bad" } else { "" },
         if bad { " open" } else { "" },
-        esc(&report.path),
+        esc(short(&report.path, dir)),
         verdict_badge(report)
     )?;
     match report.status {
@@ -541,6 +568,24 @@ fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn report(path: &str) -> FileReport {
+        FileReport::failed(path, "x")
+    }
+
+    #[test]
+    fn paths_are_shown_without_the_folder_they_share() {
+        let files = [
+            report("logs/a/x.log"),
+            report("logs/a/y.log"),
+            report("logs/ab.log"),
+        ];
+        assert_eq!(common_dir(&files), "logs/");
+        assert_eq!(common_dir(&files[..2]), "logs/a/");
+        assert_eq!(common_dir(&[report("x.log"), report("y.log")]), "");
+        assert_eq!(common_dir(&[report("d/x.log")]), "d/");
+        assert_eq!(short("logs/a/x.log", "logs/"), "a/x.log");
+    }
 
     #[test]
     fn markup_in_log_text_is_escaped() {

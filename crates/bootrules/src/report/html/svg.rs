@@ -162,7 +162,7 @@ pub fn timeline(out: &mut String, session: &Session) -> fmt::Result {
     );
     writeln!(
         out,
-        r#"<svg class="timeline" role="img" viewBox="0 0 {WIDTH} 150" width="{WIDTH}" height="150" aria-label="{}"><title>{}</title>"#,
+        r#"<svg class="timeline" role="img" viewBox="0 0 {WIDTH} 160" width="{WIDTH}" height="160" aria-label="{}"><title>{}</title>"#,
         esc(&label),
         esc(&label)
     )?;
@@ -264,7 +264,7 @@ pub fn timeline(out: &mut String, session: &Session) -> fmt::Result {
                 session.outcome,
                 AXIS_Y - 14.0,
                 AXIS_Y + 14.0,
-                AXIS_Y + 48.0,
+                AXIS_Y + 50.0,
                 if x > WIDTH - 90.0 { "end" } else { "middle" }
             )?;
         }
