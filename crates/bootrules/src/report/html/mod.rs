@@ -516,7 +516,8 @@ fn finding(out: &mut String, file: usize, f: &Finding, context: &[TraceLine]) ->
         for line in around {
             let text = esc(line.text.trim_end());
             if line.line == f.line {
-                writeln!(
+                // A block of its own: a newline after it would show as an empty line.
+                write!(
                     out,
                     r#"<mark><span class="ln">{}</span>{text}</mark>"#,
                     line.line
@@ -526,7 +527,7 @@ fn finding(out: &mut String, file: usize, f: &Finding, context: &[TraceLine]) ->
             }
         }
     } else {
-        writeln!(
+        write!(
             out,
             r#"<mark><span class="ln">{}</span>{}</mark>"#,
             f.line,
