@@ -319,11 +319,13 @@ fn unchecked(out: &mut String, summary: &Summary) -> fmt::Result {
 
 fn file(out: &mut String, index: usize, report: &FileReport, dir: &str) -> fmt::Result {
     let bad = needs_attention(report);
+    // Also open: a file that is up now but had a serious failure in an earlier session.
+    let open = bad || report.worst_severity() >= Some(bootrules_core::Severity::Error);
     writeln!(
         out,
         r#"<article class="file{}" id="file-{index}"><details{}><summary><h3>{}</h3> {}</summary>"#,
         if bad { " bad" } else { "" },
-        if bad { " open" } else { "" },
+        if open { " open" } else { "" },
         esc(short(&report.path, dir)),
         verdict_badge(report)
     )?;

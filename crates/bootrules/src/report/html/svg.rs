@@ -89,7 +89,9 @@ fn severity_colour(severity: Severity) -> &'static str {
 const WIDTH: f64 = 760.0;
 const AXIS_Y: f64 = 104.0;
 const LEFT: f64 = 12.0;
-const RIGHT: f64 = WIDTH - 80.0;
+const RIGHT: f64 = WIDTH - 110.0;
+/// Least distance between two stage labels, so stages reached together stay readable.
+const LABEL_GAP: f64 = 16.0;
 /// Room for stages printed before the kernel's clock starts (firmware, bootloader).
 const BEFORE_KERNEL: f64 = 90.0;
 
@@ -283,8 +285,10 @@ pub fn timeline(out: &mut String, session: &Session) -> fmt::Result {
             esc(&finding.title)
         )?;
     }
-    // Stages: a dot and a slanted label.
+    // Stages: a dot and a slanted label, labels pushed apart when stages come close together.
+    let mut label_x = f64::MIN;
     for (stage, place) in stages.iter().zip(&places) {
+        label_x = place.x.max(label_x + LABEL_GAP);
         let when = match (stage.time, stage.after) {
             (Some(time), _) => format!("{time:.3} s"),
             (None, Some(after)) => format!("after {after:.3} s (no timestamp on its line)"),
@@ -292,7 +296,7 @@ pub fn timeline(out: &mut String, session: &Session) -> fmt::Result {
         };
         writeln!(
             out,
-            r##"<g><title>{} at line {}: {}</title><circle cx="{:.1}" cy="{AXIS_Y}" r="4.5" fill="{}" stroke="#1d2125"/><text transform="translate({:.1},{}) rotate(-35)" font-size="11.5">{}</text></g>"##,
+            r##"<g><title>{} at line {}: {}</title><circle cx="{:.1}" cy="{AXIS_Y}" r="4.5" fill="{}" stroke="#1d2125"/><line x1="{:.1}" y1="{}" x2="{:.1}" y2="{}" stroke="#adb5bd"/><text transform="translate({:.1},{}) rotate(-50)" font-size="11.5">{}</text></g>"##,
             esc(&stage.id),
             stage.line,
             esc(&when),
@@ -302,7 +306,11 @@ pub fn timeline(out: &mut String, session: &Session) -> fmt::Result {
             } else {
                 "#1d2125"
             },
-            place.x + 2.0,
+            place.x,
+            AXIS_Y - 5.0,
+            label_x,
+            AXIS_Y - 10.0,
+            label_x + 2.0,
             AXIS_Y - 12.0,
             esc(&stage.id)
         )?;
