@@ -8,7 +8,6 @@ use crate::classify::RuleSet;
 use crate::finding::Severity;
 use crate::session::{check_log_with, Outcome, Session};
 use crate::source::LineReader;
-use crate::timeline::compare_sessions;
 use crate::trace::TraceLine;
 
 /// Whether an input could be read.
@@ -94,7 +93,6 @@ pub fn check_reader<R: RuleSet>(
     let mut sessions = Vec::new();
     let mut report = check_reader_with(rules, path, reader, &mut |s| sessions.push(s));
     if report.status == FileStatus::Ok {
-        compare_sessions(&mut sessions);
         report.sessions = sessions;
     }
     report

@@ -308,7 +308,13 @@ pub fn check_log_with<R: RuleSet>(
     let mut normaliser = Normaliser::default();
     let mut hits = LineHits::default();
     let mut open: Option<Open<R::Judge<'_>>> = None;
-    let mut sessions = Judged::new(emit);
+    // Each session is compared with the file's earlier boots as it is handed over.
+    let mut history = timeline::History::default();
+    let mut emit = |mut session: Session| {
+        history.judge(&mut session);
+        emit(session);
+    };
+    let mut sessions = Judged::new(&mut emit);
 
     while let Some(raw) = reader.next_line()? {
         let line = normaliser.normalise(raw.number, raw.bytes);

@@ -5,9 +5,11 @@
 //! Everything here is arithmetic over what a session already holds (its stages with their
 //! kernel times, its findings) and its [`Trace`]. Kernel time restarts at 0 with every boot and
 //! sessions are split per boot, so times of one session compare with each other, and a stage's
-//! time compares with the same stage of the file's other boots. A gap with no timestamp on
+//! time compares with the same stage of the file's earlier boots. A gap with no timestamp on
 //! either side has no duration: it stays unknown (`null`), never guessed; when only the later
 //! stage lacks one, the kernel time that had passed before it is given as a lower bound.
+
+use std::collections::VecDeque;
 
 use serde::Serialize;
 
@@ -21,7 +23,7 @@ pub const SLOW_SECONDS: f64 = 5.0;
 /// At most this many gaps of a session are called slow (the longest ones).
 pub const SLOWEST: usize = 3;
 
-/// A gap is slower than usual when it took this many times the median of the file's other
+/// A gap is slower than usual when it took this many times the median of the file's earlier
 /// boots for the same two stages…
 pub const USUAL_RATIO: f64 = 2.0;
 
@@ -37,12 +39,12 @@ pub struct FindingRef {
     pub line: u64,
 }
 
-/// How the same gap went in the file's other boots.
+/// How the same gap went in the file's earlier boots.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Usual {
-    /// The median duration of that gap in the other sessions.
+    /// The median duration of that gap in the earlier sessions.
     pub median_seconds: f64,
-    /// How many other sessions had that gap with a known duration.
+    /// How many earlier sessions had that gap with a known duration (at most [`HISTORY`]).
     pub sessions: usize,
 }
 
@@ -71,7 +73,7 @@ pub struct Gap {
     /// Findings whose evidence line falls inside the gap.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<FindingRef>,
-    /// Set when this gap took much longer than in the file's other boots.
+    /// Set when this gap took much longer than in the file's earlier boots.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slower_than_usual: Option<Usual>,
 }
@@ -187,43 +189,63 @@ fn mark_slowest<'a>(gaps: impl Iterator<Item = &'a mut Gap>) {
     }
 }
 
-/// Calls out, in each session, the gaps that took much longer than the same gap (same two
-/// stages) in the file's other sessions.
-pub fn compare_sessions(sessions: &mut [Session]) {
-    let durations: Vec<Vec<(String, String, f64)>> = sessions
-        .iter()
-        .map(|s| {
-            s.timeline
-                .gaps
-                .iter()
-                .filter_map(|g| Some((g.from.clone(), g.to.clone()?, g.seconds?)))
-                .collect()
-        })
-        .collect();
-    for (i, session) in sessions.iter_mut().enumerate() {
+/// How many earlier durations of each gap a [`History`] keeps.
+pub const HISTORY: usize = 32;
+
+/// The durations of each gap in a file's earlier sessions, so that a boot much slower than
+/// the ones before it is called out. Sessions are judged in file order as they close (a long
+/// log is written out session by session), so each is compared with the boots before it, never
+/// with later ones; memory stays bounded by [`HISTORY`] durations per pair of stages.
+#[derive(Debug, Default)]
+pub struct History {
+    gaps: Vec<(String, String, VecDeque<f64>)>,
+}
+
+impl History {
+    /// Marks the gaps of `session` that took much longer than in the earlier sessions, then
+    /// remembers its durations.
+    pub fn judge(&mut self, session: &mut Session) {
         for gap in &mut session.timeline.gaps {
             let (Some(to), Some(seconds)) = (&gap.to, gap.seconds) else {
                 continue;
             };
-            let mut others: Vec<f64> = durations
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .filter_map(|(_, gaps)| {
-                    gaps.iter()
-                        .find(|(f, t, _)| *f == gap.from && t == to)
-                        .map(|&(_, _, s)| s)
-                })
-                .collect();
-            let Some(median) = median(&mut others) else {
+            let Some((_, _, earlier)) =
+                self.gaps.iter().find(|(f, t, _)| *f == gap.from && t == to)
+            else {
+                continue;
+            };
+            let mut values: Vec<f64> = earlier.iter().copied().collect();
+            let Some(median) = median(&mut values) else {
                 continue;
             };
             if seconds >= median * USUAL_RATIO && seconds - median >= USUAL_EXTRA_SECONDS {
                 gap.slower_than_usual = Some(Usual {
                     median_seconds: median,
-                    sessions: others.len(),
+                    sessions: values.len(),
                 });
             }
+        }
+        for gap in &session.timeline.gaps {
+            let (Some(to), Some(seconds)) = (&gap.to, gap.seconds) else {
+                continue;
+            };
+            let at = match self
+                .gaps
+                .iter()
+                .position(|(f, t, _)| *f == gap.from && t == to)
+            {
+                Some(at) => at,
+                None => {
+                    self.gaps
+                        .push((gap.from.clone(), to.clone(), VecDeque::new()));
+                    self.gaps.len() - 1
+                }
+            };
+            let earlier = &mut self.gaps[at].2;
+            if earlier.len() == HISTORY {
+                earlier.pop_front();
+            }
+            earlier.push_back(seconds);
         }
     }
 }
@@ -234,11 +256,13 @@ fn median(values: &mut [f64]) -> Option<f64> {
     }
     values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     let mid = values.len() / 2;
-    Some(if values.len() % 2 == 0 {
+    let median = if values.len() % 2 == 0 {
         (values[mid - 1] + values[mid]) / 2.0
     } else {
         values[mid]
-    })
+    };
+    // To the microsecond, like every duration here (and short in JSON).
+    Some((median * 1e6).round() / 1e6)
 }
 
 #[cfg(test)]
@@ -417,16 +441,24 @@ mod tests {
         assert_eq!(slow, vec![true, false, true, false, true, false]);
     }
 
+    fn judged(sessions: &mut [Session]) {
+        let mut history = History::default();
+        for session in sessions {
+            history.judge(session);
+        }
+    }
+
     #[test]
-    fn a_boot_much_slower_than_the_others_is_called_out() {
+    fn a_boot_much_slower_than_the_earlier_ones_is_called_out() {
         let mut sessions = vec![
             session(0, &[("initramfs", "root-mounted", Some(2.0))]),
-            session(1, &[("initramfs", "root-mounted", Some(92.0))]),
-            session(2, &[("initramfs", "root-mounted", Some(3.0))]),
-            session(3, &[("initramfs", "root-mounted", None)]),
+            session(1, &[("initramfs", "root-mounted", Some(3.0))]),
+            session(2, &[("initramfs", "root-mounted", None)]),
+            session(3, &[("initramfs", "root-mounted", Some(92.0))]),
+            session(4, &[("initramfs", "root-mounted", Some(4.0))]),
         ];
-        compare_sessions(&mut sessions);
-        let usual = sessions[1].timeline.gaps[0].slower_than_usual.as_ref();
+        judged(&mut sessions);
+        let usual = sessions[3].timeline.gaps[0].slower_than_usual.as_ref();
         assert_eq!(
             usual,
             Some(&Usual {
@@ -434,21 +466,31 @@ mod tests {
                 sessions: 2
             })
         );
-        for other in [0, 2, 3] {
+        for other in [0, 1, 2, 4] {
             assert!(sessions[other].timeline.gaps[0].slower_than_usual.is_none());
         }
     }
 
     #[test]
-    fn small_differences_are_not_called_out() {
+    fn the_first_boot_and_small_differences_are_not_called_out() {
         let mut sessions = vec![
-            session(0, &[("kernel", "initramfs", Some(1.0))]),
-            session(1, &[("kernel", "initramfs", Some(9.0))]),
-            session(2, &[("initramfs", "root-mounted", Some(50.0))]),
+            session(0, &[("kernel", "initramfs", Some(90.0))]),
+            session(1, &[("kernel", "initramfs", Some(1.0))]),
+            session(2, &[("kernel", "initramfs", Some(9.0))]),
+            session(3, &[("initramfs", "root-mounted", Some(50.0))]),
         ];
-        compare_sessions(&mut sessions);
+        judged(&mut sessions);
         assert!(sessions
             .iter()
             .all(|s| s.timeline.gaps[0].slower_than_usual.is_none()));
+    }
+
+    #[test]
+    fn the_history_is_bounded() {
+        let mut history = History::default();
+        for i in 0..(HISTORY * 3) {
+            history.judge(&mut session(i, &[("kernel", "initramfs", Some(1.0))]));
+        }
+        assert_eq!(history.gaps[0].2.len(), HISTORY);
     }
 }

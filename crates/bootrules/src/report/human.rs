@@ -86,7 +86,7 @@ pub fn write_session(out: &mut dyn Write, session: &Session) -> io::Result<()> {
         {
             writeln!(
                 out,
-                "    SLOWER   line {}  {} -> {} took {}, usually {} in this file's other boots",
+                "    SLOWER   line {}  {} -> {} took {}, usually {} in this file's earlier boots",
                 gap.to_line,
                 gap.from,
                 to,

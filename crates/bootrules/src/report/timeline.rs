@@ -43,7 +43,7 @@ pub fn gap_length(gap: &Gap) -> String {
     }
 }
 
-/// What makes a gap worth a look: slow, slower than the file's other boots.
+/// What makes a gap worth a look: slow, slower than the file's earlier boots.
 pub fn gap_flags(gap: &Gap) -> String {
     let mut flags = Vec::new();
     if gap.slow {
@@ -51,7 +51,7 @@ pub fn gap_flags(gap: &Gap) -> String {
     }
     if let Some(usual) = &gap.slower_than_usual {
         flags.push(format!(
-            "usually {} (median of {} other boot{})",
+            "usually {} (median of {} earlier boot{})",
             seconds(usual.median_seconds),
             usual.sessions,
             if usual.sessions == 1 { "" } else { "s" }

@@ -382,7 +382,7 @@ fn session(out: &mut String, file: usize, s: &Session, context: &[TraceLine]) ->
         {
             writeln!(
                 out,
-                r#"<p class="slow">Slower than this file's other boots: {} → {} took {}, usually {} (median of {}).</p>"#,
+                r#"<p class="slow">Slower than this file's earlier boots: {} → {} took {}, usually {} (median of {} earlier).</p>"#,
                 esc(&gap.from),
                 esc(to),
                 seconds(took),
