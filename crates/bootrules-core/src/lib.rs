@@ -15,6 +15,8 @@ pub mod report;
 pub mod session;
 pub mod source;
 pub mod stage;
+pub mod timeline;
+pub mod trace;
 
 pub use classify::{Judge, LineHits, RuleSet, StageMatch};
 pub use finding::{Finding, Judgement, RuleFailure, Severity};
@@ -23,3 +25,5 @@ pub use report::{check_bytes, check_reader, check_reader_with, FileReport, FileS
 pub use session::{check_log, check_log_with, Outcome, Progress, Reached, Session, StageHit};
 pub use source::LineReader;
 pub use stage::{Mark, Phase, Rank, StageDef, StageModel};
+pub use timeline::{Gap, Timeline};
+pub use trace::{Pause, Trace, TraceLine};

@@ -8,6 +8,7 @@ use crate::classify::RuleSet;
 use crate::finding::Severity;
 use crate::session::{check_log_with, Outcome, Session};
 use crate::source::LineReader;
+use crate::trace::TraceLine;
 
 /// Whether an input could be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -37,6 +38,10 @@ pub struct FileReport {
     /// Why the input was not checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Lines around the findings' evidence, in line order; only filled when a report asks
+    /// for them (`--format html`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<TraceLine>,
 }
 
 impl FileReport {
@@ -48,6 +53,7 @@ impl FileReport {
             error: Some(error.into()),
             reason: None,
             sessions: Vec::new(),
+            context: Vec::new(),
         }
     }
 
@@ -59,6 +65,7 @@ impl FileReport {
             error: None,
             reason: Some(reason.into()),
             sessions: Vec::new(),
+            context: Vec::new(),
         }
     }
 
@@ -109,6 +116,7 @@ pub fn check_reader_with<R: RuleSet>(
             error: None,
             reason: None,
             sessions: Vec::new(),
+            context: Vec::new(),
         },
         Err(e) => FileReport::failed(path, format!("cannot read: {e}")),
     }

@@ -14,6 +14,8 @@ use crate::finding::{Finding, RuleFailure, Severity};
 use crate::line::{Line, Normaliser};
 use crate::source::LineReader;
 use crate::stage::{Mark, Phase, Rank, StageModel};
+use crate::timeline::{self, Timeline};
+use crate::trace::Trace;
 
 /// How a session ended (the SPEC's closed list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -80,6 +82,10 @@ pub struct StageHit {
     pub line: u64,
     /// Kernel time of that line, if it carried one.
     pub time: Option<f64>,
+    /// When the line has no timestamp (systemd's console lines): the latest kernel time seen
+    /// before it, so the stage was reached at that time or later.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<f64>,
 }
 
 /// One judged session.
@@ -102,6 +108,8 @@ pub struct Session {
     /// Rules that could not be evaluated for this session.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rule_errors: Vec<RuleFailure>,
+    /// Where the time went between stages, and where the session stopped.
+    pub timeline: Timeline,
 }
 
 /// Where a stage was first reached.
@@ -277,6 +285,7 @@ struct Open<J> {
     judge: J,
     end_line: u64,
     last: LastLine,
+    trace: Trace,
 }
 
 /// Reads a whole log and returns its judged sessions.
@@ -299,7 +308,13 @@ pub fn check_log_with<R: RuleSet>(
     let mut normaliser = Normaliser::default();
     let mut hits = LineHits::default();
     let mut open: Option<Open<R::Judge<'_>>> = None;
-    let mut sessions = Judged::new(emit);
+    // Each session is compared with the file's earlier boots as it is handed over.
+    let mut history = timeline::History::default();
+    let mut emit = |mut session: Session| {
+        history.judge(&mut session);
+        emit(session);
+    };
+    let mut sessions = Judged::new(&mut emit);
 
     while let Some(raw) = reader.next_line()? {
         let line = normaliser.normalise(raw.number, raw.bytes);
@@ -345,6 +360,8 @@ pub fn check_log_with<R: RuleSet>(
         }
         session.end_line = line.number;
         session.last.keep(&line);
+        let reached = session.progress.stages_reached().len();
+        session.trace.observe(&line, reached);
         if !hits.signals.is_empty() {
             session
                 .judge
@@ -432,6 +449,7 @@ fn start<R: RuleSet>(rules: &R, line: u64) -> Open<R::Judge<'_>> {
         judge: rules.judge(),
         end_line: line,
         last: LastLine::default(),
+        trace: Trace::default(),
     }
 }
 
@@ -446,6 +464,7 @@ fn close<J: Judge>(
         mut progress,
         judge,
         last,
+        trace,
         ..
     } = open;
     progress.next_boot_followed = followed_by_new_boot;
@@ -453,28 +472,34 @@ fn close<J: Judge>(
     let mut findings = judgement.findings;
     findings.sort_by_key(|f| f.line);
     let outcome = judge_outcome(&progress, &findings, followed_by_new_boot);
+    let end_line = end_line.max(progress.start_line);
+    let stages: Vec<StageHit> = progress
+        .first_reached
+        .iter()
+        .enumerate()
+        .filter_map(|(n, &stage)| {
+            let at = progress.reached[stage]?;
+            Some(StageHit {
+                id: model.get(stage).id.clone(),
+                line: at.line,
+                time: at.time,
+                after: at.time.is_none().then(|| trace.time_before(n)).flatten(),
+            })
+        })
+        .collect();
+    let timeline = timeline::build(&stages, &findings, outcome, end_line, &trace);
     Session {
         index,
         start_line: progress.start_line,
-        end_line: end_line.max(progress.start_line),
+        end_line,
         outcome,
         last_stage: progress
             .furthest
             .map(|(_, stage)| model.get(stage).id.clone()),
-        stages: progress
-            .first_reached
-            .iter()
-            .filter_map(|&stage| {
-                let at = progress.reached[stage]?;
-                Some(StageHit {
-                    id: model.get(stage).id.clone(),
-                    line: at.line,
-                    time: at.time,
-                })
-            })
-            .collect(),
+        stages,
         findings,
         rule_errors: judgement.failures,
+        timeline,
     }
 }
 

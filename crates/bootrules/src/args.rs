@@ -20,6 +20,8 @@ pub struct Args {
 pub enum Command {
     /// Check serial console logs (files, directories, or `-` for standard input).
     Check(CheckArgs),
+    /// Check logs and show each session's timeline: the same as `check --timeline`.
+    Timeline(CheckArgs),
     /// Inspect, validate and test rule packs.
     Rules {
         /// Which rules command.
@@ -72,6 +74,10 @@ pub struct CheckArgs {
     /// Treat a rule that fails to run (a script stopped by its limits) as a failed run: exit 2.
     #[arg(long)]
     pub strict: bool,
+    /// Show each session's timeline in the readable report: stage times, gaps, slow gaps and
+    /// what explains them (JSON always has it; HTML always draws it).
+    #[arg(long)]
+    pub timeline: bool,
     /// Which rule packs to load.
     #[command(flatten)]
     pub packs: PackArgs,
@@ -90,6 +96,8 @@ pub enum Format {
     Csv,
     /// A compact table to paste into a ticket.
     Markdown,
+    /// One self-contained HTML page: verdicts, charts, timelines, evidence in context.
+    Html,
 }
 
 /// The `rules` subcommands.

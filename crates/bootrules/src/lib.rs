@@ -7,6 +7,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod context;
 pub mod inputs;
 pub mod report;
 pub mod scan;

@@ -22,6 +22,8 @@ pub struct Limits {
     pub member_bytes: u64,
     /// Members read from one archive.
     pub members: usize,
+    /// Lines kept on each side of a finding's evidence (0: none, and no second read).
+    pub context: u64,
 }
 
 /// Archives inside archives are opened this deep, no deeper.
@@ -213,7 +215,16 @@ fn dispatch(
                     limits.member_bytes
                 },
             );
-            out.check(pack, shown, &mut limited);
+            if limits.context > 0 {
+                out.add(crate::context::check_with_context(
+                    pack,
+                    shown,
+                    &mut limited,
+                    limits.context,
+                ));
+            } else {
+                out.check(pack, shown, &mut limited);
+            }
         }
         Kind::Binary(what) => out.add(FileReport::skipped(
             shown,

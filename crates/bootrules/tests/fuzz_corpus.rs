@@ -85,6 +85,7 @@ fn rules_seeds() {
 fn archive_seeds() {
     let pack = default_pack().unwrap();
     let limits = Limits {
+        context: 0,
         member_bytes: 1 << 20,
         members: 64,
     };

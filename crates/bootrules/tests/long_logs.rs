@@ -48,6 +48,7 @@ fn whole_reports(dir: &Path) -> Vec<Value> {
     let limits = Limits {
         member_bytes: u64::MAX,
         members: usize::MAX,
+        context: 0,
     };
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::ordered::Ordered;
 use super::{load_packs, Status};
-use crate::args::CheckArgs;
+use crate::args::{CheckArgs, Format};
 use crate::inputs::expand;
 use crate::report::{Printer, Summary};
 use crate::scan::{scan_into, Limits};
@@ -22,6 +22,8 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     let limits = Limits {
         member_bytes: args.max_member_mib.saturating_mul(1 << 20),
         members: args.max_members,
+        // The HTML report shows each finding's evidence with the lines around it.
+        context: if args.format == Format::Html { 3 } else { 0 },
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
@@ -31,6 +33,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
 
     let mut destination = Destination::open(args.output.as_deref())?;
     let mut printer = Printer::new(args.format, destination.writer(), Summary::new(&pack));
+    printer.show_timeline(args.timeline);
     printer.start()?;
     let ordered = Ordered::new(printer, &progress);
     pool.install(|| {

@@ -7,7 +7,7 @@ mod rules;
 use anyhow::Result;
 use bootrules_rules::{load, sources_from_dir, Pack, RuleSource};
 
-use crate::args::{Args, Command, PackArgs};
+use crate::args::{self, Args, Command, PackArgs};
 
 /// Exit statuses of the SPEC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -26,6 +26,10 @@ pub enum Status {
 pub fn run(args: Args) -> Result<Status> {
     match args.command {
         Command::Check(check) => check::run(&check),
+        Command::Timeline(check) => check::run(&args::CheckArgs {
+            timeline: true,
+            ..check
+        }),
         Command::Rules { command } => rules::run(command),
     }
 }

@@ -7,7 +7,7 @@ use bootrules_core::{FileReport, FileStatus, Finding, Session};
 use super::{top_finding, Summary};
 
 /// Writes one file's verdict, sessions and findings.
-pub fn write_file(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+pub fn write_file(out: &mut dyn Write, report: &FileReport, timeline: bool) -> io::Result<()> {
     match report.status {
         FileStatus::Error => {
             let error = report.error.as_deref().unwrap_or("unreadable");
@@ -26,6 +26,9 @@ pub fn write_file(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
     write_verdict(out, last, report.sessions.len())?;
     for session in &report.sessions {
         write_session(out, session)?;
+        if timeline {
+            super::timeline::write(out, session)?;
+        }
     }
     writeln!(out)
 }
@@ -78,6 +81,20 @@ pub fn write_session(out: &mut dyn Write, session: &Session) -> io::Result<()> {
         session.outcome,
         session.last_stage.as_deref().unwrap_or("-")
     )?;
+    for gap in &session.timeline.gaps {
+        if let (Some(usual), Some(to), Some(took)) = (&gap.slower_than_usual, &gap.to, gap.seconds)
+        {
+            writeln!(
+                out,
+                "    SLOWER   line {}  {} -> {} took {}, usually {} in this file's earlier boots",
+                gap.to_line,
+                gap.from,
+                to,
+                super::timeline::seconds(took),
+                super::timeline::seconds(usual.median_seconds)
+            )?;
+        }
+    }
     for finding in &session.findings {
         write_finding(out, finding)?;
     }

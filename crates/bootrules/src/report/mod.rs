@@ -1,9 +1,11 @@
 //! Rendering reports: a readable one for people, JSON/JSONL/CSV for tools, Markdown for tickets.
 
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod printer;
 pub mod table;
+pub mod timeline;
 
 pub use printer::Printer;
 

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use bootrules_core::{FileReport, Session};
 
-use super::{human, json, table, FileTally, Summary};
+use super::{html, human, json, table, FileTally, Summary};
 use crate::args::Format;
 
 /// The report being written, and the totals of the files written so far.
@@ -19,6 +19,10 @@ pub struct Printer<'a> {
     files: usize,
     /// The file being written piece by piece.
     open: Option<OpenFile>,
+    /// Add each session's timeline to the readable report.
+    timeline: bool,
+    /// The files of a page written only at the end (`--format html`).
+    kept: Vec<FileReport>,
 }
 
 /// A file begun but not ended.
@@ -38,7 +42,14 @@ impl<'a> Printer<'a> {
             summary,
             files: 0,
             open: None,
+            timeline: false,
+            kept: Vec::new(),
         }
+    }
+
+    /// Adds each session's timeline to the readable report (`--timeline`).
+    pub fn show_timeline(&mut self, on: bool) {
+        self.timeline = on;
     }
 
     /// Writes what opens the format.
@@ -47,7 +58,7 @@ impl<'a> Printer<'a> {
             Format::Csv => table::csv_header(self.out),
             Format::Markdown => table::markdown_header(self.out),
             Format::Json => json::start_document(self.out),
-            Format::Human | Format::Jsonl => Ok(()),
+            Format::Human | Format::Jsonl | Format::Html => Ok(()),
         }
     }
 
@@ -57,7 +68,7 @@ impl<'a> Printer<'a> {
         let index = self.files;
         self.files += 1;
         match self.format {
-            Format::Human => human::write_file(self.out, report),
+            Format::Human => human::write_file(self.out, report, self.timeline),
             Format::Jsonl => {
                 json::write_file(self.out, json::Style::Line, index, report)?;
                 self.out.flush()
@@ -65,6 +76,10 @@ impl<'a> Printer<'a> {
             Format::Json => json::write_file(self.out, json::Style::Document, index, report),
             Format::Csv => table::csv_file(self.out, report),
             Format::Markdown => table::markdown_file(self.out, report),
+            Format::Html => {
+                self.kept.push(report.clone());
+                Ok(())
+            }
         }
     }
 
@@ -82,6 +97,10 @@ impl<'a> Printer<'a> {
             Format::Human => human::begin_streamed(self.out, path),
             Format::Jsonl => json::begin_file(self.out, json::Style::Line, index, path),
             Format::Json => json::begin_file(self.out, json::Style::Document, index, path),
+            Format::Html => {
+                self.kept.push(FileReport::failed(path, ""));
+                Ok(())
+            }
             Format::Csv | Format::Markdown => Ok(()),
         }
     }
@@ -95,11 +114,21 @@ impl<'a> Printer<'a> {
         let (out, path, index) = (&mut *self.out, open.path.as_str(), open.sessions);
         open.sessions += 1;
         match self.format {
-            Format::Human => human::write_session(out, &session)?,
+            Format::Human => {
+                human::write_session(out, &session)?;
+                if self.timeline {
+                    super::timeline::write(out, &session)?;
+                }
+            }
             Format::Jsonl => json::session(out, json::Style::Line, index, &session)?,
             Format::Json => json::session(out, json::Style::Document, index, &session)?,
             Format::Csv => table::csv_session(out, path, &session)?,
             Format::Markdown => table::markdown_session(out, path, &session)?,
+            Format::Html => {
+                if let Some(file) = self.kept.last_mut() {
+                    file.sessions.push(session.clone());
+                }
+            }
         }
         open.last = Some(session);
         Ok(())
@@ -122,6 +151,14 @@ impl<'a> Printer<'a> {
             Format::Json => json::end_file(out, json::Style::Document, open.sessions, report),
             Format::Csv => table::csv_end(out, report),
             Format::Markdown => table::markdown_end(out, report),
+            Format::Html => {
+                // The file begun in `begin`: now its status is known.
+                if let Some(file) = self.kept.last_mut() {
+                    file.status = report.status;
+                    file.error.clone_from(&report.error);
+                }
+                Ok(())
+            }
         }
     }
 
@@ -131,6 +168,7 @@ impl<'a> Printer<'a> {
             Format::Human => human::write_summary(self.out, &self.summary),
             Format::Json => json::finish_document(self.out, self.files, &self.summary),
             Format::Markdown => table::markdown_footer(self.out, &self.summary),
+            Format::Html => html::write_page(self.out, &self.kept, &self.summary),
             Format::Jsonl | Format::Csv => Ok(()),
         }?;
         self.out.flush()?;

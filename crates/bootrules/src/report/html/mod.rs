@@ -1,0 +1,602 @@
+//! `--format html`: one self-contained page (inline CSS and SVG, no script needed, nothing
+//! fetched) that shows at a glance which VMs did not come up, where they stopped and why.
+//!
+//! Order of the page: the files that need attention (did not boot, crashed, hung at shutdown),
+//! charts of verdicts and common signatures, then every file, worst first, with a timeline
+//! drawing per session and each finding with its evidence in context, remedy and references.
+//! Log text is untrusted: every piece of it goes through [`esc`].
+
+mod svg;
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+use std::io::{self, Write};
+
+use bootrules_core::{FileReport, FileStatus, Finding, Outcome, Session, TraceLine};
+
+use super::timeline::{gap_flags, gap_length, seconds, stage_time};
+use super::{top_finding, Summary};
+
+const STYLE: &str = include_str!("style.css");
+
+/// Opens every collapsed section before printing; without scripts the page reads the same.
+const PRINT_SCRIPT: &str = "addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.open=true})})";
+
+/// Text made safe for HTML element content and attribute values.
+pub struct Esc<'a>(&'a str);
+
+/// Escapes `text` when displayed.
+pub fn esc(text: &str) -> Esc<'_> {
+    Esc(text)
+}
+
+impl fmt::Display for Esc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+            f.write_str(&rest[..i])?;
+            f.write_str(match rest.as_bytes()[i] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#39;",
+            })?;
+            rest = &rest[i + 1..];
+        }
+        f.write_str(rest)
+    }
+}
+
+/// How urgent a verdict is: lower comes first on the page.
+fn urgency(report: &FileReport) -> u8 {
+    match (report.status, report.verdict()) {
+        (FileStatus::Error, _) => 5,
+        (_, Some(Outcome::BootFailed)) => 0,
+        (_, Some(Outcome::BootStalled)) => 1,
+        (_, Some(Outcome::Crashed)) => 2,
+        (_, Some(Outcome::ShutdownStalled)) => 3,
+        (_, Some(Outcome::Reset)) => 4,
+        (FileStatus::Skipped, _) => 8,
+        (_, None) => 7,
+        (_, Some(_)) => 6,
+    }
+}
+
+/// True when the VM is not up or not cleanly down: the files an engineer looks at first.
+fn needs_attention(report: &FileReport) -> bool {
+    urgency(report) <= 4
+}
+
+/// Writes the whole page.
+pub fn write_page(out: &mut dyn Write, files: &[FileReport], summary: &Summary) -> io::Result<()> {
+    let mut page = String::with_capacity(64 * 1024);
+    page_into(&mut page, files, summary).map_err(io::Error::other)?;
+    out.write_all(page.as_bytes())
+}
+
+/// The folder all paths share, shown once in the header so the tables show short names.
+fn common_dir(files: &[FileReport]) -> &str {
+    let Some(first) = files.first() else {
+        return "";
+    };
+    let mut len = first.path.rfind('/').map_or(0, |i| i + 1);
+    for f in &files[1..] {
+        while len > 0
+            && !(f.path.len() > len && f.path.as_bytes()[..len] == first.path.as_bytes()[..len])
+        {
+            len = first.path[..len - 1].rfind('/').map_or(0, |i| i + 1);
+        }
+    }
+    &first.path[..len]
+}
+
+/// A path without the folder every file shares.
+fn short<'a>(path: &'a str, dir: &str) -> &'a str {
+    path.strip_prefix(dir).unwrap_or(path)
+}
+
+fn page_into(out: &mut String, files: &[FileReport], summary: &Summary) -> fmt::Result {
+    let dir = common_dir(files);
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| (urgency(&files[i]), i));
+    writeln!(
+        out,
+        r##"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>bootrules report: {} file{}</title>
+<style>{STYLE}</style>
+</head><body>
+<a class="skip" href="#files">Skip to the files</a>
+<header><h1>Boot report</h1>
+<p class="meta">{} file{} and {} session{} checked by bootrules {} with {} rules{}.</p></header>
+<main>"##,
+        summary.files,
+        plural(summary.files),
+        summary.files,
+        plural(summary.files),
+        summary.sessions,
+        plural(summary.sessions),
+        env!("CARGO_PKG_VERSION"),
+        summary.stages + summary.signatures + summary.ignores,
+        if dir.is_empty() {
+            String::new()
+        } else {
+            format!(", in <code>{}</code>", esc(dir))
+        }
+    )?;
+    attention(out, files, &order, dir)?;
+    charts(out, files, summary)?;
+    unchecked(out, summary)?;
+    writeln!(
+        out,
+        r#"<section id="files" aria-labelledby="files-h"><h2 id="files-h">Files, worst first</h2>"#
+    )?;
+    for &i in &order {
+        file(out, i, &files[i], dir)?;
+    }
+    writeln!(out, "</section></main>")?;
+    writeln!(
+        out,
+        "<footer>Generated by bootrules {}. Line numbers are lines of the original files; times are kernel seconds since each boot.</footer>\n<script>{PRINT_SCRIPT}</script>\n</body></html>",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The table that answers "which VMs did not boot, at which stage, and why".
+fn attention(out: &mut String, files: &[FileReport], order: &[usize], dir: &str) -> fmt::Result {
+    let bad: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| needs_attention(&files[i]))
+        .collect();
+    writeln!(
+        out,
+        r#"<section aria-labelledby="attention-h" class="attention{}"><h2 id="attention-h">{} of {} file{} need{} attention</h2>"#,
+        if bad.is_empty() { " none" } else { "" },
+        bad.len(),
+        files.len(),
+        plural(files.len()),
+        if bad.len() == 1 { "s" } else { "" }
+    )?;
+    if bad.is_empty() {
+        writeln!(
+            out,
+            "<p>Every VM booted, or shut down cleanly.</p></section>"
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        r#"<table><thead><tr><th scope="col">File</th><th scope="col">Verdict</th><th scope="col">Stopped at</th><th scope="col">Why</th><th scope="col" class="num">Line</th></tr></thead><tbody>"#
+    )?;
+    for i in bad {
+        let report = &files[i];
+        let last = report.sessions.last();
+        let top = last.and_then(top_finding);
+        writeln!(
+            out,
+            r##"<tr><td><a href="#file-{i}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td></tr>"##,
+            esc(short(&report.path, dir)),
+            verdict_badge(report),
+            esc(last.and_then(|s| s.last_stage.as_deref()).unwrap_or("-")),
+            top.map_or_else(
+                || "no known failure signature".to_owned(),
+                |f| esc(&f.title).to_string()
+            ),
+            top.map_or_else(String::new, |f| f.line.to_string()),
+        )?;
+    }
+    writeln!(out, "</tbody></table></section>")
+}
+
+fn verdict_badge(report: &FileReport) -> String {
+    match (report.status, report.verdict()) {
+        (FileStatus::Error, _) => r#"<span class="badge o-error">unreadable</span>"#.to_owned(),
+        (FileStatus::Skipped, _) => r#"<span class="badge o-skipped">skipped</span>"#.to_owned(),
+        (_, Some(outcome)) => outcome_badge(outcome),
+        (_, None) => r#"<span class="badge o-skipped">empty</span>"#.to_owned(),
+    }
+}
+
+fn outcome_badge(outcome: Outcome) -> String {
+    format!(r#"<span class="badge o-{outcome}">{outcome}</span>"#)
+}
+
+/// Verdicts and the most common signatures, drawn.
+fn charts(out: &mut String, files: &[FileReport], summary: &Summary) -> fmt::Result {
+    writeln!(
+        out,
+        r#"<section aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2><div class="charts">"#
+    )?;
+    let mut verdicts: Vec<(Outcome, usize)> = Outcome::ALL
+        .iter()
+        .filter_map(|&o| summary.verdicts.get(o.as_str()).map(|&n| (o, n)))
+        .collect();
+    verdicts.sort_by_key(|&(o, _)| urgency_of(o));
+    let bars: Vec<svg::Bar<'_>> = verdicts
+        .iter()
+        .map(|&(o, count)| svg::Bar {
+            label: o.as_str(),
+            count,
+            colour: svg::outcome_colour(o),
+        })
+        .collect();
+    writeln!(
+        out,
+        "<figure><figcaption>Verdicts (last session of each file)</figcaption>"
+    )?;
+    svg::bar_chart(out, "Verdicts of the files", &bars)?;
+    writeln!(out, "</figure>")?;
+
+    let titles: BTreeMap<&str, &str> = files
+        .iter()
+        .flat_map(|f| &f.sessions)
+        .flat_map(|s| &s.findings)
+        .map(|f| (f.rule.as_str(), f.title.as_str()))
+        .collect();
+    let mut common: Vec<(&String, &usize)> = summary.files_by_signature.iter().collect();
+    common.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    common.truncate(10);
+    if !common.is_empty() {
+        let bars: Vec<svg::Bar<'_>> = common
+            .iter()
+            .map(|&(rule, &count)| svg::Bar {
+                label: rule,
+                count,
+                colour: "#5c7cfa",
+            })
+            .collect();
+        writeln!(
+            out,
+            "<figure><figcaption>Most common signatures (files)</figcaption>"
+        )?;
+        svg::bar_chart(out, "Files per signature", &bars)?;
+        writeln!(out, "</figure>")?;
+    }
+    writeln!(out, "</div>")?;
+    // The same numbers as text: for screen readers, search and copying into a ticket.
+    writeln!(
+        out,
+        r#"<details><summary>Numbers</summary><table><thead><tr><th scope="col">Signature</th><th scope="col">Title</th><th scope="col" class="num">Files</th></tr></thead><tbody>"#
+    )?;
+    for (rule, count) in &common {
+        writeln!(
+            out,
+            r#"<tr><td>{}</td><td>{}</td><td class="num">{count}</td></tr>"#,
+            esc(rule),
+            esc(titles.get(rule.as_str()).copied().unwrap_or(""))
+        )?;
+    }
+    writeln!(out, "</tbody></table><p>")?;
+    let outcomes: Vec<String> = summary
+        .outcomes
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    writeln!(
+        out,
+        "Verdicts: {}. All sessions: {}.</p></details></section>",
+        esc(&summary
+            .verdicts
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")),
+        esc(&outcomes.join(", "))
+    )
+}
+
+fn urgency_of(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::BootFailed => 0,
+        Outcome::BootStalled => 1,
+        Outcome::Crashed => 2,
+        Outcome::ShutdownStalled => 3,
+        Outcome::Reset => 4,
+        Outcome::Booted => 5,
+        Outcome::Rebooted => 6,
+        Outcome::PoweredOff => 7,
+    }
+}
+
+fn unchecked(out: &mut String, summary: &Summary) -> fmt::Result {
+    for (title, list) in [
+        ("Could not be read", &summary.unreadable_files),
+        ("Skipped", &summary.skipped_files),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        writeln!(out, "<h3>{title}</h3><ul>")?;
+        for f in list {
+            writeln!(out, "<li>{}: {}</li>", esc(&f.path), esc(&f.why))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    Ok(())
+}
+
+fn file(out: &mut String, index: usize, report: &FileReport, dir: &str) -> fmt::Result {
+    let bad = needs_attention(report);
+    // Also open: a file that is up now but had a serious failure in an earlier session.
+    let open = bad || report.worst_severity() >= Some(bootrules_core::Severity::Error);
+    writeln!(
+        out,
+        r#"<article class="file{}" id="file-{index}"><details{}><summary><h3>{}</h3> {}</summary>"#,
+        if bad { " bad" } else { "" },
+        if open { " open" } else { "" },
+        esc(short(&report.path, dir)),
+        verdict_badge(report)
+    )?;
+    match report.status {
+        FileStatus::Error => writeln!(
+            out,
+            "<p>Could not be read: {}</p>",
+            esc(report.error.as_deref().unwrap_or("unreadable"))
+        )?,
+        FileStatus::Skipped => writeln!(
+            out,
+            "<p>Not checked: {}</p>",
+            esc(report.reason.as_deref().unwrap_or("not a console log"))
+        )?,
+        FileStatus::Ok if report.sessions.is_empty() => {
+            writeln!(out, "<p>No console output.</p>")?;
+        }
+        FileStatus::Ok => {
+            if let Some(last) = report.sessions.last() {
+                write!(
+                    out,
+                    r#"<p class="verdict-line">{} session{}; the last one is <strong>{}</strong> at stage <strong>{}</strong>"#,
+                    report.sessions.len(),
+                    plural(report.sessions.len()),
+                    esc(last.outcome.as_str()),
+                    esc(last.last_stage.as_deref().unwrap_or("none"))
+                )?;
+                if let Some(top) = top_finding(last) {
+                    write!(out, ": {} (line {})", esc(&top.title), top.line)?;
+                }
+                writeln!(out, ".</p>")?;
+            }
+            for s in &report.sessions {
+                session(out, index, s, &report.context)?;
+            }
+        }
+    }
+    writeln!(out, "</details></article>")
+}
+
+fn session(out: &mut String, file: usize, s: &Session, context: &[TraceLine]) -> fmt::Result {
+    writeln!(
+        out,
+        r#"<section class="session" aria-label="session {}"><h4>Session {} {} <span class="muted">lines {}–{}, last stage {}</span></h4>"#,
+        s.index + 1,
+        s.index + 1,
+        outcome_badge(s.outcome),
+        s.start_line,
+        s.end_line,
+        esc(s.last_stage.as_deref().unwrap_or("none"))
+    )?;
+    for gap in &s.timeline.gaps {
+        if let (Some(usual), Some(to), Some(took)) = (&gap.slower_than_usual, &gap.to, gap.seconds)
+        {
+            writeln!(
+                out,
+                r#"<p class="slow">Slower than this file's earlier boots: {} → {} took {}, usually {} (median of {} earlier).</p>"#,
+                esc(&gap.from),
+                esc(to),
+                seconds(took),
+                seconds(usual.median_seconds),
+                usual.sessions
+            )?;
+        }
+    }
+    if !s.stages.is_empty() {
+        svg::timeline(out, s)?;
+        timeline_table(out, s)?;
+    }
+    for f in &s.findings {
+        finding(out, file, f, context)?;
+    }
+    for failure in &s.rule_errors {
+        writeln!(
+            out,
+            "<p>Rule error in {}: {}</p>",
+            esc(&failure.rule),
+            esc(&failure.message)
+        )?;
+    }
+    writeln!(out, "</section>")
+}
+
+/// The timeline as a table: every stage with its time and the gap before it, the slow gaps
+/// explained, and the last lines of a session that stopped.
+fn timeline_table(out: &mut String, s: &Session) -> fmt::Result {
+    let t = &s.timeline;
+    let open = !t.tail.is_empty() || t.gaps.iter().any(|g| g.slower_than_usual.is_some());
+    writeln!(
+        out,
+        r#"<details{}><summary>Timeline table</summary><table class="timeline-table"><thead><tr><th scope="col">Stage</th><th scope="col" class="num">Line</th><th scope="col" class="num">Kernel time</th><th scope="col" class="num">Since previous</th><th scope="col">Notes</th></tr></thead><tbody>"#,
+        if open { " open" } else { "" }
+    )?;
+    for (n, stage) in s.stages.iter().enumerate() {
+        let gap = n.checked_sub(1).and_then(|g| t.gaps.get(g));
+        writeln!(
+            out,
+            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
+            esc(&stage.id),
+            stage.line,
+            esc(&stage_time(stage)),
+            esc(&gap.map(gap_length).unwrap_or_default()),
+            gap.map(|g| notes(g, s)).unwrap_or_default()
+        )?;
+    }
+    if let Some(end) = &t.end {
+        writeln!(
+            out,
+            r#"<tr><td><em>{}</em></td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
+            if t.tail.is_empty() {
+                "end of session"
+            } else {
+                "log ends (stopped)"
+            },
+            end.to_line,
+            t.end_time
+                .map_or_else(|| "-".to_owned(), |v| format!("{v:.3}")),
+            esc(&gap_length(end)),
+            notes(end, s)
+        )?;
+    }
+    writeln!(out, "</tbody></table>")?;
+    if !t.tail.is_empty() {
+        writeln!(out, "<p>Last lines before the log ends:</p><pre>")?;
+        for line in &t.tail {
+            writeln!(
+                out,
+                r#"<span class="ln">{}</span>{}"#,
+                line.line,
+                esc(line.text.trim_end())
+            )?;
+        }
+        writeln!(out, "</pre>")?;
+    }
+    writeln!(out, "</details>")
+}
+
+fn notes(gap: &bootrules_core::Gap, s: &Session) -> String {
+    let mut notes = String::new();
+    let flags = gap_flags(gap);
+    if !flags.is_empty() {
+        let _ = write!(notes, r#"<span class="slow">{}</span> "#, esc(&flags));
+    }
+    let worth = gap.slow || gap.slower_than_usual.is_some() || gap.to.is_none();
+    if !worth {
+        return notes;
+    }
+    for found in &gap.findings {
+        let title = s
+            .findings
+            .iter()
+            .find(|f| f.line == found.line && f.rule == found.rule)
+            .map_or("", |f| f.title.as_str());
+        let _ = write!(notes, "<br>line {}: {}", found.line, esc(title));
+    }
+    if let Some(pause) = gap.pause.as_ref().filter(|p| p.seconds >= 1.0) {
+        let _ = write!(
+            notes,
+            "<br>longest pause {} (lines {}–{}): <code>{}</code>",
+            seconds(pause.seconds),
+            pause.after_line,
+            pause.line,
+            esc(pause.text.trim())
+        );
+    }
+    notes
+}
+
+fn finding(out: &mut String, file: usize, f: &Finding, context: &[TraceLine]) -> fmt::Result {
+    let open = f.severity >= bootrules_core::Severity::Error;
+    writeln!(
+        out,
+        r#"<details class="finding" id="f{file}-{}-{}"{}><summary><span class="sev sev-{}">{}</span> {} <span class="muted">line {} · {} · {}</span></summary>"#,
+        f.line,
+        esc(&f.rule),
+        if open { " open" } else { "" },
+        f.severity,
+        f.severity.as_str().to_uppercase(),
+        esc(&f.title),
+        f.line,
+        esc(&f.rule),
+        esc(&f.category)
+    )?;
+    writeln!(out, "<pre>")?;
+    let around: Vec<&TraceLine> = context
+        .iter()
+        .filter(|l| l.line.abs_diff(f.line) <= 3)
+        .collect();
+    if around.iter().any(|l| l.line == f.line) {
+        for line in around {
+            let text = esc(line.text.trim_end());
+            if line.line == f.line {
+                // A block of its own: a newline after it would show as an empty line.
+                write!(
+                    out,
+                    r#"<mark><span class="ln">{}</span>{text}</mark>"#,
+                    line.line
+                )?;
+            } else {
+                writeln!(out, r#"<span class="ln">{}</span>{text}"#, line.line)?;
+            }
+        }
+    } else {
+        write!(
+            out,
+            r#"<mark><span class="ln">{}</span>{}</mark>"#,
+            f.line,
+            esc(f.text.trim_end())
+        )?;
+    }
+    writeln!(out, "</pre><dl>")?;
+    if f.count > 1 {
+        writeln!(out, "<dt>Seen</dt><dd>{} matching lines</dd>", f.count)?;
+    }
+    writeln!(
+        out,
+        "<dt>What it means</dt><dd>{}</dd><dt>What to do</dt><dd>{}</dd>",
+        esc(&f.message),
+        esc(&f.remedy)
+    )?;
+    if !f.references.is_empty() {
+        writeln!(out, "<dt>References</dt><dd><ul>")?;
+        for r in &f.references {
+            if r.starts_with("https://") || r.starts_with("http://") {
+                writeln!(out, r#"<li><a href="{}">{}</a></li>"#, esc(r), esc(r))?;
+            } else {
+                writeln!(out, "<li>{}</li>", esc(r))?;
+            }
+        }
+        writeln!(out, "</ul></dd>")?;
+    }
+    writeln!(out, "</dl></details>")
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(path: &str) -> FileReport {
+        FileReport::failed(path, "x")
+    }
+
+    #[test]
+    fn paths_are_shown_without_the_folder_they_share() {
+        let files = [
+            report("logs/a/x.log"),
+            report("logs/a/y.log"),
+            report("logs/ab.log"),
+        ];
+        assert_eq!(common_dir(&files), "logs/");
+        assert_eq!(common_dir(&files[..2]), "logs/a/");
+        assert_eq!(common_dir(&[report("x.log"), report("y.log")]), "");
+        assert_eq!(common_dir(&[report("d/x.log")]), "d/");
+        assert_eq!(short("logs/a/x.log", "logs/"), "a/x.log");
+    }
+
+    #[test]
+    fn markup_in_log_text_is_escaped() {
+        let shown = esc(r#"<script>alert("x")</script> & 'y'"#).to_string();
+        assert_eq!(
+            shown,
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
+        assert_eq!(esc("plain ünïcode").to_string(), "plain ünïcode");
+    }
+}
