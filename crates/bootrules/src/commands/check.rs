@@ -2,10 +2,10 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 
 use super::ordered::Ordered;
 use super::{load_packs, Status};
@@ -25,10 +25,12 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         // The HTML report shows each finding's evidence with the lines around it.
         context: if args.format == Format::Html { 3 } else { 0 },
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()
-        .context("cannot start worker threads")?;
+    let jobs = args
+        .jobs
+        .filter(|&n| n > 0)
+        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+        .unwrap_or(1)
+        .min(inputs.len().max(1));
     let progress = progress_bar(inputs.len() as u64, args.no_progress);
 
     let mut destination = Destination::open(args.output.as_deref())?;
@@ -36,14 +38,24 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     printer.show_timeline(args.timeline);
     printer.start()?;
     let ordered = Ordered::new(printer, &progress);
-    pool.install(|| {
-        inputs.par_iter().enumerate().for_each(|(index, input)| {
-            let mut reports = ordered.input(index);
-            if !ordered.failed() {
-                scan_into(&pack, input, limits, &mut reports);
-            }
-            reports.done();
-        });
+    // Workers take inputs in order, so reports wait for their turn only briefly; one that runs
+    // too far ahead of the output waits (see `Ordered::wait_for_turn`).
+    let taken = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                let index = taken.fetch_add(1, Ordering::Relaxed);
+                let Some(input) = inputs.get(index) else {
+                    break;
+                };
+                ordered.wait_for_turn(index);
+                let mut reports = ordered.input(index);
+                if !ordered.failed() {
+                    scan_into(&pack, input, limits, &mut reports);
+                }
+                reports.done();
+            });
+        }
     });
     let summary = ordered.finish()?;
     progress.finish_and_clear();

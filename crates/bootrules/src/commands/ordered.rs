@@ -5,11 +5,13 @@
 //! order (the head) writes directly instead, and a long log there (a VM's serial log of
 //! thousands of boots) is written session by session as it is read, so one huge file is
 //! checked in bounded memory. A long log that is not at the head is gathered until it is.
+//! Workers take inputs in order and wait before running more than [`AHEAD`] inputs ahead of
+//! the output, so what is held waiting stays bounded in a batch of any size.
 
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use bootrules_core::{check_reader_with, FileReport, FileStatus, Session};
 use bootrules_rules::Pack;
@@ -22,11 +24,16 @@ use crate::scan::Reports;
 /// ordinary logs are written whole, with their verdict first in the human report.
 const STREAM_AFTER: usize = 64;
 
+/// How far ahead of the input being written a worker may start another input.
+const AHEAD: usize = 256;
+
 /// The printer, shared by the workers.
 pub struct Ordered<'a> {
     /// The input whose reports are written next (read without the lock to decide).
     next: AtomicUsize,
     state: Mutex<State<'a>>,
+    /// Signalled whenever `next` moves.
+    moved: Condvar,
     progress: &'a ProgressBar,
 }
 
@@ -47,6 +54,7 @@ impl<'a> Ordered<'a> {
                 waiting: BTreeMap::new(),
                 failed: None,
             }),
+            moved: Condvar::new(),
             progress,
         }
     }
@@ -58,6 +66,17 @@ impl<'a> Ordered<'a> {
             shared: self,
             held: Vec::new(),
             given: 0,
+        }
+    }
+
+    /// Blocks until input `index` is at most [`AHEAD`] inputs past the one being written.
+    pub fn wait_for_turn(&self, index: usize) {
+        let mut state = self.lock();
+        while index >= self.next.load(Ordering::Acquire) + AHEAD {
+            state = self
+                .moved
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
     }
 
@@ -137,6 +156,7 @@ impl InputReports<'_, '_> {
                 None => break,
             }
         }
+        shared.moved.notify_all();
     }
 }
 
