@@ -30,6 +30,8 @@ pub struct RawLine<'a> {
 pub struct LineReader<'a> {
     inner: Box<dyn BufRead + 'a>,
     buf: Vec<u8>,
+    /// Bytes of the line last handed out in place, consumed when the next is asked for.
+    pending: usize,
     number: u64,
     done: bool,
 }
@@ -45,14 +47,25 @@ impl<'a> LineReader<'a> {
             .take(SNIFF_BYTES as u64)
             .read_to_end(&mut head)?;
         let encoding = sniff_utf16_without_bom(&head);
+        let has_bom = [&[0xEF, 0xBB, 0xBF][..], &[0xFF, 0xFE], &[0xFE, 0xFF]]
+            .iter()
+            .any(|bom| head.starts_with(bom));
         let whole = BufReader::with_capacity(64 * 1024, io::Cursor::new(head).chain(reader));
-        let decoded = DecodeReaderBytesBuilder::new()
-            .encoding(encoding)
-            .bom_sniffing(true)
-            .build(whole);
+        // Plain bytes (nearly every log) are read as they are; only UTF-16 or a byte order
+        // mark goes through the decoder, which costs a copy of every byte.
+        let inner: Box<dyn BufRead + 'a> = if encoding.is_none() && !has_bom {
+            Box::new(whole)
+        } else {
+            let decoded = DecodeReaderBytesBuilder::new()
+                .encoding(encoding)
+                .bom_sniffing(true)
+                .build(whole);
+            Box::new(BufReader::with_capacity(64 * 1024, decoded))
+        };
         Ok(Self {
-            inner: Box::new(BufReader::with_capacity(64 * 1024, decoded)),
+            inner,
             buf: Vec::with_capacity(256),
+            pending: 0,
             number: 0,
             done: false,
         })
@@ -62,6 +75,21 @@ impl<'a> LineReader<'a> {
     pub fn next_line(&mut self) -> io::Result<Option<RawLine<'_>>> {
         if self.done {
             return Ok(None);
+        }
+        self.inner.consume(std::mem::take(&mut self.pending));
+        // A line that lies whole in the read buffer is handed out where it is.
+        let whole_line =
+            memchr::memchr(b'\n', self.inner.fill_buf()?).filter(|&end| end <= MAX_LINE_BYTES);
+        if let Some(end) = whole_line {
+            self.pending = end + 1;
+            self.number += 1;
+            // A second look at a buffer that is not empty reads nothing.
+            let chunk = self.inner.fill_buf()?;
+            return Ok(Some(RawLine {
+                number: self.number,
+                bytes: &chunk[..end],
+                truncated: false,
+            }));
         }
         self.buf.clear();
         let mut truncated = false;

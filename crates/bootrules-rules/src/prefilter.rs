@@ -17,8 +17,12 @@ const MIN_LITERAL_BYTES: usize = 3;
 /// Literals this long are rare enough on console lines; longer ones filter no better.
 const RARE_ENOUGH_BYTES: usize = 16;
 
+/// Prefixes (or suffixes) are cut to this length: longer ones filter no better and only make
+/// the automaton bigger to build.
+const MAX_AFFIX_BYTES: usize = 32;
+
 /// Most prefixes (or suffixes) taken for one pattern; more would only slow the automaton.
-const MAX_AFFIXES: usize = 32;
+const MAX_AFFIXES: usize = 16;
 
 /// Picks, per line, the patterns that can possibly match.
 #[derive(Debug)]
@@ -119,7 +123,10 @@ pub fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
 
 /// The literals every match begins (or ends) with, if there are few enough of them.
 fn affixes(hir: &Hir, kind: ExtractKind) -> Option<Vec<Vec<u8>>> {
-    let mut seq = Extractor::new().kind(kind).extract(hir);
+    let mut seq = Extractor::new()
+        .kind(kind)
+        .limit_literal_len(MAX_AFFIX_BYTES)
+        .extract(hir);
     seq.dedup();
     let literals = seq.literals()?;
     (literals.len() <= MAX_AFFIXES)
@@ -147,12 +154,13 @@ fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
 }
 
 /// Prefers sets whose shortest literal is longest (short literals match too many lines), up
-/// to a length past which any literal is rare; then sets of fewer literals.
-fn score(set: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
+/// to a length past which any literal is rare; then sets of fewer literals; then longer ones.
+fn score(set: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>, usize) {
     let shortest = set.iter().map(Vec::len).min().unwrap_or(0);
     (
         shortest.min(RARE_ENOUGH_BYTES),
         std::cmp::Reverse(set.len()),
+        shortest,
     )
 }
 
@@ -182,12 +190,12 @@ mod tests {
 
     #[test]
     fn whole_prefixes_beat_a_common_word() {
-        assert_eq!(
-            lits(r"Reached target (?:initrd-switch-root\.target - )?Switch Root"),
-            Some(vec![
-                "Reached target initrd-switch-root.target - Switch Root".into(),
-                "Reached target Switch Root".into()
-            ])
+        let switch_root =
+            lits(r"Reached target (?:initrd-switch-root\.target - )?Switch Root").unwrap();
+        assert_eq!(switch_root.len(), 2);
+        assert!(
+            switch_root.iter().all(|l| l.ends_with("Switch Root")),
+            "{switch_root:?}"
         );
         assert_eq!(
             lits(r"^Starting (?:Power-Off|Reboot)\.\.\."),
