@@ -324,6 +324,12 @@ fn output_file_is_written_whole_and_fail_on_sets_the_status() {
         .filter(|name| name.starts_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644, "a report is readable by others");
+    }
 
     let healthy = tree.root.join("tickets/000");
     let out = run(&["check", "--fail-on", "error", healthy.to_str().unwrap()]);

@@ -131,6 +131,15 @@ impl Destination {
             Self::Stdout(mut out) => out.flush().map_err(Into::into),
             Self::File { temp, path } => {
                 let temp = temp.into_inner().map_err(|e| e.into_error())?;
+                // A report is meant to be shared: readable by others, as a file written any
+                // other way would be (a temporary file is created private).
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    temp.as_file()
+                        .set_permissions(std::fs::Permissions::from_mode(0o644))
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                }
                 temp.persist(&path)
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 Ok(())

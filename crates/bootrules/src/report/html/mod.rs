@@ -150,22 +150,25 @@ fn attention(out: &mut String, files: &[FileReport], order: &[usize], dir: &str)
         .copied()
         .filter(|&i| needs_attention(&files[i]))
         .collect();
-    writeln!(
-        out,
-        r#"<section aria-labelledby="attention-h" class="attention{}"><h2 id="attention-h">{} of {} file{} need{} attention</h2>"#,
-        if bad.is_empty() { " none" } else { "" },
-        bad.len(),
-        files.len(),
-        plural(files.len()),
-        if bad.len() == 1 { "s" } else { "" }
-    )?;
     if bad.is_empty() {
+        writeln!(
+            out,
+            r#"<section aria-labelledby="attention-h" class="attention none"><h2 id="attention-h">No file needs attention</h2>"#
+        )?;
         writeln!(
             out,
             "<p>Every VM booted, or shut down cleanly.</p></section>"
         )?;
         return Ok(());
     }
+    writeln!(
+        out,
+        r#"<section aria-labelledby="attention-h" class="attention"><h2 id="attention-h">{} of {} file{} need{} attention</h2>"#,
+        bad.len(),
+        files.len(),
+        plural(files.len()),
+        if bad.len() == 1 { "s" } else { "" }
+    )?;
     writeln!(
         out,
         r#"<table><thead><tr><th scope="col">File</th><th scope="col">Verdict</th><th scope="col">Stopped at</th><th scope="col">Why</th><th scope="col" class="num">Line</th></tr></thead><tbody>"#
