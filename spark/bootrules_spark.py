@@ -59,6 +59,13 @@ SESSION_SCHEMA = StructType(
 # executors room for a few such files at once.
 DEFAULT_MAX_FILE_MIB = 1024
 
+# Spark packs small files into one task until their sizes, each counted as at least this many
+# bytes (4 MiB by default), reach spark.sql.files.maxPartitionBytes (128 MiB). Attachments are a
+# few hundred KiB, so the default makes tasks of about 30 files, and the cost of each task (a
+# Parquet file, a commit) outweighs the checking. Unless set with --conf, a file counts as 256 KiB.
+OPEN_COST = "spark.sql.files.openCostInBytes"
+DEFAULT_OPEN_COST = "256k"
+
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
 
 
@@ -271,14 +278,17 @@ def run(
     import bootrules
 
     bootrules.RulePack(list(rule_dirs) or None)
+    if not spark.sparkContext.getConf().contains(OPEN_COST):
+        spark.conf.set(OPEN_COST, DEFAULT_OPEN_COST)
     files = read_inputs(spark, inputs)
     sessions_frame(files, rule_dirs, max_file_mib).write.mode(mode).parquet(f"{output}/sessions")
     # Few rows (empty files): collected before they are added to the folder they are computed from.
     unread = unread_files(spark, files, spark.read.parquet(f"{output}/sessions")).collect()
     if unread:
         spark.createDataFrame(unread, SESSION_SCHEMA).write.mode("append").parquet(f"{output}/sessions")
-    # The summary reads the written rows back instead of checking every log a second time.
-    sessions = spark.read.parquet(f"{output}/sessions")
+    # The summary reads the written rows back (a few KiB per session, cached) instead of checking
+    # every log a second time.
+    sessions = spark.read.parquet(f"{output}/sessions").cache()
     outcomes = outcomes_frame(sessions)
     signatures = signatures_frame(sessions)
     outcomes.coalesce(1).write.mode(mode).parquet(f"{output}/outcomes")
