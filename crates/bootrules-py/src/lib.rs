@@ -274,12 +274,14 @@ impl RulePack {
         let limits = Limits {
             member_bytes: self.max_member_mib.saturating_mul(1 << 20),
             members: self.max_members,
+            // context lines are for the HTML report; `--format jsonl` reads none
+            context: 0,
         };
         scan_bytes(&self.loaded.pack, name, bytes, limits)
             .iter()
             .map(|report| {
                 let mut line = Vec::new();
-                json::write_line(&mut line, report)
+                json::write_file(&mut line, json::Style::Line, 0, report)
                     .map_err(|e| format!("cannot serialise the report of {name}: {e}"))?;
                 line.pop(); // the newline
                 String::from_utf8(line)
