@@ -136,7 +136,9 @@ def check_spark_job(binary: str, inputs: Path, work: Path, master: str) -> None:
     submit = Path(sys.executable).parent / "spark-submit"
     done = subprocess.run(
         [str(submit), "--master", master, "--conf", "spark.ui.enabled=false",
-         "--conf", "spark.log.level=WARN", str(JOB),
+         "--conf", "spark.log.level=WARN",
+         # tasks of about 1 MiB, so both worker slots check files and archives land in several tasks
+         "--conf", "spark.sql.files.maxPartitionBytes=1m", str(JOB),
          "--input", str(inputs), "--output", str(output)],
         capture_output=True, text=True, env=env,
     )
