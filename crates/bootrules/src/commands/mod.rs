@@ -37,6 +37,26 @@ pub fn run(args: Args) -> Result<Status> {
 /// Loads the default pack (unless disabled) and the `--rules` directories, printing every
 /// rule error; `None` when the packs are invalid.
 pub fn load_packs(packs: &PackArgs) -> Option<Pack> {
+    match load_packs_quietly(packs) {
+        Ok((pack, warnings)) => {
+            for warning in &warnings {
+                eprintln!("{warning}");
+            }
+            Some(pack)
+        }
+        Err(messages) => {
+            for message in &messages {
+                eprintln!("{message}");
+            }
+            None
+        }
+    }
+}
+
+/// Loads packs as [`load_packs`] does, printing nothing: the pack with the warnings, or every
+/// error, each as the exact text the command line prints on standard error (other front ends,
+/// such as the Python bindings, show the same messages).
+pub fn load_packs_quietly(packs: &PackArgs) -> Result<(Pack, Vec<String>), Vec<String>> {
     let mut layers: Vec<Vec<RuleSource>> = Vec::new();
     if !packs.no_default_rules {
         layers.push(bootrules_rules::default_sources());
@@ -51,24 +71,24 @@ pub fn load_packs(packs: &PackArgs) -> Option<Pack> {
     if errors.is_empty() {
         match load(&layers) {
             Ok(mut pack) => {
-                for warning in pack.warnings() {
-                    eprintln!("warning: {warning}");
-                }
+                let mut warnings: Vec<String> = pack
+                    .warnings()
+                    .iter()
+                    .map(|warning| format!("warning: {warning}"))
+                    .collect();
                 for id in pack.disable(packs.disable.iter().map(String::as_str)) {
-                    eprintln!("warning: --disable {id}: no signature has this id");
+                    warnings.push(format!("warning: --disable {id}: no signature has this id"));
                 }
-                return Some(pack);
+                return Ok((pack, warnings));
             }
             Err(e) => errors = e,
         }
     }
-    for error in &errors {
-        eprintln!("error: {error}");
-    }
-    eprintln!(
+    let mut messages: Vec<String> = errors.iter().map(|e| format!("error: {e}")).collect();
+    messages.push(format!(
         "bootrules: {} error{} in rule files",
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }
-    );
-    None
+    ));
+    Err(messages)
 }

@@ -1,0 +1,48 @@
+"""Triage Linux VM serial console logs: how far each boot got and what stopped it.
+
+The engine and rules of the `bootrules` command line; results are the file objects of
+`bootrules check --format jsonl` (see the JSON contract in the README).
+"""
+
+from os import PathLike
+from typing import Any, Optional, Sequence, Union
+
+__version__: str
+
+class InvalidRules(ValueError):
+    """The rule packs could not be loaded; the message is what `bootrules check --rules` prints."""
+
+class RulePack:
+    """A compiled rule pack: the default pack plus rule folders, loaded once and reused."""
+
+    def __init__(
+        self,
+        rule_dirs: Optional[Sequence[Union[str, PathLike[str]]]] = None,
+        *,
+        default_rules: bool = True,
+        disable: Optional[Sequence[str]] = None,
+        max_member_mib: int = 4096,
+        max_members: int = 100000,
+    ) -> None: ...
+    @staticmethod
+    def shared(
+        rule_dirs: Optional[Sequence[Union[str, PathLike[str]]]] = None,
+        *,
+        default_rules: bool = True,
+        disable: Optional[Sequence[str]] = None,
+        max_member_mib: int = 4096,
+        max_members: int = 100000,
+    ) -> "RulePack":
+        """The pack for these options, compiled once per process."""
+    def check(self, name: str, data: Union[bytes, bytearray]) -> dict[str, Any]:
+        """The file object of one log; ValueError for an archive of several files (use check_all)."""
+    def check_all(self, name: str, data: Union[bytes, bytearray]) -> list[dict[str, Any]]:
+        """Every file object of one input: one for a log, one per archive member."""
+    def check_jsonl(self, name: str, data: Union[bytes, bytearray]) -> list[str]:
+        """Like check_all, each file object as its `--format jsonl` line (without the newline)."""
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings the command line prints when it loads the same packs."""
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        """Stages, signatures and ignores in the pack."""
