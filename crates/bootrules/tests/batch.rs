@@ -4,22 +4,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_bootrules"))
-}
+use common::run;
 
 fn lab(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/lab/logs")
-        .join(name);
-    std::fs::read(path).unwrap()
+    std::fs::read(common::lab(name)).unwrap()
 }
 
 const LOGS: [&str; 4] = [
@@ -145,10 +142,6 @@ fn path_and_status(file: &Value) -> (String, String) {
         file["path"].as_str().unwrap().to_owned(),
         file["status"].as_str().unwrap().to_owned(),
     )
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("binary runs")
 }
 
 struct Tree {

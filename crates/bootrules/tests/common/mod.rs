@@ -1,0 +1,23 @@
+//! What the command-line test suites share: running the binary and finding the lab logs.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `bootrules` binary under test.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bootrules"))
+}
+
+/// Runs the binary with `args` and collects what it printed.
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+/// A real lab log shipped in `tests/fixtures/lab/logs`.
+pub fn lab(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/lab/logs")
+        .join(name)
+}
