@@ -49,6 +49,19 @@ struct Loaded {
 }
 
 impl Options {
+    /// The options as Python passes them (`None` for no folders, no disabled rules).
+    fn new(
+        rule_dirs: Option<Vec<PathBuf>>,
+        default_rules: bool,
+        disable: Option<Vec<String>>,
+    ) -> Self {
+        Self {
+            rule_dirs: rule_dirs.unwrap_or_default(),
+            default_rules,
+            disable: disable.unwrap_or_default(),
+        }
+    }
+
     fn load(&self) -> Result<Loaded, String> {
         let packs = PackArgs {
             rules: self.rule_dirs.clone(),
@@ -95,11 +108,7 @@ impl RulePack {
         max_member_mib: u64,
         max_members: usize,
     ) -> PyResult<Self> {
-        let options = Options {
-            rule_dirs: rule_dirs.unwrap_or_default(),
-            default_rules,
-            disable: disable.unwrap_or_default(),
-        };
+        let options = Options::new(rule_dirs, default_rules, disable);
         let loaded = py
             .detach(|| options.load())
             .map_err(InvalidRules::new_err)?;
@@ -131,11 +140,7 @@ impl RulePack {
         max_member_mib: u64,
         max_members: usize,
     ) -> PyResult<Self> {
-        let options = Options {
-            rule_dirs: rule_dirs.unwrap_or_default(),
-            default_rules,
-            disable: disable.unwrap_or_default(),
-        };
+        let options = Options::new(rule_dirs, default_rules, disable);
         let loaded = py
             .detach(|| -> Result<Arc<Loaded>, String> {
                 // A panic elsewhere cannot leave the list half-changed: keep using it.
