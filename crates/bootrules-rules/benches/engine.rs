@@ -1,5 +1,6 @@
 //! The hot parts of a check, one at a time: normalising lines, classifying them against the
-//! default pack, judging whole logs (sessions, findings, scripts), and loading the pack.
+//! default pack, tracking sessions and judging them with the hits already worked out, whole
+//! checks (all of it), and loading the pack.
 //!
 //! `cargo bench -p bootrules-rules`; bench/run.sh measures the whole binary against ripgrep.
 
@@ -8,9 +9,10 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
+use std::sync::Mutex;
 
-use bootrules_core::{check_bytes, LineHits, Normaliser, RuleSet};
-use bootrules_rules::default_pack;
+use bootrules_core::{check_bytes, Line, LineHits, Normaliser, RuleSet, StageModel};
+use bootrules_rules::{default_pack, Pack};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 /// The lab logs, concatenated: a multi-session serial log as a cloud keeps it.
@@ -26,6 +28,67 @@ fn corpus() -> Vec<u8> {
         .iter()
         .flat_map(|p| std::fs::read(p).expect("log"))
         .collect()
+}
+
+/// The pack, remembering what every line matched, by line number.
+struct Recorder<'p> {
+    pack: &'p Pack,
+    hits: Mutex<Vec<LineHits>>,
+}
+
+/// The pack with every line's matches known beforehand: a check then costs only session
+/// tracking, traces and judging (signature state and scripts).
+struct Replay<'p> {
+    pack: &'p Pack,
+    hits: Vec<LineHits>,
+}
+
+impl RuleSet for Recorder<'_> {
+    type Judge<'a>
+        = <Pack as RuleSet>::Judge<'a>
+    where
+        Self: 'a;
+
+    fn stages(&self) -> &StageModel {
+        RuleSet::stages(self.pack)
+    }
+
+    fn classify(&self, line: &Line<'_>, hits: &mut LineHits) {
+        self.pack.classify(line, hits);
+        let mut all = self.hits.lock().unwrap();
+        let at = line.number as usize - 1;
+        if all.len() <= at {
+            all.resize_with(at + 1, LineHits::default);
+        }
+        all[at].stages.clone_from(&hits.stages);
+        all[at].signals.clone_from(&hits.signals);
+    }
+
+    fn judge(&self) -> Self::Judge<'_> {
+        self.pack.judge()
+    }
+}
+
+impl RuleSet for Replay<'_> {
+    type Judge<'a>
+        = <Pack as RuleSet>::Judge<'a>
+    where
+        Self: 'a;
+
+    fn stages(&self) -> &StageModel {
+        RuleSet::stages(self.pack)
+    }
+
+    fn classify(&self, line: &Line<'_>, hits: &mut LineHits) {
+        if let Some(known) = self.hits.get(line.number as usize - 1) {
+            hits.stages.extend_from_slice(&known.stages);
+            hits.signals.extend_from_slice(&known.signals);
+        }
+    }
+
+    fn judge(&self) -> Self::Judge<'_> {
+        self.pack.judge()
+    }
 }
 
 fn benches(c: &mut Criterion) {
@@ -55,6 +118,22 @@ fn benches(c: &mut Criterion) {
                 black_box(&hits);
             }
         })
+    });
+    let recorder = Recorder {
+        pack: &pack,
+        hits: Mutex::default(),
+    };
+    let expected = check_bytes(&recorder, "bench", &bytes);
+    let replay = Replay {
+        pack: &pack,
+        hits: recorder.hits.into_inner().unwrap(),
+    };
+    assert!(
+        check_bytes(&replay, "bench", &bytes) == expected,
+        "replayed hits judge as the pack does"
+    );
+    group.bench_function("sessions (hits known)", |b| {
+        b.iter(|| black_box(check_bytes(&replay, "bench", &bytes)))
     });
     group.bench_function("check (sessions, findings, scripts)", |b| {
         b.iter(|| black_box(check_bytes(&pack, "bench", &bytes)))

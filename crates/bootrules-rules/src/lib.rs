@@ -14,6 +14,7 @@ pub mod judge;
 pub mod lint;
 pub mod load;
 pub mod pack;
+pub mod precompile;
 pub mod prefilter;
 pub mod script;
 pub mod spec;

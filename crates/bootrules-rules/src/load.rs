@@ -3,26 +3,24 @@
 //! Errors are collected, not returned at the first one, so a rule writer sees every broken
 //! rule of a run at once, each with file, line and column.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
 use bootrules_core::{Mark, Phase, Severity, StageDef, StageModel};
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use toml::Spanned;
 
 use crate::error::RuleError;
 use crate::pack::{Count, Ignore, Missing, Origin, Owner, Pack, Role, Sequence, Signature, Stage};
-use crate::prefilter::Prefilter;
+use crate::precompile::{self, Compiled};
+use crate::prefilter::{required_literals, Prefilter};
 use crate::script;
 use crate::spec::{
     EvidenceSpec, IgnoreSpec, MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec, StageSpec,
 };
 
 include!(concat!(env!("OUT_DIR"), "/default_pack.rs"));
-
-/// Compiled size allowed for one pattern; a pattern over it is reported, not run.
-const PATTERN_SIZE_LIMIT: usize = 1 << 20;
 
 /// One rule file (TOML, or a Rhai script a rule names) and the name to show in messages.
 #[derive(Debug, Clone)]
@@ -97,6 +95,32 @@ struct Layered {
     disabled: Vec<Parsed<Spanned<String>>>,
 }
 
+/// Every pattern of the layered rules, each once, in rule order.
+fn pattern_texts(layered: &Layered) -> Vec<&str> {
+    let stages = layered.stages.iter().flat_map(|p| {
+        let spec = &p.spec;
+        spec.patterns.iter().chain(&spec.handoff_patterns)
+    });
+    let signatures = layered.signatures.iter().flat_map(|p| {
+        let spec = &p.spec;
+        let missing = spec.missing.iter().flat_map(|m| &m.patterns);
+        let then = spec.sequence.iter().flat_map(|s| &s.then);
+        spec.patterns
+            .iter()
+            .chain(&spec.exclude)
+            .chain(missing)
+            .chain(then)
+    });
+    let ignores = layered.ignores.iter().flat_map(|p| &p.spec.patterns);
+    let mut seen = HashSet::new();
+    stages
+        .chain(signatures)
+        .chain(ignores)
+        .map(|pattern| pattern.get_ref().as_str())
+        .filter(|text| seen.insert(*text))
+        .collect()
+}
+
 /// Puts `spec` in `list`, replacing an earlier rule of the same id (an override).
 fn layer<T>(list: &mut Vec<Parsed<T>>, spec: T, file: usize, id: impl Fn(&T) -> &str) {
     list.retain(|p| id(&p.spec) != id(&spec));
@@ -151,7 +175,8 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
             }
         }
     }
-    let pack = compile(&files, &layered, &mut errors);
+    let compiled = precompile::compile_all(&pattern_texts(&layered));
+    let pack = compile(&files, &layered, &compiled, &mut errors);
     if errors.is_empty() {
         Ok(pack)
     } else {
@@ -270,6 +295,8 @@ fn strings(list: &[Spanned<String>]) -> Vec<String> {
 /// Builds the pack from the layered specs, pushing every problem to `errors`.
 struct Compiler<'a> {
     files: &'a [&'a RuleSource],
+    /// The patterns, built beforehand by their text.
+    compiled: &'a HashMap<&'a str, Compiled>,
     errors: &'a mut Vec<RuleError>,
     regexes: Vec<Regex>,
     owners: Vec<Owner>,
@@ -281,10 +308,11 @@ impl Compiler<'_> {
     }
 
     fn regex(&mut self, pattern: &Spanned<String>, file: usize) -> Option<Regex> {
-        match RegexBuilder::new(pattern.get_ref())
-            .size_limit(PATTERN_SIZE_LIMIT)
-            .build()
-        {
+        let built = match self.compiled.get(pattern.get_ref().as_str()) {
+            Some(compiled) => compiled.regex.clone(),
+            None => precompile::build(pattern.get_ref()),
+        };
+        match built {
             Ok(re) => Some(re),
             Err(e) => {
                 let message = format!("bad regular expression: {}", regex_problem(&e));
@@ -406,9 +434,15 @@ fn inline_script_offset(file_text: &str, span: Range<usize>, line: usize, column
     start + line_column_offset(&file_text[start..span.end], line, column)
 }
 
-fn compile(files: &[&RuleSource], layered: &Layered, errors: &mut Vec<RuleError>) -> Pack {
+fn compile(
+    files: &[&RuleSource],
+    layered: &Layered,
+    compiled: &HashMap<&str, Compiled>,
+    errors: &mut Vec<RuleError>,
+) -> Pack {
     let mut c = Compiler {
         files,
+        compiled,
         errors,
         regexes: Vec::new(),
         owners: Vec::new(),
@@ -625,7 +659,11 @@ fn compile(files: &[&RuleSource], layered: &Layered, errors: &mut Vec<RuleError>
         }
     }
 
-    let prefilter = Prefilter::new(c.regexes.iter().map(Regex::as_str));
+    let prefilter =
+        Prefilter::from_literals(c.regexes.iter().map(|re| match compiled.get(re.as_str()) {
+            Some(done) => done.literals.clone(),
+            None => required_literals(re.as_str()),
+        }));
     Pack {
         model,
         stages,

@@ -37,12 +37,17 @@ pub struct Prefilter {
 impl Prefilter {
     /// Builds the prefilter for patterns, numbered in their order.
     pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::from_literals(patterns.into_iter().map(required_literals))
+    }
+
+    /// Builds the prefilter from each pattern's [`required_literals`], in pattern order.
+    pub fn from_literals(patterns: impl IntoIterator<Item = Option<Vec<Vec<u8>>>>) -> Self {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<u32>> = Vec::new();
         let mut always = Vec::new();
-        for (index, pattern) in patterns.into_iter().enumerate() {
+        for (index, required) in patterns.into_iter().enumerate() {
             let index = index as u32;
-            match required_literals(pattern) {
+            match required {
                 Some(set) => {
                     for literal in set {
                         match literals.iter().position(|l| *l == literal) {

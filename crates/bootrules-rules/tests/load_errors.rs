@@ -133,3 +133,30 @@ fn every_broken_rule_of_one_file_is_reported() {
     let at: Vec<(usize, usize)> = all.iter().map(|e| (e.line, e.column)).collect();
     assert_eq!(at, [(7, 1), (13, 12), (24, 13)], "{all:?}");
 }
+
+#[test]
+fn a_bad_pattern_written_twice_is_reported_at_both_places() {
+    // Patterns are built once per distinct text; each place that uses one still gets its error.
+    let first = GOOD.replace("['hello']", "['(unclosed']");
+    let second = first.replace("my-rule", "my-other").replace(
+        "patterns = ['(unclosed']",
+        "exclude = ['(unclosed']\npatterns = ['ok']",
+    );
+    let all = errors(&[("a.toml", &first), ("b.toml", &second)]);
+    let places: Vec<_> = all
+        .iter()
+        .map(|e| (e.file.as_str(), e.line, e.column))
+        .collect();
+    assert_eq!(places, [("a.toml", 7, 13), ("b.toml", 7, 12)], "{all:?}");
+    assert!(all
+        .iter()
+        .all(|e| e.message.starts_with("bad regular expression")));
+}
+
+#[test]
+fn a_pattern_over_the_size_limit_is_reported() {
+    let huge = GOOD.replace("['hello']", r"['\w{500}\w{500}\w{500}']");
+    let e = &errors(&[("x.toml", &huge)])[0];
+    assert_eq!((e.file.as_str(), e.line, e.column), ("x.toml", 7, 13));
+    assert!(e.message.starts_with("bad regular expression"), "{e}");
+}
