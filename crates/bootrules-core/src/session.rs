@@ -340,7 +340,8 @@ pub fn check_log_with<R: RuleSet>(
             sessions.push(close(model, ended, end, false, sessions.len()));
         }
 
-        let mut session = open.take().unwrap_or_else(|| start(rules, line.number));
+        // Borrowed in place: a session is too large to move in and out on every line.
+        let session = open.get_or_insert_with(|| start(rules, line.number));
         // A prompt without a newline can put the end of one boot and the start of the next on
         // one line (`login: SeaBIOS (version …)`); that line then belongs to both sessions.
         let mut shares_line = false;
@@ -348,7 +349,7 @@ pub fn check_log_with<R: RuleSet>(
             if session.progress.is_new_boot(model, hit, &line)
                 && session.progress.start_line < line.number
             {
-                let previous = std::mem::replace(&mut session, start(rules, line.number));
+                let previous = std::mem::replace(session, start(rules, line.number));
                 let end = line.number - u64::from(!shares_line);
                 sessions.push(close(model, previous, end, true, sessions.len()));
             }
@@ -367,7 +368,6 @@ pub fn check_log_with<R: RuleSet>(
                 .judge
                 .observe(&line, &hits.signals, &session.progress);
         }
-        open = Some(session);
     }
     if let Some(o) = open.take() {
         let end = o.end_line;
