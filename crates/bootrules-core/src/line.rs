@@ -38,15 +38,22 @@ pub struct Normaliser {
 
 impl Normaliser {
     /// Normalises one raw line.
-    pub fn normalise(&mut self, number: u64, raw: &[u8]) -> Line<'_> {
-        strip_terminal_noise(raw, &mut self.bytes);
+    pub fn normalise<'a>(&'a mut self, number: u64, raw: &'a [u8]) -> Line<'a> {
+        let raw = trim_carriage_returns(raw);
+        // Most lines have nothing to strip: they are used where they lie, uncopied.
+        let bytes = if is_plain(raw) {
+            raw
+        } else {
+            strip_terminal_noise(raw, &mut self.bytes);
+            &self.bytes
+        };
         // Valid UTF-8 (nearly every line) is used where it lies; only invalid bytes are copied
         // again, replaced.
-        let text = match std::str::from_utf8(&self.bytes) {
+        let text = match std::str::from_utf8(bytes) {
             Ok(text) => text,
             Err(_) => {
                 self.text.clear();
-                self.text.push_str(&String::from_utf8_lossy(&self.bytes));
+                self.text.push_str(&String::from_utf8_lossy(bytes));
                 self.text.as_str()
             }
         };
@@ -65,11 +72,6 @@ impl Normaliser {
 /// the text before it; keeping both halves loses no evidence).
 fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
     out.clear();
-    let end = raw
-        .iter()
-        .rposition(|&b| b != b'\r')
-        .map_or(0, |last| last + 1);
-    let raw = &raw[..end];
     let mut i = 0;
     while i < raw.len() {
         // Plain text is copied a run at a time; only the bytes that need a look stop it.
@@ -101,6 +103,22 @@ fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
             i += 1;
         }
     }
+}
+
+/// The line without the carriage returns a serial console ends lines with.
+fn trim_carriage_returns(raw: &[u8]) -> &[u8] {
+    let end = raw
+        .iter()
+        .rposition(|&b| b != b'\r')
+        .map_or(0, |last| last + 1);
+    &raw[..end]
+}
+
+/// True when no byte of `raw` needs a look (tabs do, though they are kept).
+fn is_plain(raw: &[u8]) -> bool {
+    // Whole chunks without an early exit, so the compiler can test many bytes at once.
+    raw.chunks(32)
+        .all(|chunk| !chunk.iter().fold(false, |seen, &b| seen | needs_a_look(b)))
 }
 
 /// Control characters, DEL, and `^` (which may begin a `^[` escape written out as text).
