@@ -186,16 +186,31 @@ fn strip_prefixes(text: &str) -> (&str, Option<f64>) {
 }
 
 /// Parses `[  123.456789]` at the start of `s`; returns the time and the text after it.
+/// (Byte by byte: it runs on nearly every line.)
 fn leading_kernel_time(s: &str) -> Option<(f64, &str)> {
-    let inner = s.strip_prefix('[')?;
-    let close = inner.find(']')?;
-    let stamp = inner[..close].trim_start();
-    let (secs, frac) = stamp.split_once('.')?;
-    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-    if !digits(secs) || !digits(frac) || secs.len() > 10 {
+    let bytes = s.as_bytes();
+    if bytes.first() != Some(&b'[') {
         return None;
     }
-    Some((stamp.parse().ok()?, &inner[close + 1..]))
+    let digits_from = |mut at: usize| {
+        while bytes.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+        at
+    };
+    let mut start = 1;
+    while bytes.get(start).is_some_and(u8::is_ascii_whitespace) {
+        start += 1;
+    }
+    let point = digits_from(start);
+    if point == start || point - start > 10 || bytes.get(point) != Some(&b'.') {
+        return None;
+    }
+    let close = digits_from(point + 1);
+    if close == point + 1 || bytes.get(close) != Some(&b']') {
+        return None;
+    }
+    Some((s[start..close].parse().ok()?, &s[close + 1..]))
 }
 
 /// Drops a `[ T123]` / `[  C1]` printk caller field (CONFIG_PRINTK_CALLER).
@@ -227,7 +242,7 @@ fn strip_capture_prefix(s: &str) -> &str {
     let iso_dash = |at: usize| bytes.get(at) == Some(&b'-');
     let re = if (first.is_ascii_digit() && iso_dash(4)) || (first == b'[' && iso_dash(5)) {
         iso_prefix()
-    } else if first.is_ascii_uppercase() {
+    } else if bytes.get(3) == Some(&b' ') && MONTHS.contains(&&bytes[..3]) {
         syslog_prefix()
     } else {
         return s;
@@ -238,6 +253,11 @@ fn strip_capture_prefix(s: &str) -> &str {
     let rest = &s[caps.get(1).map_or(0, |m| m.end())..];
     rest.strip_prefix("kernel: ").unwrap_or(rest)
 }
+
+/// How a syslog prefix begins (`Mar  3 10:00:01 host kernel: …`).
+const MONTHS: [&[u8]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
 
 // The two prefix patterns are constants of this file, tested below; they cannot fail to compile.
 #[allow(clippy::expect_used)]
@@ -320,6 +340,34 @@ mod tests {
         assert_eq!(time, Some(271.403835));
         assert!(msg.starts_with("/init: 384"));
         assert_eq!(norm("[  OK  ] Started x").2, None);
+    }
+
+    #[test]
+    fn only_seconds_point_fraction_in_brackets_is_a_kernel_time() {
+        assert_eq!(leading_kernel_time("[\t3.25] x"), Some((3.25, " x")));
+        assert_eq!(
+            leading_kernel_time("[1234567890.5]").map(|t| t.0),
+            Some(1234567890.5)
+        );
+        for not_a_time in [
+            "[12.]",
+            "[.5]",
+            "[12345678901.5]",
+            "[1.5 ]",
+            "[1,5]",
+            "1.5]",
+            "[1.5",
+        ] {
+            assert_eq!(leading_kernel_time(not_a_time), None, "{not_a_time}");
+        }
+    }
+
+    #[test]
+    fn syslog_prefix_needs_a_month() {
+        let (_, msg, _) = norm("Mar  3 10:00:01 vm kernel: EXT4-fs (sda1): mounted");
+        assert_eq!(msg, "EXT4-fs (sda1): mounted");
+        let (_, msg, _) = norm("Map  3 10:00:01 vm kernel: x");
+        assert!(msg.starts_with("Map"));
     }
 
     #[test]
