@@ -140,3 +140,30 @@ fn a_long_log_cut_short_keeps_its_sessions_and_says_why() {
     assert!(file["error"].as_str().unwrap().starts_with("cannot read"));
     assert!(file["sessions"].as_array().unwrap().len() >= 64);
 }
+
+#[test]
+fn huge_logs_checked_side_by_side_come_out_whole_and_in_order() {
+    // More boots than a worker gathers before it waits for its turn (8192); the first log is
+    // the longest, so the worker on the second one reaches that limit while it is not written.
+    let boot = "SeaBIOS (version 1.16.0)\n[    0.000000] Linux version 6.1.0 (gcc)\n[    1.000000] Run /init as init process\n";
+    let boots = [24_000, 8500, 8500];
+    let dir = tempfile::tempdir().unwrap();
+    for (name, count) in ["a.log", "b.log", "c.log"].iter().zip(boots) {
+        std::fs::write(dir.path().join(name), boot.repeat(count)).unwrap();
+    }
+    let path = dir.path().to_str().unwrap();
+    let one = run(&["check", "--format", "jsonl", "--jobs", "1", path]).stdout;
+    let lines: Vec<Value> = String::from_utf8(one.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for (line, count) in lines.iter().zip(boots) {
+        assert_eq!(line["sessions"].as_array().unwrap().len(), count);
+    }
+    for jobs in ["2", "3"] {
+        let out = run(&["check", "--format", "jsonl", "--jobs", jobs, path]).stdout;
+        assert!(out == one, "--jobs {jobs} differs from --jobs 1");
+    }
+}

@@ -4,7 +4,8 @@
 //! written as soon as every input before them is written. The worker whose input is next in
 //! order (the head) writes directly instead, and a long log there (a VM's serial log of
 //! thousands of boots) is written session by session as it is read, so one huge file is
-//! checked in bounded memory. A long log that is not at the head is gathered until it is.
+//! checked in bounded memory. A long log that is not at the head is gathered until it is, up
+//! to [`GATHER_LIMIT`] sessions; its worker then waits for its turn.
 //! Workers take inputs in order and wait before running more than [`AHEAD`] inputs ahead of
 //! the output, so what is held waiting stays bounded in a batch of any size.
 
@@ -23,6 +24,11 @@ use crate::scan::Reports;
 /// Sessions of one log gathered before it is written session by session (if at the head):
 /// ordinary logs are written whole, with their verdict first in the human report.
 const STREAM_AFTER: usize = 64;
+
+/// Sessions of a log gathered while other inputs are still being written before its worker
+/// waits for its turn, so a batch of several huge logs holds at most this many per worker
+/// (about 8 KiB each: some 64 MiB). Logs of fewer boots, nearly all, never wait.
+const GATHER_LIMIT: usize = 8192;
 
 /// How far ahead of the input being written a worker may start another input.
 const AHEAD: usize = 256;
@@ -73,6 +79,17 @@ impl<'a> Ordered<'a> {
     pub fn wait_for_turn(&self, index: usize) {
         let mut state = self.lock();
         while index >= self.next.load(Ordering::Acquire) + AHEAD {
+            state = self
+                .moved
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    /// Blocks until input `index` is the one being written.
+    fn wait_for_head(&self, index: usize) {
+        let mut state = self.lock();
+        while !self.at_head(index) {
             state = self
                 .moved
                 .wait(state)
@@ -186,6 +203,9 @@ impl Reports for InputReports<'_, '_> {
                 return;
             }
             gathered.push(session);
+            if gathered.len() >= GATHER_LIMIT {
+                self.shared.wait_for_head(self.index);
+            }
             if gathered.len() >= STREAM_AFTER && self.shared.at_head(self.index) {
                 let mut held = std::mem::take(&mut self.held);
                 let sessions = std::mem::take(&mut gathered);
