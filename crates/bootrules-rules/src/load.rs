@@ -1,4 +1,5 @@
-//! Loading rule packs: parse every file, layer the packs, validate, then compile.
+//! Loading rule packs: parse every file, layer the packs, build their patterns (in parallel,
+//! see [`crate::precompile`]), then validate and assemble the pack.
 //!
 //! Errors are collected, not returned at the first one, so a rule writer sees every broken
 //! rule of a run at once, each with file, line and column.
