@@ -1,6 +1,6 @@
 //! The bootrules event pipeline.
 //!
-//! Data flows one way: bytes ([`source`]) → normalised lines ([`line`]) → stage hits and
+//! Data flows one way: bytes ([`source`]) → normalised lines ([`line`](mod@line)) → stage hits and
 //! signature signals from a rule pack ([`classify`]) → sessions with stages and outcomes
 //! ([`session`]) → findings ([`finding`]) → a per-file report ([`report`]). This crate knows
 //! no stage names and no failure names: those come from the rule pack.

@@ -1,7 +1,7 @@
 //! The `bootrules` Python module: the engine and rule packs of the command line, called from
 //! Python (a notebook, a script, a Spark executor).
 //!
-//! There is no second engine here. A [`RulePack`] is loaded by the command line's own loader
+//! There is no second engine here. A `RulePack` is loaded by the command line's own loader
 //! (same layering, same error text), inputs go through the command line's `scan_bytes` (same
 //! archive handling and limits), and each file object is serialised by the `--format jsonl`
 //! writer, then handed to Python's `json.loads`. A verdict from Python is therefore the CLI's

@@ -1,6 +1,6 @@
 //! Rule packs for bootrules: stage markers and known-failure signatures written in TOML.
 //!
-//! [`load`] parses and validates packs (every error at once, with file, line and column) and
+//! [`load()`] parses and validates packs (every error at once, with file, line and column) and
 //! compiles them into a [`Pack`], which the core engine runs through the
 //! [`bootrules_core::RuleSet`] trait. The default pack from `rules/` is embedded at build time.
 
