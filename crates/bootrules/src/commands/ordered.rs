@@ -75,10 +75,11 @@ impl<'a> Ordered<'a> {
         }
     }
 
-    /// Blocks until input `index` is at most [`AHEAD`] inputs past the one being written.
+    /// Blocks until input `index` is at most [`AHEAD`] inputs past the one being written, or
+    /// writing has stopped.
     pub fn wait_for_turn(&self, index: usize) {
         let mut state = self.lock();
-        while index >= self.next.load(Ordering::Acquire) + AHEAD {
+        while index >= self.next.load(Ordering::Acquire) + AHEAD && state.failed.is_none() {
             state = self
                 .moved
                 .wait(state)
@@ -86,10 +87,10 @@ impl<'a> Ordered<'a> {
         }
     }
 
-    /// Blocks until input `index` is the one being written.
+    /// Blocks until input `index` is the one being written, or writing has stopped.
     fn wait_for_head(&self, index: usize) {
         let mut state = self.lock();
-        while !self.at_head(index) {
+        while !self.at_head(index) && state.failed.is_none() {
             state = self
                 .moved
                 .wait(state)
@@ -148,14 +149,15 @@ pub struct InputReports<'s, 'a> {
 impl InputReports<'_, '_> {
     /// The input is scanned: write its reports, and those of the inputs waiting behind it,
     /// if its turn has come; else leave them waiting.
-    pub fn done(self) {
+    pub fn done(mut self) {
         let shared = self.shared;
+        let held = std::mem::take(&mut self.held);
         let mut state = shared.lock();
         if !shared.at_head(self.index) {
-            state.waiting.insert(self.index, self.held);
+            state.waiting.insert(self.index, held);
             return;
         }
-        let mut reports = self.held;
+        let mut reports = held;
         let mut index = self.index;
         loop {
             for report in &reports {
@@ -174,6 +176,25 @@ impl InputReports<'_, '_> {
             }
         }
         shared.moved.notify_all();
+    }
+}
+
+impl Drop for InputReports<'_, '_> {
+    /// A worker that panics never hands its input over, so the output can never move past it:
+    /// stop writing and wake the workers waiting for their turn, rather than leave them waiting
+    /// forever. (The panic then ends the command.)
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut state = self.shared.lock();
+            if state.failed.is_none() {
+                state.failed = Some(io::Error::other(format!(
+                    "checking input {} stopped on an internal error",
+                    self.index + 1
+                )));
+            }
+            drop(state);
+            self.shared.moved.notify_all();
+        }
     }
 }
 
@@ -233,5 +254,33 @@ impl Reports for InputReports<'_, '_> {
 
     fn count(&self) -> usize {
         self.given
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::Format;
+
+    #[test]
+    fn a_worker_that_panics_leaves_no_other_worker_waiting() {
+        let pack = bootrules_rules::default_pack().unwrap();
+        let mut out: Vec<u8> = Vec::new();
+        let progress = ProgressBar::hidden();
+        let printer = Printer::new(Format::Jsonl, &mut out, Summary::new(&pack));
+        let ordered = Ordered::new(printer, &progress);
+        std::thread::scope(|scope| {
+            let first = scope.spawn(|| {
+                let _reports = ordered.input(0);
+                panic!("a bug while checking the first input");
+            });
+            // Input 1 can only be written after input 0, which will never be handed over.
+            let second = scope.spawn(|| ordered.wait_for_head(1));
+            let far = scope.spawn(|| ordered.wait_for_turn(AHEAD + 1));
+            assert!(first.join().is_err());
+            second.join().unwrap();
+            far.join().unwrap();
+        });
+        assert!(ordered.failed());
     }
 }
