@@ -454,16 +454,19 @@ fn timeline_table(out: &mut String, s: &Session) -> fmt::Result {
     if !t.tail.is_empty() {
         writeln!(out, "<p>Last lines before the log ends:</p><pre>")?;
         for line in &t.tail {
-            writeln!(
-                out,
-                r#"<span class="ln">{}</span>{}"#,
-                line.line,
-                esc(line.text.trim_end())
-            )?;
+            writeln!(out, "{}", numbered(line.line, &line.text))?;
         }
         writeln!(out, "</pre>")?;
     }
     writeln!(out, "</details>")
+}
+
+/// A log line with its number in the margin, for a `<pre>` block.
+fn numbered(number: u64, text: &str) -> String {
+    format!(
+        r#"<span class="ln">{number}</span>{}"#,
+        esc(text.trim_end())
+    )
 }
 
 fn notes(gap: &bootrules_core::Gap, s: &Session) -> String {
@@ -519,25 +522,16 @@ fn finding(out: &mut String, file: usize, f: &Finding, context: &[TraceLine]) ->
         .collect();
     if around.iter().any(|l| l.line == f.line) {
         for line in around {
-            let text = esc(line.text.trim_end());
+            let text = numbered(line.line, &line.text);
             if line.line == f.line {
                 // A block of its own: a newline after it would show as an empty line.
-                write!(
-                    out,
-                    r#"<mark><span class="ln">{}</span>{text}</mark>"#,
-                    line.line
-                )?;
+                write!(out, "<mark>{text}</mark>")?;
             } else {
-                writeln!(out, r#"<span class="ln">{}</span>{text}"#, line.line)?;
+                writeln!(out, "{text}")?;
             }
         }
     } else {
-        write!(
-            out,
-            r#"<mark><span class="ln">{}</span>{}</mark>"#,
-            f.line,
-            esc(f.text.trim_end())
-        )?;
+        write!(out, "<mark>{}</mark>", numbered(f.line, &f.text))?;
     }
     writeln!(out, "</pre><dl>")?;
     if f.count > 1 {
