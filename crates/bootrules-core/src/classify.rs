@@ -20,6 +20,22 @@ pub struct StageMatch {
     pub marker: u32,
     /// The marker says the bootloader handed over to the OS (`Starting kernel ...`).
     pub handoff: bool,
+    /// The line shows the stage was reached without being its marker (a dracut message shows
+    /// the initramfs runs): it never begins a session, so an excerpt is judged by what it shows.
+    pub shown: bool,
+}
+
+impl StageMatch {
+    /// A line that shows `stage` was reached (see [`StageMatch::shown`]).
+    pub fn shown(stage: usize) -> Self {
+        Self {
+            stage,
+            at: 0,
+            marker: u32::MAX,
+            handoff: false,
+            shown: true,
+        }
+    }
 }
 
 /// What one line matched.

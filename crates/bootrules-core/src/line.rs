@@ -20,6 +20,9 @@ pub struct Line<'a> {
     pub message: &'a str,
     /// Kernel time in seconds (`[   12.345678]`), when the line carries one.
     pub time: Option<f64>,
+    /// The line came through a logging daemon (a syslog or journal prefix with a host and a
+    /// tag was removed), so it may be a later copy of what the console printed.
+    pub relayed: bool,
 }
 
 impl Line<'_> {
@@ -57,12 +60,13 @@ impl Normaliser {
                 self.text.as_str()
             }
         };
-        let (message, time) = strip_prefixes(text);
+        let (message, time, relayed) = strip_prefixes(text);
         Line {
             number,
             text,
             message,
             time,
+            relayed,
         }
     }
 }
@@ -171,18 +175,40 @@ fn skip_escape(raw: &[u8], i: usize) -> usize {
 }
 
 /// Strips capture-tool prefixes (ISO 8601, syslog) and a leading kernel timestamp; returns
-/// the message and the kernel time. A kernel timestamp later in the line (after a prompt the
-/// console did not end with a newline) still gives the time.
-fn strip_prefixes(text: &str) -> (&str, Option<f64>) {
+/// the message, the kernel time, and whether a logging daemon relayed the line. A kernel
+/// timestamp later in the line (after a prompt the console did not end with a newline) still
+/// gives the time.
+fn strip_prefixes(text: &str) -> (&str, Option<f64>, bool) {
     let mut rest = text.trim_start();
-    rest = strip_capture_prefix(rest);
+    let (after, mut relayed) = strip_capture_prefix(rest);
+    rest = after;
     if let Some((time, after)) = leading_kernel_time(rest) {
-        return (strip_printk_caller(after).trim_start(), Some(time));
+        let after = strip_printk_caller(after).trim_start();
+        // `journalctl -o short-monotonic`: `[    0.000000] host kernel: Linux version …`
+        let (after, journal) = strip_journal_host_tag(after);
+        relayed |= journal;
+        return (after, Some(time), relayed);
     }
     let time = rest
         .match_indices('[')
         .find_map(|(at, _)| leading_kernel_time(&rest[at..]).map(|(t, _)| t));
-    (rest, time)
+    (rest, time, relayed)
+}
+
+/// Removes `host kernel: ` after a journal's monotonic timestamp; true when it did.
+fn strip_journal_host_tag(s: &str) -> (&str, bool) {
+    let Some(space) = s.find(' ') else {
+        return (s, false);
+    };
+    let host = &s[..space];
+    let is_host = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    match s[space + 1..].strip_prefix("kernel: ") {
+        Some(message) if is_host => (message, true),
+        _ => (s, false),
+    }
 }
 
 /// Parses `[  123.456789]` at the start of `s`; returns the time and the text after it.
@@ -231,27 +257,29 @@ fn strip_printk_caller(s: &str) -> &str {
     s
 }
 
-/// Removes an ISO 8601 or syslog timestamp that a capture tool put before the console text.
+/// Removes an ISO 8601 or syslog timestamp that a capture tool put before the console text;
+/// true when the prefix was syslog's (the line was relayed by a logging daemon).
 /// For syslog lines the host is removed too, and the `kernel:` tag, so kernel lines look as
 /// they do on a console; other tags (`systemd[1]:`, `dracut-initqueue[455]:`) are kept
 /// because consoles print them too.
-fn strip_capture_prefix(s: &str) -> &str {
+fn strip_capture_prefix(s: &str) -> (&str, bool) {
     let bytes = s.as_bytes();
     let first = bytes.first().copied().unwrap_or(b' ');
     // Cheap looks at the date's first dash before any regex runs: most lines are not prefixed.
     let iso_dash = |at: usize| bytes.get(at) == Some(&b'-');
-    let re = if (first.is_ascii_digit() && iso_dash(4)) || (first == b'[' && iso_dash(5)) {
-        iso_prefix()
+    let (re, syslog) = if (first.is_ascii_digit() && iso_dash(4)) || (first == b'[' && iso_dash(5))
+    {
+        (iso_prefix(), false)
     } else if bytes.get(3) == Some(&b' ') && MONTHS.contains(&&bytes[..3]) {
-        syslog_prefix()
+        (syslog_prefix(), true)
     } else {
-        return s;
+        return (s, false);
     };
     let Some(caps) = re.captures(s) else {
-        return s;
+        return (s, false);
     };
     let rest = &s[caps.get(1).map_or(0, |m| m.end())..];
-    rest.strip_prefix("kernel: ").unwrap_or(rest)
+    (rest.strip_prefix("kernel: ").unwrap_or(rest), syslog)
 }
 
 /// How a syslog prefix begins (`Mar  3 10:00:01 host kernel: …`).
@@ -292,6 +320,29 @@ mod tests {
         let mut n = Normaliser::default();
         let line = n.normalise(1, raw.as_bytes());
         (line.text.to_owned(), line.message.to_owned(), line.time)
+    }
+
+    fn relayed(raw: &str) -> bool {
+        Normaliser::default().normalise(1, raw.as_bytes()).relayed
+    }
+
+    #[test]
+    fn lines_relayed_by_a_logging_daemon_are_marked() {
+        assert!(relayed(
+            "Nov 25 12:00:01 vm1 kernel: [    0.000000] Linux version 5.4"
+        ));
+        assert!(relayed(
+            "Nov  5 12:00:01 vm1 systemd[1]: Started Journal Service."
+        ));
+        let (_, msg, time) = norm("[    0.000000] vm1 kernel: Linux version 6.8.0");
+        assert_eq!((msg.as_str(), time), ("Linux version 6.8.0", Some(0.0)));
+        assert!(relayed("[    0.000000] vm1 kernel: Linux version 6.8.0"));
+        assert!(!relayed("[    0.000000] Linux version 6.8.0 (x@y)"));
+        assert!(!relayed(
+            "2026-11-25T12:00:01.123456+00:00 [    3.000001] Run /init"
+        ));
+        assert!(!relayed("[    3.1] systemd[1]: Started Journal Service."));
+        assert!(!relayed("[    3.1] usb 1-1: new high-speed USB device"));
     }
 
     #[test]

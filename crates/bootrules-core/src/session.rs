@@ -130,6 +130,8 @@ pub struct Progress {
     reached_text: Vec<String>,
     first_reached: Vec<usize>,
     furthest: Option<(Rank, usize)>,
+    /// The furthest stage reached by its own marker (not only shown by other lines).
+    furthest_marker: Option<Rank>,
     once_markers_seen: Vec<u32>,
     handed_off: bool,
     max_kernel_time: f64,
@@ -151,6 +153,7 @@ impl Progress {
             reached_text: vec![String::new(); stage_count],
             first_reached: Vec::new(),
             furthest: None,
+            furthest_marker: None,
             once_markers_seen: Vec::new(),
             handed_off: false,
             max_kernel_time: 0.0,
@@ -199,11 +202,16 @@ impl Progress {
     fn record(&mut self, model: &StageModel, hit: StageMatch, line: &Line<'_>) {
         let stage = hit.stage;
         let def = model.get(stage);
-        if def.once_per_boot && !self.once_markers_seen.contains(&hit.marker) {
-            self.once_markers_seen.push(hit.marker);
+        let rank = model.rank(stage);
+        if !hit.shown {
+            if def.once_per_boot && !self.once_markers_seen.contains(&hit.marker) {
+                self.once_markers_seen.push(hit.marker);
+            }
+            if self.furthest_marker.is_none_or(|best| rank > best) {
+                self.furthest_marker = Some(rank);
+            }
         }
-        self.handed_off |=
-            hit.handoff || model.handoff_rank().is_some_and(|h| model.rank(stage) >= h);
+        self.handed_off |= hit.handoff || model.handoff_rank().is_some_and(|h| rank >= h);
         if self.reached[stage].is_some() {
             return;
         }
@@ -213,7 +221,6 @@ impl Progress {
         });
         self.reached_text[stage] = line.text.to_owned();
         self.first_reached.push(stage);
-        let rank = model.rank(stage);
         if self.furthest.is_none_or(|(best, _)| rank > best) {
             self.furthest = Some((rank, stage));
         }
@@ -236,16 +243,19 @@ impl Progress {
     fn is_new_boot(&self, model: &StageModel, hit: StageMatch, line: &Line<'_>) -> bool {
         let stage = hit.stage;
         let def = model.get(stage);
-        if !def.starts_session {
+        if !def.starts_session || hit.shown {
             return false;
         }
-        match self.furthest {
+        let beyond = self
+            .furthest
+            .is_some_and(|(furthest, _)| furthest > model.rank(stage));
+        match self.furthest_marker {
             // Kernel output from a kernel that had been running for a while, before any
             // banner: the tail of an earlier boot (a kernel prints at time 0 before its banner).
-            None => self.max_kernel_time > line.time.unwrap_or(0.0),
-            Some((furthest, _)) => {
+            None => self.max_kernel_time > line.time.unwrap_or(0.0) || (self.handed_off && beyond),
+            Some(_) => {
                 self.handed_off
-                    && (furthest > model.rank(stage)
+                    && (beyond
                         || (def.once_per_boot && self.once_markers_seen.contains(&hit.marker)))
             }
         }
@@ -276,6 +286,7 @@ impl LastLine {
             text: &self.text,
             message: &self.text[self.message_at..],
             time: self.time,
+            relayed: false,
         }
     }
 }
@@ -315,6 +326,9 @@ pub fn check_log_with<R: RuleSet>(
         emit(session);
     };
     let mut sessions = Judged::new(&mut emit);
+    // Once the file shows the console's own kernel lines, a line relayed by a logging daemon
+    // (`host kernel: Linux version …` from syslog or the journal) is a later copy, not a boot.
+    let mut console_seen = false;
 
     while let Some(raw) = reader.next_line()? {
         let line = normaliser.normalise(raw.number, raw.bytes);
@@ -326,6 +340,11 @@ pub fn check_log_with<R: RuleSet>(
         }
         hits.clear();
         rules.classify(&line, &mut hits);
+        if let (Some(_), Some(stage)) = (line.time, model.kernel_time_stage()) {
+            hits.stages.push(StageMatch::shown(stage));
+        }
+        console_seen |= line.time.is_some() && !line.relayed;
+        let replayed = line.relayed && console_seen;
         hits.stages
             .sort_by_key(|hit| (hit.at, model.rank(hit.stage)));
 
@@ -333,7 +352,7 @@ pub fn check_log_with<R: RuleSet>(
         // running, no new stage) belong to the ended session; anything else is the next boot.
         if let Some(ended) = open.take_if(|o| {
             o.progress.end_mark.is_some()
-                && !(hits.stages.is_empty()
+                && !(hits.stages.iter().all(|hit| hit.shown)
                     && line.time.is_some_and(|t| t >= o.progress.max_kernel_time))
         }) {
             let end = ended.end_line;
@@ -346,7 +365,8 @@ pub fn check_log_with<R: RuleSet>(
         // one line (`login: SeaBIOS (version …)`); that line then belongs to both sessions.
         let mut shares_line = false;
         for &hit in &hits.stages {
-            if session.progress.is_new_boot(model, hit, &line)
+            if !replayed
+                && session.progress.is_new_boot(model, hit, &line)
                 && session.progress.start_line < line.number
             {
                 let previous = std::mem::replace(session, start(rules, line.number));

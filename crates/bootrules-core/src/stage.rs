@@ -44,12 +44,16 @@ pub struct StageDef {
     pub handoff: bool,
     /// What reaching it means, if anything.
     pub marks: Option<Mark>,
+    /// Every line that carries a kernel timestamp shows this stage was reached.
+    pub shown_by_kernel_time: bool,
 }
 
 /// The stages of a rule pack.
 #[derive(Debug, Clone, Default)]
 pub struct StageModel {
     stages: Vec<StageDef>,
+    /// Looked up on every timestamped line, so found once.
+    kernel_time_stage: Option<usize>,
 }
 
 /// A total order over stages: shutdown stages come after every boot stage.
@@ -58,7 +62,11 @@ pub type Rank = (Phase, u32);
 impl StageModel {
     /// Builds the model; stages are referred to by their index in `stages`.
     pub fn new(stages: Vec<StageDef>) -> Self {
-        Self { stages }
+        let kernel_time_stage = stages.iter().position(|s| s.shown_by_kernel_time);
+        Self {
+            stages,
+            kernel_time_stage,
+        }
     }
 
     /// All stages, in declaration order.
@@ -88,6 +96,11 @@ impl StageModel {
             .filter(|&i| self.stages[i].handoff)
             .map(|i| self.rank(i))
             .min()
+    }
+
+    /// The stage that any line with a kernel timestamp shows, if the pack declares one.
+    pub fn kernel_time_stage(&self) -> Option<usize> {
+        self.kernel_time_stage
     }
 
     /// The lowest rank that means "booted", if the pack declares one.

@@ -306,6 +306,7 @@ mod tests {
                 text,
                 message: text,
                 time,
+                relayed: false,
             };
             trace.observe(&line, reached);
         }

@@ -157,6 +157,7 @@ mod tests {
             text,
             message: text,
             time,
+            relayed: false,
         }
     }
 

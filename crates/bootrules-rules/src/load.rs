@@ -100,7 +100,10 @@ struct Layered {
 fn pattern_texts(layered: &Layered) -> Vec<&str> {
     let stages = layered.stages.iter().flat_map(|p| {
         let spec = &p.spec;
-        spec.patterns.iter().chain(&spec.handoff_patterns)
+        spec.patterns
+            .iter()
+            .chain(&spec.handoff_patterns)
+            .chain(&spec.shown_by)
     });
     let signatures = layered.signatures.iter().flat_map(|p| {
         let spec = &p.spec;
@@ -460,6 +463,7 @@ fn compile(
         }
         c.patterns(&spec.patterns, file, Owner::Stage(index, false));
         c.patterns(&spec.handoff_patterns, file, Owner::Stage(index, true));
+        c.patterns(&spec.shown_by, file, Owner::ShownStage(index));
         defs.push(StageDef {
             id: spec.id.get_ref().clone(),
             phase: phase(spec.phase),
@@ -472,6 +476,7 @@ fn compile(
                 MarkSpec::PoweredOff => Mark::PoweredOff,
                 MarkSpec::Rebooted => Mark::Rebooted,
             }),
+            shown_by_kernel_time: spec.shown_by_kernel_time,
         });
         stages.push(Stage {
             id: spec.id.get_ref().clone(),
@@ -480,6 +485,8 @@ fn compile(
                 .into_iter()
                 .chain(strings(&spec.handoff_patterns))
                 .collect(),
+            shown_by: strings(&spec.shown_by),
+            shown_by_kernel_time: spec.shown_by_kernel_time,
             examples_match: spec
                 .examples
                 .matching
@@ -557,6 +564,16 @@ fn compile(
             .until_stage
             .as_ref()
             .and_then(|s| stage_ref(&mut c, s, file));
+        let shows_stage = spec
+            .shows_stage
+            .as_ref()
+            .and_then(|s| stage_ref(&mut c, s, file));
+        if spec.shows_stage.is_some() && spec.patterns.is_empty() {
+            let message = format!(
+                "signature `{id}`: `shows-stage` applies to its `patterns`, which are missing"
+            );
+            c.error(file, spec.id.span(), message);
+        }
         let missing = spec.missing.as_ref().and_then(|m| {
             if m.stages.is_empty() && m.patterns.is_empty() {
                 let message = "`missing` needs `stages` or `patterns` that must follow".to_owned();
@@ -614,6 +631,7 @@ fn compile(
             phase: spec.phase.map(phase),
             from_stage,
             until_stage,
+            shows_stage,
             missing,
             sequence,
             count,

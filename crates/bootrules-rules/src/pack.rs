@@ -30,6 +30,10 @@ pub struct Stage {
     pub description: String,
     /// Its patterns, as written.
     pub patterns: Vec<String>,
+    /// Lines that show the stage was reached without being its marker, as written.
+    pub shown_by: Vec<String>,
+    /// Every line with a kernel timestamp shows the stage.
+    pub shown_by_kernel_time: bool,
     /// Excerpts that must reach the stage.
     pub examples_match: Vec<String>,
     /// Excerpts that must not reach it.
@@ -112,6 +116,8 @@ pub struct Signature {
     pub from_stage: Option<usize>,
     /// Only lines before this stage (index) or a later one was reached count.
     pub until_stage: Option<usize>,
+    /// The stage (index) that a line of its patterns shows was reached.
+    pub shows_stage: Option<usize>,
     /// Evidence by absence.
     pub missing: Option<Missing>,
     /// Evidence by order.
@@ -160,6 +166,8 @@ pub(crate) enum Role {
 pub(crate) enum Owner {
     /// A stage marker; `true` when it also marks the hand-off to the OS.
     Stage(usize, bool),
+    /// A line that shows the stage was reached without being its marker.
+    ShownStage(usize),
     /// A signature's pattern.
     Signature(usize, Role),
     /// An ignore's pattern.
@@ -259,8 +267,17 @@ impl RuleSet for Pack {
                     at: found.start(),
                     marker: pattern,
                     handoff,
+                    shown: false,
                 }),
-                Owner::Signature(..) => hits.signals.push(pattern),
+                Owner::ShownStage(stage) => hits.stages.push(StageMatch::shown(stage)),
+                Owner::Signature(index, role) => {
+                    hits.signals.push(pattern);
+                    if role == Role::Evidence {
+                        if let Some(stage) = self.signatures[index].shows_stage {
+                            hits.stages.push(StageMatch::shown(stage));
+                        }
+                    }
+                }
                 Owner::Ignore => ignored = true,
             }
         }

@@ -82,6 +82,13 @@ pub struct StageSpec {
     /// Patterns that mark the stage and also say the bootloader handed over to the OS.
     #[serde(default)]
     pub handoff_patterns: Vec<Spanned<String>>,
+    /// Lines that can only appear once the stage was reached, though they are not its marker
+    /// (any dracut line shows the initramfs runs). They never begin a session.
+    #[serde(default)]
+    pub shown_by: Vec<Spanned<String>>,
+    /// Every line with a kernel timestamp shows this stage was reached.
+    #[serde(default)]
+    pub shown_by_kernel_time: bool,
     /// Lines that must and must not reach the stage.
     #[serde(default)]
     pub examples: Examples,
@@ -114,6 +121,9 @@ pub struct SignatureSpec {
     pub from_stage: Option<Spanned<String>>,
     /// Only lines seen before this stage (or a later one) was reached count.
     pub until_stage: Option<Spanned<String>>,
+    /// The stage that a line of `patterns` shows was reached (its component prints it only
+    /// from that stage on), so an excerpt that starts later is still placed.
+    pub shows_stage: Option<Spanned<String>>,
     /// Evidence by absence: once `after` is reached, one of `stages` or `patterns` must follow.
     pub missing: Option<MissingSpec>,
     /// Evidence by order: a `patterns` line, then a `then` line within a window.
