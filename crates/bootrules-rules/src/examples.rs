@@ -163,8 +163,23 @@ pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<ExampleFailure>) {
     for signature in pack.signatures().iter().filter(|s| !s.disabled) {
         for example in &signature.examples_match {
             let report = r.check(example.log());
-            let diff = match findings(&report).find(|f| f.rule == signature.id) {
+            let wanted = example.category().map(|c| c.as_str());
+            let mine = |f: &&Finding| f.rule == signature.id;
+            let diff = match findings(&report)
+                .filter(mine)
+                .find(|f| wanted.is_none_or(|c| f.category == c))
+            {
                 Some(finding) => capture_diff(&example.captures(), &finding.captures),
+                None if findings(&report).any(|f| mine(&f)) => {
+                    let got: Vec<_> = findings(&report)
+                        .filter(mine)
+                        .map(|f| f.category.as_str())
+                        .collect();
+                    vec![
+                        format!("- category {}", wanted.unwrap_or_default()),
+                        format!("+ category {}", got.join(", ")),
+                    ]
+                }
                 None => {
                     let mut diff = vec![format!("- finding {}", signature.id)];
                     diff.extend(instead(&report, &signature.id));
@@ -183,6 +198,32 @@ pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<ExampleFailure>) {
                 None => vec![],
             };
             r.record(&signature.id, &signature.origin, example, diff);
+        }
+    }
+    for units in pack.unit_categories() {
+        let category_of = |unit: &str| pack.category_of_unit(unit).map(|c| c.id.as_str());
+        for example in &units.examples_match {
+            let got = category_of(example);
+            let diff = if got == Some(units.id.as_str()) {
+                vec![]
+            } else {
+                vec![
+                    format!("- unit category {}", units.id),
+                    format!("+ unit category {}", got.unwrap_or("none")),
+                ]
+            };
+            r.record(&units.id, &units.origin, example, diff);
+        }
+        for example in &units.examples_no_match {
+            let diff = if category_of(example) == Some(units.id.as_str()) {
+                vec![
+                    format!("- not unit category {}", units.id),
+                    format!("+ unit category {}", units.id),
+                ]
+            } else {
+                vec![]
+            };
+            r.record(&units.id, &units.origin, example, diff);
         }
     }
     for ignore in pack.ignores() {

@@ -61,7 +61,16 @@ struct State {
     expected_seen: bool,
     /// Script: the matched lines it will read.
     events: Vec<ScriptEvent>,
+    /// `one-per`: the first line of each further distinct value of the capture (the first
+    /// value's line is `fired`), capped at [`MAX_DISTINCT`].
+    distinct: Vec<Evidence>,
+    /// Generic signatures: evidence lines that a specific signature took too (reported at
+    /// `info`, the specific finding explains them).
+    explained: Vec<u64>,
 }
+
+/// The most findings one `one-per` signature reports in a session.
+const MAX_DISTINCT: usize = 32;
 
 /// Watches one session for every signature of a [`Pack`].
 pub struct PackJudge<'a> {
@@ -80,8 +89,26 @@ impl<'a> PackJudge<'a> {
     }
 }
 
+impl PackJudge<'_> {
+    /// True when a specific (not generic) signature takes this line as its evidence, so the
+    /// generic ones leave it alone.
+    fn claimed_by_specific(&self, line: &Line<'_>, signals: &[u32], progress: &Progress) -> bool {
+        signals.iter().any(|&pattern| {
+            let Owner::Signature(index, Role::Evidence) = self.pack.owner(pattern) else {
+                return false;
+            };
+            let signature = &self.pack.signatures[index];
+            !signature.generic
+                && !signature.disabled
+                && in_scope(self.pack, signature, progress)
+                && !signature.exclude.iter().any(|re| re.is_match(line.message))
+        })
+    }
+}
+
 impl Judge for PackJudge<'_> {
     fn observe(&mut self, line: &Line<'_>, signals: &[u32], progress: &Progress) {
+        let mut claimed = None;
         for &pattern in signals {
             let Owner::Signature(index, role) = self.pack.owner(pattern) else {
                 continue;
@@ -103,6 +130,13 @@ impl Judge for PackJudge<'_> {
                 || signature.exclude.iter().any(|re| re.is_match(line.message))
             {
                 continue;
+            }
+            let explained = signature.generic
+                && *claimed
+                    .get_or_insert_with(|| self.claimed_by_specific(line, signals, progress));
+            let state = &mut self.states[index];
+            if explained && state.explained.len() <= MAX_DISTINCT {
+                state.explained.push(line.number);
             }
             let regex = self.pack.regex(pattern);
             match role {
@@ -161,8 +195,17 @@ impl Judge for PackJudge<'_> {
                 }
             };
             if let Some(evidence) = fired {
-                let found = finding(signature, evidence, state.count);
+                let explained = |line: u64| state.explained.contains(&line);
+                let mut found = finding(pack, signature, evidence, state.count);
+                let line = found.line;
+                explain(&mut found, signature, explained(line));
                 judgement.findings.push(found);
+                for evidence in state.distinct {
+                    let mut found = finding(pack, signature, evidence, 1);
+                    let line = found.line;
+                    explain(&mut found, signature, explained(line));
+                    judgement.findings.push(found);
+                }
             }
         }
         // A fatal finding already explains why the session went no further, so what is
@@ -170,7 +213,9 @@ impl Judge for PackJudge<'_> {
         if !judgement.findings.iter().any(|f| f.fatal) {
             for (signature, expected_seen) in absent {
                 if let Some(evidence) = missing(pack, signature, expected_seen, progress, last) {
-                    judgement.findings.push(finding(signature, evidence, 1));
+                    judgement
+                        .findings
+                        .push(finding(pack, signature, evidence, 1));
                 }
             }
         }
@@ -183,7 +228,9 @@ impl Judge for PackJudge<'_> {
             if let Some(evidence) =
                 judge_script(signature, ran, None, &[], progress, last, &mut judgement)
             {
-                judgement.findings.push(finding(signature, evidence, 1));
+                judgement
+                    .findings
+                    .push(finding(pack, signature, evidence, 1));
             }
         }
         judgement
@@ -260,6 +307,18 @@ fn evidence(signature: &Signature, state: &mut State, line: &Line<'_>, regex: &r
             text: e.text,
             captures: e.captures.into_iter().collect(),
         });
+    }
+    if let (Some(first), Some(name)) = (&state.fired, &signature.one_per) {
+        // Each further value of the capture is a finding of its own (another failed unit).
+        if state.distinct.len() < MAX_DISTINCT {
+            let e = Evidence::of(line, regex);
+            let value = e.captures.get(name);
+            let seen = |other: &Evidence| other.captures.get(name) == value;
+            if value.is_some() && !seen(first) && !state.distinct.iter().any(seen) {
+                state.distinct.push(e);
+            }
+        }
+        return;
     }
     if state.fired.is_some() {
         // Progress lines grow (`… (2min 45s / no limit)`): the last one says most.
@@ -429,19 +488,36 @@ fn apply(
     Some(evidence)
 }
 
-fn finding(signature: &Signature, mut evidence: Evidence, count: u64) -> Finding {
+/// A generic finding whose line a specific signature explains is kept as a note: `info`, in the
+/// signature's own category (the specific finding carries the line's category).
+fn explain(finding: &mut Finding, signature: &Signature, explained: bool) {
+    if explained {
+        finding.severity = bootrules_core::Severity::Info;
+        finding.fatal = false;
+        finding.category = signature.category.as_str().to_owned();
+    }
+}
+
+fn finding(pack: &Pack, signature: &Signature, mut evidence: Evidence, count: u64) -> Finding {
+    let groups = pack.capture_names(signature);
     let message = evidence
         .captures
         .remove("script_message")
-        .unwrap_or_else(|| fill_template(&signature.message, &evidence.captures));
+        .unwrap_or_else(|| fill_template(&signature.message, &evidence.captures, &groups));
     let remedy = evidence
         .captures
         .remove("script_remedy")
-        .unwrap_or_else(|| fill_template(&signature.remedy, &evidence.captures));
+        .unwrap_or_else(|| fill_template(&signature.remedy, &evidence.captures, &groups));
+    let category = signature
+        .category_by_unit
+        .as_ref()
+        .and_then(|name| evidence.captures.get(name))
+        .and_then(|unit| pack.category_of_unit(unit))
+        .map_or(signature.category, |known| known.category);
     Finding {
         rule: signature.id.clone(),
         title: signature.title.clone(),
-        category: signature.category.as_str().to_owned(),
+        category: category.as_str().to_owned(),
         severity: signature.severity,
         fatal: signature.fatal,
         line: evidence.line,
@@ -454,8 +530,10 @@ fn finding(signature: &Signature, mut evidence: Evidence, count: u64) -> Finding
     }
 }
 
-/// Replaces `{name}` with the named capture's text; unknown names stay as written.
-fn fill_template(template: &str, captures: &BTreeMap<String, String>) -> String {
+/// Replaces `{name}` with the named capture's text. A capture of the rule's patterns that
+/// this line did not fill gives its fallback (`{name|fallback}`) or nothing; other names stay
+/// as written.
+fn fill_template(template: &str, captures: &BTreeMap<String, String>, groups: &[&str]) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -463,9 +541,11 @@ fn fill_template(template: &str, captures: &BTreeMap<String, String>) -> String 
         let after = &rest[open + 1..];
         match after.find('}') {
             Some(close) => {
-                let name = &after[..close];
+                let inside = &after[..close];
+                let (name, fallback) = inside.split_once('|').unwrap_or((inside, ""));
                 match captures.get(name) {
                     Some(value) => out.push_str(value),
+                    None if groups.contains(&name) => out.push_str(fallback),
                     None => out.push_str(&rest[open..open + close + 2]),
                 }
                 rest = &after[close + 1..];
@@ -489,9 +569,24 @@ mod tests {
     fn templates_take_named_captures() {
         let caps = BTreeMap::from([("mount".to_owned(), "/data".to_owned())]);
         assert_eq!(
-            fill_template("{mount} did not mount ({other})", &caps),
+            fill_template("{mount} did not mount ({other})", &caps, &["mount"]),
             "/data did not mount ({other})"
         );
-        assert_eq!(fill_template("a {b", &BTreeMap::new()), "a {b");
+        assert_eq!(fill_template("a {b", &BTreeMap::new(), &[]), "a {b");
+    }
+
+    #[test]
+    fn a_capture_the_line_did_not_fill_gives_its_fallback_or_nothing() {
+        let none = BTreeMap::new();
+        let groups = ["unit", "iface"];
+        assert_eq!(
+            fill_template("{unit|a unit} failed on {iface}", &none, &groups),
+            "a unit failed on "
+        );
+        let caps = BTreeMap::from([("unit".to_owned(), "foo.service".to_owned())]);
+        assert_eq!(
+            fill_template("{unit|a unit} failed", &caps, &groups),
+            "foo.service failed"
+        );
     }
 }

@@ -13,12 +13,15 @@ use regex::Regex;
 use toml::Spanned;
 
 use crate::error::RuleError;
-use crate::pack::{Count, Ignore, Missing, Origin, Owner, Pack, Role, Sequence, Signature, Stage};
+use crate::pack::{
+    Count, Ignore, Missing, Origin, Owner, Pack, Role, Sequence, Signature, Stage, UnitCategory,
+};
 use crate::precompile::{self, Compiled};
 use crate::prefilter::{required_literals, Prefilter};
 use crate::script;
 use crate::spec::{
-    EvidenceSpec, IgnoreSpec, MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec, StageSpec,
+    EvidenceSpec, IgnoreSpec, MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec,
+    StageSpec, UnitCategorySpec,
 };
 
 include!(concat!(env!("OUT_DIR"), "/default_pack.rs"));
@@ -93,6 +96,7 @@ struct Layered {
     stages: Vec<Parsed<StageSpec>>,
     signatures: Vec<Parsed<SignatureSpec>>,
     ignores: Vec<Parsed<IgnoreSpec>>,
+    unit_categories: Vec<Parsed<UnitCategorySpec>>,
     disabled: Vec<Parsed<Spanned<String>>>,
 }
 
@@ -151,7 +155,8 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
                 .iter()
                 .map(|s| &s.id)
                 .chain(parsed.signature.iter().map(|s| &s.id))
-                .chain(parsed.ignore.iter().map(|s| &s.id));
+                .chain(parsed.ignore.iter().map(|s| &s.id))
+                .chain(parsed.unit_category.iter().map(|s| &s.id));
             for id in ids {
                 if let Some(&(first, at)) = ids_in_pack.get(id.get_ref()) {
                     let first_line = files[first].text[..at].matches('\n').count() + 1;
@@ -173,6 +178,9 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
             }
             for spec in parsed.ignore {
                 layer(&mut layered.ignores, spec, file, |s| s.id.get_ref());
+            }
+            for spec in parsed.unit_category {
+                layer(&mut layered.unit_categories, spec, file, |s| s.id.get_ref());
             }
             for id in parsed.disable {
                 layered.disabled.push(Parsed { spec: id, file });
@@ -615,10 +623,39 @@ fn compile(
             }
         });
         let script = c.script(spec, file);
+        let capture_named = |c: &mut Compiler<'_>, key: &str, name: &Option<Spanned<String>>| {
+            let name = name.as_ref()?;
+            let known = spec.patterns.iter().any(|p| {
+                c.compiled
+                    .get(p.get_ref().as_str())
+                    .and_then(|done| done.regex.as_ref().ok())
+                    .is_some_and(|re| re.capture_names().flatten().any(|n| n == name.get_ref()))
+            });
+            if !known {
+                let message = format!(
+                    "`{key}` names the capture `{}`, which no pattern of `{id}` has (write `(?P<{}>…)`)",
+                    name.get_ref(),
+                    name.get_ref()
+                );
+                c.error(file, name.span(), message);
+            }
+            Some(name.get_ref().clone())
+        };
+        let category_by_unit = capture_named(&mut c, "category-by-unit", &spec.category_by_unit);
+        let one_per = capture_named(&mut c, "one-per", &spec.one_per);
+        if let Some(name) = &spec.one_per {
+            if !kinds.is_empty() || has_script {
+                let message = "`one-per` applies to plain `patterns` (no `count`, `sequence`, `missing` or script)".to_owned();
+                c.error(file, name.span(), message);
+            }
+        }
         signatures.push(Signature {
             id: id.clone(),
             title: spec.title.clone(),
             category: spec.category,
+            category_by_unit,
+            generic: spec.generic,
+            one_per,
             severity: match spec.severity {
                 SeveritySpec::Info => Severity::Info,
                 SeveritySpec::Warning => Severity::Warning,
@@ -665,6 +702,31 @@ fn compile(
         });
     }
 
+    let mut unit_categories = Vec::new();
+    for Parsed { spec, file } in &layered.unit_categories {
+        let file = *file;
+        c.check_id(&spec.id, file, "unit-category", "guest-agent-units");
+        if spec.units.is_empty() {
+            let message = format!("unit-category `{}` has no `units`", spec.id.get_ref());
+            c.error(file, spec.id.span(), message);
+        }
+        let units = spec.units.iter().filter_map(|u| c.regex(u, file)).collect();
+        unit_categories.push(UnitCategory {
+            id: spec.id.get_ref().clone(),
+            category: spec.category,
+            description: spec.description.trim().to_owned(),
+            units,
+            examples_match: spec
+                .examples
+                .matching
+                .iter()
+                .map(|e| e.log().to_owned())
+                .collect(),
+            examples_no_match: spec.examples.no_match.clone(),
+            origin: origin(files, file, spec.id.span()),
+        });
+    }
+
     let mut warnings = Vec::new();
     for Parsed { spec: id, file } in &layered.disabled {
         match signatures.iter_mut().find(|s| s.id == *id.get_ref()) {
@@ -688,6 +750,7 @@ fn compile(
         stages,
         signatures,
         ignores,
+        unit_categories,
         warnings,
         prefilter,
         regexes: c.regexes,

@@ -93,6 +93,25 @@ pub struct Ignore {
     pub origin: Origin,
 }
 
+/// Units whose failures belong to a category.
+#[derive(Debug, Clone)]
+pub struct UnitCategory {
+    /// Stable id.
+    pub id: String,
+    /// The category.
+    pub category: Category,
+    /// What these units are.
+    pub description: String,
+    /// The unit patterns.
+    pub units: Vec<Regex>,
+    /// Unit texts that must belong to the category.
+    pub examples_match: Vec<String>,
+    /// Unit texts that must not.
+    pub examples_no_match: Vec<String>,
+    /// Where it is defined.
+    pub origin: Origin,
+}
+
 /// A known-failure signature.
 #[derive(Debug, Clone)]
 pub struct Signature {
@@ -102,6 +121,12 @@ pub struct Signature {
     pub title: String,
     /// SPEC category.
     pub category: Category,
+    /// The capture whose unit the pack's unit categories look up for the finding's category.
+    pub category_by_unit: Option<String>,
+    /// A catch-all that leaves lines to specific signatures.
+    pub generic: bool,
+    /// One finding per distinct value of this capture.
+    pub one_per: Option<String>,
     /// How bad it is.
     pub severity: Severity,
     /// Stops a boot or a running system.
@@ -181,6 +206,7 @@ pub struct Pack {
     pub(crate) stages: Vec<Stage>,
     pub(crate) signatures: Vec<Signature>,
     pub(crate) ignores: Vec<Ignore>,
+    pub(crate) unit_categories: Vec<UnitCategory>,
     pub(crate) warnings: Vec<RuleError>,
     pub(crate) prefilter: Prefilter,
     pub(crate) regexes: Vec<Regex>,
@@ -208,6 +234,19 @@ impl Pack {
         &self.ignores
     }
 
+    /// The unit categories, in the order they are tried.
+    pub fn unit_categories(&self) -> &[UnitCategory] {
+        &self.unit_categories
+    }
+
+    /// The category of a unit's failures, if a unit category knows the unit (the first one
+    /// that does, in pack order).
+    pub fn category_of_unit(&self, unit: &str) -> Option<&UnitCategory> {
+        self.unit_categories
+            .iter()
+            .find(|c| c.units.iter().any(|re| re.is_match(unit)))
+    }
+
     /// Things that load but probably do nothing (a disabled id that names no rule).
     pub fn warnings(&self) -> &[RuleError] {
         &self.warnings
@@ -223,6 +262,18 @@ impl Pack {
             }
         }
         unknown
+    }
+
+    /// The names of the capture groups of a signature's patterns.
+    pub(crate) fn capture_names(&self, signature: &Signature) -> Vec<&str> {
+        self.owners
+            .iter()
+            .zip(&self.regexes)
+            .filter(|(owner, _)| {
+                matches!(owner, Owner::Signature(i, _) if self.signatures[*i].id == signature.id)
+            })
+            .flat_map(|(_, re)| re.capture_names().flatten())
+            .collect()
     }
 
     pub(crate) fn owner(&self, pattern: u32) -> Owner {

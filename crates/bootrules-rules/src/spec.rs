@@ -25,6 +25,9 @@ pub struct RuleFile {
     /// Lines that are never evidence for any signature.
     #[serde(default)]
     pub ignore: Vec<IgnoreSpec>,
+    /// Units whose failures belong to a category, for signatures that ask by unit.
+    #[serde(default)]
+    pub unit_category: Vec<UnitCategorySpec>,
 }
 
 impl RuleFile {
@@ -34,7 +37,27 @@ impl RuleFile {
         self.stage.extend(other.stage);
         self.signature.extend(other.signature);
         self.ignore.extend(other.ignore);
+        self.unit_category.extend(other.unit_category);
     }
+}
+
+/// `[[unit-category]]`: the units (by name or description, as systemd prints them) whose
+/// failures a support engineer files under a category (agents, cloud-init, networking…).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnitCategorySpec {
+    /// Stable kebab-case id.
+    pub id: Spanned<String>,
+    /// The category of these units' failures.
+    pub category: Category,
+    /// What these units are, for people.
+    #[serde(default)]
+    pub description: String,
+    /// Regular expressions matched against the unit as captured (name or description).
+    pub units: Vec<Spanned<String>>,
+    /// Unit texts that must and must not belong to the category.
+    #[serde(default)]
+    pub examples: Examples,
 }
 
 /// `[[ignore]]`: lines that look like failures but never are (a userspace `segfault at`,
@@ -104,6 +127,16 @@ pub struct SignatureSpec {
     pub title: String,
     /// One of the SPEC's categories.
     pub category: Category,
+    /// The name of a capture holding a unit: the pack's unit categories give the finding's
+    /// category when one of them knows the unit (`category` otherwise).
+    pub category_by_unit: Option<Spanned<String>>,
+    /// A catch-all: a line that a specific signature (one that is not generic) also matched
+    /// is left to that signature.
+    #[serde(default)]
+    pub generic: bool,
+    /// The name of a capture: one finding per distinct value of it (each failed unit), not
+    /// one per session.
+    pub one_per: Option<Spanned<String>>,
     /// How bad it is.
     pub severity: SeveritySpec,
     /// The failure stops a boot (or a running system).
@@ -246,12 +279,17 @@ pub struct Examples {
 pub enum ExampleSpec {
     /// `"excerpt"`.
     Log(String),
-    /// `{ log = "excerpt", captures = { unit = "data.mount" } }`.
+    /// `{ log = "excerpt", captures = { unit = "data.mount" }, category = "fstab" }`.
     WithCaptures {
         /// The excerpt.
         log: String,
         /// Named captures the finding must carry.
+        #[serde(default)]
         captures: BTreeMap<String, String>,
+        /// The category the finding must have (for signatures whose category depends on
+        /// the unit).
+        #[serde(default)]
+        category: Option<Category>,
     },
 }
 
@@ -268,6 +306,14 @@ impl ExampleSpec {
         match self {
             Self::Log(_) => BTreeMap::new(),
             Self::WithCaptures { captures, .. } => captures.clone(),
+        }
+    }
+
+    /// The expected category, if the example names one.
+    pub fn category(&self) -> Option<Category> {
+        match self {
+            Self::Log(_) => None,
+            Self::WithCaptures { category, .. } => *category,
         }
     }
 }
