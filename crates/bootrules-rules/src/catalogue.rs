@@ -22,11 +22,12 @@ pub fn markdown(pack: &Pack) -> String {
     );
     let _ = writeln!(
         out,
-        "{} signatures in {} categories, {} stages, {} ignores.\n",
+        "{} signatures in {} categories, {} stages, {} ignores, {} unit categories.\n",
         sigs.len(),
         by_category.len(),
         pack.stages().len(),
-        pack.ignores().len()
+        pack.ignores().len(),
+        pack.unit_categories().len()
     );
     let counts: Vec<String> = by_category
         .iter()
@@ -53,18 +54,52 @@ pub fn markdown(pack: &Pack) -> String {
         );
     }
     for sig in &sorted {
-        signature(&mut out, sig);
+        signature(&mut out, pack, sig);
     }
 
     let _ = writeln!(out, "\n## Stages\n");
-    let _ = writeln!(out, "| id | what it is | patterns |\n| --- | --- | --- |");
+    let _ = writeln!(
+        out,
+        "| id | what it is | markers | other lines that show it |\n| --- | --- | --- | --- |"
+    );
     for stage in pack.stages() {
+        let shown_by_signatures = sigs
+            .iter()
+            .filter(|s| {
+                s.shows_stage
+                    .is_some_and(|i| pack.stages()[i].id == stage.id)
+            })
+            .count();
+        let mut shown = format!("{} patterns", stage.shown_by.len());
+        if stage.shown_by_kernel_time {
+            shown.push_str(", any line with a kernel timestamp");
+        }
+        if shown_by_signatures > 0 {
+            shown.push_str(&format!(
+                ", the evidence of {shown_by_signatures} signatures"
+            ));
+        }
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} |",
+            "| `{}` | {} | {} | {shown} |",
             stage.id,
             cell(&stage.description),
             stage.patterns.len()
+        );
+    }
+
+    let _ = writeln!(out, "\n## Unit categories\n");
+    let _ = writeln!(
+        out,
+        "A failed unit's finding is filed under the first of these whose patterns match the unit.\n"
+    );
+    for units in pack.unit_categories() {
+        let _ = writeln!(
+            out,
+            "- `{}` → `{}`: {}",
+            units.id,
+            units.category.as_str(),
+            units.description
         );
     }
 
@@ -75,7 +110,7 @@ pub fn markdown(pack: &Pack) -> String {
     out
 }
 
-fn signature(out: &mut String, sig: &Signature) {
+fn signature(out: &mut String, pack: &Pack, sig: &Signature) {
     let _ = writeln!(out, "\n### {}\n", sig.id);
     let _ = writeln!(out, "**{}**\n", sig.title);
     let mut facts = vec![
@@ -90,6 +125,15 @@ fn signature(out: &mut String, sig: &Signature) {
     }
     if !sig.tags.is_empty() {
         facts.push(format!("tags {}", sig.tags.join(", ")));
+    }
+    if let Some(stage) = sig.shows_stage {
+        facts.push(format!("shows stage `{}`", pack.stages()[stage].id));
+    }
+    if sig.category_by_unit.is_some() {
+        facts.push("category by unit".to_owned());
+    }
+    if sig.generic {
+        facts.push("generic".to_owned());
     }
     let _ = writeln!(
         out,

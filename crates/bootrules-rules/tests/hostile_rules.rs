@@ -48,10 +48,12 @@ fn ten_thousand_rules_in_one_pack_load_and_run() {
         "log",
         b"[ 1.0] marker 09999 happened\n[ 2.0] marker 00042 happened\n",
     );
+    // (the default pack also notes that this two-line log ends in the kernel)
     let rules: Vec<&str> = report.sessions[0]
         .findings
         .iter()
         .map(|f| f.rule.as_str())
+        .filter(|r| r.starts_with("marker-"))
         .collect();
     assert_eq!(rules, ["marker-9999", "marker-42"]);
 }

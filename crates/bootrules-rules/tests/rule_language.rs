@@ -394,3 +394,113 @@ fn a_restart_cut_off_after_a_crash_belongs_to_the_crash() {
         "a restart that failed on its own is kept"
     );
 }
+
+const UNITS: &str =
+    "[[unit-category]]\nid = \"acme-units\"\ncategory = \"guest-agent\"\nunits = ['^acme-agent']\n";
+
+fn generic_rule() -> String {
+    "[[signature]]\nid = \"any-unit-failed\"\ntitle = \"t\"\ncategory = \"systemd-unit\"\nseverity = \"error\"\n\
+     category-by-unit = \"unit\"\ngeneric = true\none-per = \"unit\"\n\
+     patterns = ['Failed to start (?P<unit>[\\w.-]+)']\nmessage = \"{unit} failed\"\nremedy = \"r\"\n"
+        .to_owned()
+}
+
+#[test]
+fn a_generic_rule_files_each_unit_under_its_category_once() {
+    let pack = pack_with(&[("units.toml", UNITS), ("generic.toml", &generic_rule())]);
+    let report = run(
+        &pack,
+        "[FAILED] Failed to start acme-agent.service\n[FAILED] Failed to start other.service\n[FAILED] Failed to start acme-agent.service\n",
+    );
+    let found: Vec<(String, String, u64)> = report.sessions[0]
+        .findings
+        .iter()
+        .filter(|f| f.rule == "any-unit-failed")
+        .map(|f| (f.captures["unit"].clone(), f.category.clone(), f.line))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("acme-agent.service".to_owned(), "guest-agent".to_owned(), 1),
+            ("other.service".to_owned(), "systemd-unit".to_owned(), 2),
+        ]
+    );
+}
+
+#[test]
+fn a_specific_rule_on_the_same_line_wins_over_the_generic_one() {
+    let specific = rule(
+        "acme-agent-failed",
+        "patterns = ['Failed to start acme-agent']",
+    );
+    let pack = pack_with(&[
+        ("units.toml", UNITS),
+        ("generic.toml", &generic_rule()),
+        ("specific.toml", &specific),
+    ]);
+    let report = run(&pack, "[FAILED] Failed to start acme-agent.service\n");
+    let specific = finding(&report, "acme-agent-failed").expect("the specific rule reports");
+    assert_eq!(specific.severity.as_str(), "error");
+    // the generic one only notes that a unit failed, in its own category
+    let note = finding(&report, "any-unit-failed").expect("a note");
+    assert_eq!(
+        (note.severity.as_str(), note.category.as_str()),
+        ("info", "systemd-unit")
+    );
+}
+
+#[test]
+fn a_signature_shows_the_stage_of_its_evidence() {
+    let shows = rule(
+        "acme-initrd-error",
+        "patterns = ['acme-initrd: error']\nshows-stage = \"initramfs\"",
+    );
+    let pack = pack_with(&[("shows.toml", &shows)]);
+    let report = run(&pack, "acme-initrd: error: no disk\n");
+    assert_eq!(report.sessions[0].last_stage.as_deref(), Some("initramfs"));
+    assert_eq!(report.sessions[0].stages[0].line, 1);
+}
+
+#[test]
+fn a_stage_is_shown_by_its_shown_by_lines_without_beginning_a_session() {
+    let stage = "[[stage]]\nid = \"kernel\"\nphase = \"boot\"\norder = 2\nstarts-session = true\nonce-per-boot = true\nhandoff = true\n\
+                 patterns = ['Linux version \\d']\nshown-by = ['acme kernel says']\n";
+    let pack = pack_with(&[("stages.toml", stage)]);
+    let report = run(
+        &pack,
+        "Linux version 6.1\nacme kernel says hello\nacme kernel says bye\n",
+    );
+    assert_eq!(report.sessions.len(), 1);
+    let report = run(&pack, "acme kernel says hello\n");
+    assert_eq!(report.sessions[0].last_stage.as_deref(), Some("kernel"));
+}
+
+#[test]
+fn a_capture_a_pattern_does_not_have_is_left_out_of_the_message() {
+    let two = "[[signature]]\nid = \"two-forms\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"error\"\n\
+               patterns = ['acme failed on (?P<disk>\\S+)', 'acme failed$']\n\
+               message = \"acme failed ({disk|no disk named})\"\nremedy = \"check {disk}\"\n";
+    let pack = pack_with(&[("two.toml", two)]);
+    let found = finding(&run(&pack, "acme failed\n"), "two-forms").unwrap();
+    assert_eq!(found.message, "acme failed (no disk named)");
+    assert_eq!(found.remedy, "check ");
+    let found = finding(&run(&pack, "acme failed on sdb\n"), "two-forms").unwrap();
+    assert_eq!(found.message, "acme failed (sdb)");
+}
+
+#[test]
+fn unit_options_must_name_a_capture_of_the_patterns() {
+    let bad = "[[signature]]\nid = \"bad-units\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"error\"\n\
+               patterns = ['Failed to start (?P<unit>\\S+)']\none-per = \"service\"\n\
+               category-by-unit = \"unit\"\nmessage = \"m\"\nremedy = \"r\"\n";
+    let errors: Vec<String> = load_errors(&[("bad.toml", bad)])
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("bad.toml:7:11: `one-per` names the capture `service`"),
+        "{}",
+        errors[0]
+    );
+}

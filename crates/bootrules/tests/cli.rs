@@ -220,6 +220,38 @@ fn standard_input_is_read_with_a_dash() {
 }
 
 #[test]
+fn a_fifteen_line_paste_on_standard_input_names_the_stage_and_the_failure() {
+    // What a customer pastes into a ticket: the middle of a failing boot, no kernel banner.
+    let log = std::fs::read_to_string(lab("debian12-itools-fstab-missing-disk.log")).unwrap();
+    let paste: String = log.split_inclusive('\n').skip(699).take(15).collect();
+    let mut child = bin()
+        .args(["check", "--format", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(paste.as_bytes())
+        .unwrap();
+    let doc = json(&child.wait_with_output().unwrap());
+    let session = &doc["files"][0]["sessions"][0];
+    assert_eq!(session["last_stage"], "system-init");
+    assert_eq!(session["outcome"], "boot-failed");
+    // line numbers count from the paste's first line
+    let timeout = session["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "fstab-device-timeout")
+        .expect("the device timeout is found");
+    assert_eq!(timeout["line"], 2);
+    assert_eq!(timeout["category"], "fstab");
+}
+
+#[test]
 fn fail_on_sets_exit_status_one() {
     let bad = lab("debian12-itools-wrong-root-uuid.log");
     let good = lab("debian12-itools-healthy-poweroff.log");

@@ -84,12 +84,23 @@ fn list(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
             ignore.id, "ignore", "-", ignore.reason
         )?;
     }
+    for units in pack.unit_categories() {
+        writeln!(
+            out,
+            "{:<40} {:<9} {:<15} {}",
+            units.id,
+            "units",
+            units.category.as_str(),
+            units.description
+        )?;
+    }
     writeln!(
         out,
-        "{} stages, {} signatures, {} ignores",
+        "{} stages, {} signatures, {} ignores, {} unit categories",
         pack.stages().len(),
         pack.signatures().len(),
-        pack.ignores().len()
+        pack.ignores().len(),
+        pack.unit_categories().len()
     )?;
     Ok(Status::Ok)
 }
@@ -100,7 +111,9 @@ fn list_json(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
     for stage in pack.stages() {
         rules.push(serde_json::json!({
             "id": stage.id, "kind": "stage", "description": stage.description,
-            "patterns": stage.patterns, "file": stage.origin.file, "line": stage.origin.line,
+            "patterns": stage.patterns, "shown_by": stage.shown_by,
+            "shown_by_kernel_time": stage.shown_by_kernel_time,
+            "file": stage.origin.file, "line": stage.origin.line,
         }));
     }
     for sig in pack.signatures() {
@@ -109,7 +122,18 @@ fn list_json(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
             "category": sig.category.as_str(), "severity": sig.severity.as_str(),
             "fatal": sig.fatal, "status": sig.status.as_str(), "tags": sig.tags,
             "disabled": sig.disabled, "references": sig.references,
+            "shows_stage": sig.shows_stage.map(|s| pack.stages()[s].id.as_str()),
+            "category_by_unit": sig.category_by_unit, "generic": sig.generic,
+            "one_per": sig.one_per,
             "file": sig.origin.file, "line": sig.origin.line,
+        }));
+    }
+    for units in pack.unit_categories() {
+        let patterns: Vec<&str> = units.units.iter().map(|re| re.as_str()).collect();
+        rules.push(serde_json::json!({
+            "id": units.id, "kind": "unit-category", "category": units.category.as_str(),
+            "description": units.description, "units": patterns,
+            "file": units.origin.file, "line": units.origin.line,
         }));
     }
     for ignore in pack.ignores() {
@@ -129,7 +153,10 @@ fn list_patterns(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
     // A constant pattern of this function: it cannot fail to compile.
     #[allow(clippy::expect_used)]
     let named_group = regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("static regex");
-    let stages = pack.stages().iter().flat_map(|s| &s.patterns);
+    let stages = pack
+        .stages()
+        .iter()
+        .flat_map(|s| s.patterns.iter().chain(&s.shown_by));
     let signatures = pack.signatures().iter().flat_map(|s| &s.patterns);
     for pattern in stages.chain(signatures) {
         writeln!(out, "{}", named_group.replace_all(pattern, "(?:"))?;
@@ -210,6 +237,26 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
             writeln!(out, "tags: {}", sig.tags.join(", "))?;
         }
         writeln!(out, "evidence: {}", evidence_kind(pack, sig))?;
+        if let Some(stage) = sig.shows_stage {
+            writeln!(
+                out,
+                "its evidence shows the stage: {}",
+                pack.stages()[stage].id
+            )?;
+        }
+        if let Some(unit) = &sig.category_by_unit {
+            writeln!(
+                out,
+                "category: by the unit in `{{{unit}}}` (rules list: kind units), else {}",
+                sig.category.as_str()
+            )?;
+        }
+        if sig.generic {
+            writeln!(out, "generic: a line a specific signature also takes is reported there; this one notes it at info")?;
+        }
+        if let Some(name) = &sig.one_per {
+            writeln!(out, "one finding per distinct `{{{name}}}`")?;
+        }
         writeln!(out, "defined in: {}:{}", sig.origin.file, sig.origin.line)?;
         writeln!(out, "\nmeans: {}\n\ndo: {}\n", sig.message, sig.remedy)?;
         for fp in &sig.falsepositives {
@@ -235,6 +282,46 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
         )?;
         for p in &stage.patterns {
             writeln!(out, "pattern: {p}")?;
+        }
+        for p in &stage.shown_by {
+            writeln!(out, "shown by: {p}")?;
+        }
+        if stage.shown_by_kernel_time {
+            writeln!(out, "shown by: any line with a kernel timestamp")?;
+        }
+        let shown_by_signatures: Vec<&str> = pack
+            .signatures()
+            .iter()
+            .filter(|s| {
+                s.shows_stage
+                    .is_some_and(|i| pack.stages()[i].id == stage.id)
+            })
+            .map(|s| s.id.as_str())
+            .collect();
+        if !shown_by_signatures.is_empty() {
+            writeln!(
+                out,
+                "shown by the evidence of: {}",
+                shown_by_signatures.join(", ")
+            )?;
+        }
+        return Ok(Status::Ok);
+    }
+    if let Some(units) = pack.unit_categories().iter().find(|u| u.id == id) {
+        writeln!(
+            out,
+            "{} - units of category {}: {}",
+            units.id,
+            units.category.as_str(),
+            units.description
+        )?;
+        writeln!(
+            out,
+            "defined in: {}:{}",
+            units.origin.file, units.origin.line
+        )?;
+        for re in &units.units {
+            writeln!(out, "unit: {}", re.as_str())?;
         }
         return Ok(Status::Ok);
     }

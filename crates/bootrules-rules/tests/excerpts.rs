@@ -1,0 +1,240 @@
+//! Excerpts as pasted into tickets: a few lines cut out of a real log are placed at the stage
+//! their lines show and keep the failure, also when the stage's own marker lies outside them.
+//! The logs are the lab's real serial captures in `tests/fixtures/lab/logs`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use bootrules_core::{check_bytes, Outcome, Session};
+use bootrules_rules::{default_pack, Pack};
+
+fn lab_log(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/lab/logs")
+        .join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Lines `first..=last` (1-based, as `sed -n` counts) of a lab log.
+fn excerpt(name: &str, first: usize, last: usize) -> String {
+    let log = lab_log(name);
+    let lines: Vec<&str> = log.split('\n').collect();
+    lines[first - 1..last].join("\n") + "\n"
+}
+
+/// The single session of an excerpt.
+fn judge(pack: &Pack, text: &str) -> Session {
+    let report = check_bytes(pack, "excerpt.log", text.as_bytes());
+    assert_eq!(report.sessions.len(), 1, "{:#?}", report.sessions);
+    report.sessions.into_iter().next().unwrap()
+}
+
+fn rules(session: &Session) -> Vec<&str> {
+    session.findings.iter().map(|f| f.rule.as_str()).collect()
+}
+
+fn categories(session: &Session) -> Vec<&str> {
+    session
+        .findings
+        .iter()
+        .map(|f| f.category.as_str())
+        .collect()
+}
+
+#[test]
+fn a_dracut_timeout_without_the_kernel_banner_is_a_stall_in_the_initramfs() {
+    let pack = default_pack().unwrap();
+    // 15 lines around `dracut-initqueue[…]: Warning: dracut-initqueue timeout`
+    let s = judge(
+        &pack,
+        &excerpt("debian12-dracut-wrong-root-uuid.log", 460, 474),
+    );
+    assert_eq!(s.last_stage.as_deref(), Some("initramfs"));
+    assert_eq!(s.outcome, Outcome::BootStalled);
+    assert!(
+        rules(&s).contains(&"dracut-initqueue-timeout"),
+        "{:?}",
+        rules(&s)
+    );
+}
+
+#[test]
+fn dracut_s_emergency_shell_fails_the_boot_in_the_initramfs() {
+    let pack = default_pack().unwrap();
+    let s = judge(
+        &pack,
+        &excerpt("debian12-dracut-wrong-root-uuid.log", 560, 574),
+    );
+    assert_eq!(s.last_stage.as_deref(), Some("initramfs"));
+    assert_eq!(s.outcome, Outcome::BootFailed);
+    assert!(categories(&s).contains(&"root-mount"), "{:?}", rules(&s));
+}
+
+#[test]
+fn emergency_mode_after_local_file_systems_failed_is_a_failure_in_system_init() {
+    let pack = default_pack().unwrap();
+    // `Timed out waiting for device …` … `Dependency failed for … Local File Systems`
+    let s = judge(
+        &pack,
+        &excerpt("debian12-itools-fstab-missing-disk.log", 700, 714),
+    );
+    assert_eq!(s.last_stage.as_deref(), Some("system-init"));
+    assert_eq!(s.outcome, Outcome::BootFailed);
+    for category in ["fstab", "emergency-mode"] {
+        assert!(categories(&s).contains(&category), "{:?}", rules(&s));
+    }
+}
+
+#[test]
+fn initramfs_tools_alert_drops_to_a_shell_in_the_initramfs() {
+    let pack = default_pack().unwrap();
+    let s = judge(
+        &pack,
+        &excerpt("debian12-itools-wrong-root-uuid.log", 426, 440),
+    );
+    assert_eq!(s.last_stage.as_deref(), Some("initramfs"));
+    assert_eq!(s.outcome, Outcome::BootFailed);
+    assert!(categories(&s).contains(&"root-mount"), "{:?}", rules(&s));
+}
+
+#[test]
+fn a_stop_job_that_never_ends_is_a_stalled_shutdown() {
+    let pack = default_pack().unwrap();
+    let s = judge(
+        &pack,
+        &excerpt(
+            "debian12-itools-hung-shutdown-forced-off-reboot.log",
+            700,
+            714,
+        ),
+    );
+    assert_eq!(s.last_stage.as_deref(), Some("shutdown-started"));
+    assert_eq!(s.outcome, Outcome::ShutdownStalled);
+    assert!(categories(&s).contains(&"shutdown-hang"), "{:?}", rules(&s));
+}
+
+#[test]
+fn agent_and_cloud_init_lines_show_the_real_root_runs() {
+    let pack = default_pack().unwrap();
+    let s = judge(
+        &pack,
+        &excerpt(
+            "debian12-itools-cloud-init-nocloud-url-unreachable.log",
+            648,
+            662,
+        ),
+    );
+    assert_eq!(s.last_stage.as_deref(), Some("system-init"));
+    assert!(categories(&s).contains(&"cloud-init"), "{:?}", rules(&s));
+    let s = judge(
+        &pack,
+        &excerpt("debian12-itools-waagent-no-wireserver.log", 640, 654),
+    );
+    assert_eq!(s.last_stage.as_deref(), Some("system-init"));
+    assert!(categories(&s).contains(&"guest-agent"), "{:?}", rules(&s));
+}
+
+#[test]
+fn a_login_prompt_in_an_excerpt_means_the_vm_booted() {
+    let pack = default_pack().unwrap();
+    let s = judge(
+        &pack,
+        &excerpt("debian12-itools-oom-during-boot.log", 630, 644),
+    );
+    assert_eq!(s.last_stage.as_deref(), Some("login"));
+    assert_eq!(s.outcome, Outcome::Booted);
+    assert!(categories(&s).contains(&"memory"), "{:?}", rules(&s));
+}
+
+#[test]
+fn kernel_lines_alone_show_the_kernel_and_a_panic_fails_the_boot() {
+    let pack = default_pack().unwrap();
+    // the kernel's report of init dying, without the banner or any initramfs line
+    let s = judge(
+        &pack,
+        &excerpt("debian12-itools-init-bin-false-panic.log", 395, 409),
+    );
+    assert_eq!(s.last_stage.as_deref(), Some("kernel"));
+    assert_eq!(s.outcome, Outcome::BootFailed);
+    assert!(categories(&s).contains(&"kernel-panic"), "{:?}", rules(&s));
+}
+
+#[test]
+fn a_shown_stage_is_never_claimed_beyond_what_the_whole_log_reached() {
+    let pack = default_pack().unwrap();
+    // Every window of the dracut log claims no stage the whole file had not reached by its end.
+    let name = "debian12-dracut-wrong-root-uuid.log";
+    let whole = judge(&pack, &lab_log(name));
+    let rank = |id: &str| pack.stages().iter().position(|s| s.id == id).unwrap();
+    let total = lab_log(name).split('\n').count() - 1;
+    for first in (1..total - 20).step_by(37) {
+        let last = first + 20;
+        let part = judge(&pack, &excerpt(name, first, last));
+        let reached_by_then = whole
+            .stages
+            .iter()
+            .filter(|s| s.line <= last as u64)
+            .map(|s| rank(&s.id))
+            .max();
+        let claimed = part.last_stage.as_deref().map(rank);
+        assert!(
+            claimed <= reached_by_then,
+            "lines {first}-{last}: {:?} beyond the whole log's {reached_by_then:?}",
+            part.last_stage
+        );
+    }
+}
+
+#[test]
+fn a_kernel_banner_relayed_by_syslog_after_the_boot_is_not_a_new_boot() {
+    let pack = default_pack().unwrap();
+    // rsyslog writing the kernel's ring buffer to the console once it starts, after login
+    let log = "[    0.000000] Linux version 5.15.0-1057-azure (buildd@lcy02-amd64-008) (gcc 11.4.0) #65-Ubuntu SMP\n\
+               [    2.100000] Run /init as init process\n\
+               Welcome to Ubuntu 22.04.4 LTS!\n\
+               [  OK  ] Reached target Multi-User System.\n\
+               \n\
+               vm1 login: \n\
+               Mar  3 10:00:01 vm1 kernel: [    0.000000] Linux version 5.15.0-1057-azure (buildd@lcy02-amd64-008) (gcc 11.4.0) #65-Ubuntu SMP\n\
+               Mar  3 10:00:01 vm1 kernel: [    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-5.15.0-1057-azure root=PARTUUID=1 ro console=ttyS0\n\
+               Mar  3 10:00:01 vm1 systemd[1]: Started Session 1 of User azureuser.\n";
+    let s = judge(&pack, log);
+    assert_eq!(s.last_stage.as_deref(), Some("login"));
+    assert_eq!(s.outcome, Outcome::Booted);
+}
+
+#[test]
+fn an_excerpt_that_starts_with_relayed_kernel_lines_is_one_session() {
+    let pack = default_pack().unwrap();
+    let log = "[   31.512000] cloud-init[905]: Cloud-init v. 23.4.4 running 'modules:final' at Sun, 03 Mar 2024 10:00:00 +0000. Up 31.40 seconds.\n\
+               Mar  3 10:00:01 vm1 kernel: [    3.900000] sd 0:0:0:0: [sda] Attached SCSI disk\n\
+               Mar  3 10:00:01 vm1 kernel: [    0.000000] Linux version 5.15.0-1057-azure (buildd@lcy02-amd64-008) (gcc 11.4.0) #65-Ubuntu SMP\n\
+               [   32.000000] cloud-init[905]: Cloud-init v. 23.4.4 finished at Sun, 03 Mar 2024 10:00:01 +0000. Datasource DataSourceAzure [seed=/dev/sr0].  Up 32.00 seconds\n";
+    let s = judge(&pack, log);
+    assert_eq!(s.last_stage.as_deref(), Some("agent-ready"));
+}
+
+#[test]
+fn a_syslog_file_of_its_own_still_splits_at_each_boot() {
+    let pack = default_pack().unwrap();
+    // /var/log/messages pasted whole: every line is relayed, so its banners are real boots
+    let log = "Mar  3 10:00:01 vm1 kernel: Linux version 5.14.0-362.8.1.el9_3.x86_64 (mockbuild@x) (gcc 11.4.1) #1 SMP\n\
+               Mar  3 10:00:05 vm1 systemd[1]: Reached target Multi-User System.\n\
+               Mar  3 11:00:00 vm1 systemd[1]: Stopped target Multi-User System.\n\
+               Mar  3 11:00:10 vm1 kernel: Linux version 5.14.0-362.8.1.el9_3.x86_64 (mockbuild@x) (gcc 11.4.1) #1 SMP\n\
+               Mar  3 11:00:15 vm1 systemd[1]: Reached target Multi-User System.\n";
+    let report = check_bytes(&pack, "messages", log.as_bytes());
+    assert_eq!(report.sessions.len(), 2, "{:#?}", report.sessions);
+}
+
+#[test]
+fn a_kernel_banner_after_later_kernel_lines_still_begins_a_boot() {
+    let pack = default_pack().unwrap();
+    // the tail of an earlier boot, then a new kernel: its clock starts again
+    let log = "[  512.000000] sd 0:0:0:0: [sda] Synchronizing SCSI cache\n\
+               [    0.000000] Linux version 6.1.0-50-amd64 (debian-kernel@lists.debian.org) (gcc-12) #1 SMP\n";
+    let report = check_bytes(&pack, "tail.log", log.as_bytes());
+    assert_eq!(report.sessions.len(), 2, "{:#?}", report.sessions);
+}
