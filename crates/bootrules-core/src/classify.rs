@@ -23,6 +23,12 @@ pub struct StageMatch {
     /// The line shows the stage was reached without being its marker (a dracut message shows
     /// the initramfs runs): it never begins a session, so an excerpt is judged by what it shows.
     pub shown: bool,
+    /// The line shows only that the stage or a later one was reached (a systemd status line:
+    /// userspace runs), not that the session is in it.
+    pub lower_bound: bool,
+    /// The line shows the stage unless the session is in one of the stages its definition
+    /// names (`StageDef::shown_outside`): the initramfs' systemd prints it too.
+    pub conditional: bool,
 }
 
 impl StageMatch {
@@ -34,6 +40,25 @@ impl StageMatch {
             marker: u32::MAX,
             handoff: false,
             shown: true,
+            lower_bound: false,
+            conditional: false,
+        }
+    }
+
+    /// A line that shows `stage` or a later one was reached (see [`StageMatch::lower_bound`]).
+    pub fn at_least(stage: usize) -> Self {
+        Self {
+            lower_bound: true,
+            ..Self::shown(stage)
+        }
+    }
+
+    /// A line that shows `stage` outside the stages its definition names (see
+    /// [`StageMatch::conditional`]).
+    pub fn shown_outside(stage: usize) -> Self {
+        Self {
+            conditional: true,
+            ..Self::shown(stage)
         }
     }
 }

@@ -23,6 +23,9 @@ pub struct Line<'a> {
     /// The line came through a logging daemon (a syslog or journal prefix with a host and a
     /// tag was removed), so it may be a later copy of what the console printed.
     pub relayed: bool,
+    /// The kernel printed the line: it carries a printk timestamp, or a logging daemon tagged
+    /// it `kernel:`.
+    pub from_kernel: bool,
 }
 
 impl Line<'_> {
@@ -60,13 +63,19 @@ impl Normaliser {
                 self.text.as_str()
             }
         };
-        let (message, time, relayed) = strip_prefixes(text);
+        let Stripped {
+            message,
+            time,
+            relayed,
+            kernel_tag,
+        } = strip_prefixes(text);
         Line {
             number,
             text,
             message,
             time,
             relayed,
+            from_kernel: kernel_tag || time.is_some(),
         }
     }
 }
@@ -174,25 +183,39 @@ fn skip_escape(raw: &[u8], i: usize) -> usize {
     }
 }
 
-/// Strips capture-tool prefixes (ISO 8601, syslog) and a leading kernel timestamp; returns
-/// the message, the kernel time, and whether a logging daemon relayed the line. A kernel
-/// timestamp later in the line (after a prompt the console did not end with a newline) still
-/// gives the time.
-fn strip_prefixes(text: &str) -> (&str, Option<f64>, bool) {
-    let mut rest = text.trim_start();
-    let (after, mut relayed) = strip_capture_prefix(rest);
-    rest = after;
+/// What [`strip_prefixes`] found.
+struct Stripped<'a> {
+    message: &'a str,
+    time: Option<f64>,
+    relayed: bool,
+    kernel_tag: bool,
+}
+
+/// Strips capture-tool prefixes (ISO 8601, syslog) and a leading kernel timestamp; says
+/// whether a logging daemon relayed the line and tagged it `kernel`. A kernel timestamp later
+/// in the line (after a prompt the console did not end with a newline) still gives the time.
+fn strip_prefixes(text: &str) -> Stripped<'_> {
+    let (rest, relayed, kernel_tag) = strip_capture_prefix(text.trim_start());
     if let Some((time, after)) = leading_kernel_time(rest) {
         let after = strip_printk_caller(after).trim_start();
         // `journalctl -o short-monotonic`: `[    0.000000] host kernel: Linux version …`
-        let (after, journal) = strip_journal_host_tag(after);
-        relayed |= journal;
-        return (after, Some(time), relayed);
+        let (message, journal) = strip_journal_host_tag(after);
+        return Stripped {
+            message,
+            time: Some(time),
+            relayed: relayed || journal,
+            kernel_tag: kernel_tag || journal,
+        };
     }
     let time = rest
         .match_indices('[')
         .find_map(|(at, _)| leading_kernel_time(&rest[at..]).map(|(t, _)| t));
-    (rest, time, relayed)
+    Stripped {
+        message: rest,
+        time,
+        relayed,
+        kernel_tag,
+    }
 }
 
 /// Removes `host kernel: ` after a journal's monotonic timestamp; true when it did.
@@ -258,11 +281,11 @@ fn strip_printk_caller(s: &str) -> &str {
 }
 
 /// Removes an ISO 8601 or syslog timestamp that a capture tool put before the console text;
-/// true when the prefix was syslog's (the line was relayed by a logging daemon).
-/// For syslog lines the host is removed too, and the `kernel:` tag, so kernel lines look as
-/// they do on a console; other tags (`systemd[1]:`, `dracut-initqueue[455]:`) are kept
-/// because consoles print them too.
-fn strip_capture_prefix(s: &str) -> (&str, bool) {
+/// says whether the prefix was syslog's (the line was relayed by a logging daemon) and whether
+/// its tag was `kernel`. For syslog lines the host is removed too, and the `kernel:` tag, so
+/// kernel lines look as they do on a console; other tags (`systemd[1]:`,
+/// `dracut-initqueue[455]:`) are kept because consoles print them too.
+fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
     let bytes = s.as_bytes();
     let first = bytes.first().copied().unwrap_or(b' ');
     // Cheap looks at the date's first dash before any regex runs: most lines are not prefixed.
@@ -273,13 +296,16 @@ fn strip_capture_prefix(s: &str) -> (&str, bool) {
     } else if bytes.get(3) == Some(&b' ') && MONTHS.contains(&&bytes[..3]) {
         (syslog_prefix(), true)
     } else {
-        return (s, false);
+        return (s, false, false);
     };
     let Some(caps) = re.captures(s) else {
-        return (s, false);
+        return (s, false, false);
     };
     let rest = &s[caps.get(1).map_or(0, |m| m.end())..];
-    (rest.strip_prefix("kernel: ").unwrap_or(rest), syslog)
+    match rest.strip_prefix("kernel: ") {
+        Some(message) => (message, syslog, syslog),
+        None => (rest, syslog, false),
+    }
 }
 
 /// How a syslog prefix begins (`Mar  3 10:00:01 host kernel: …`).
@@ -343,6 +369,23 @@ mod tests {
         ));
         assert!(!relayed("[    3.1] systemd[1]: Started Journal Service."));
         assert!(!relayed("[    3.1] usb 1-1: new high-speed USB device"));
+    }
+
+    #[test]
+    fn kernel_lines_are_known_by_their_timestamp_or_their_tag() {
+        let from_kernel = |raw: &str| {
+            Normaliser::default()
+                .normalise(1, raw.as_bytes())
+                .from_kernel
+        };
+        assert!(from_kernel("[    3.1] usb 1-1: new high-speed USB device"));
+        assert!(from_kernel(
+            "Aug 13 07:00:11 vm kernel: runc:[1:CHILD] invoked oom-killer: gfp_mask=0x14000c0"
+        ));
+        assert!(!from_kernel(
+            "Aug 13 07:00:11 vm systemd[1]: Started Session 1 of user root."
+        ));
+        assert!(!from_kernel("[  OK  ] Started Journal Service."));
     }
 
     #[test]

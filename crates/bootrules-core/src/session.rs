@@ -132,6 +132,12 @@ pub struct Progress {
     furthest: Option<(Rank, usize)>,
     /// The furthest stage reached by its own marker (not only shown by other lines).
     furthest_marker: Option<Rank>,
+    /// The furthest stage the session is known to be in (by a marker or a line that places it,
+    /// not one that only shows a lower bound).
+    furthest_placed: Option<(Rank, usize)>,
+    /// A stage claimed by a conditional line while it is the furthest: a later line that places
+    /// the session in one of the stages the claim excludes takes it back.
+    tentative: Option<usize>,
     once_markers_seen: Vec<u32>,
     handed_off: bool,
     max_kernel_time: f64,
@@ -154,6 +160,8 @@ impl Progress {
             first_reached: Vec::new(),
             furthest: None,
             furthest_marker: None,
+            furthest_placed: None,
+            tentative: None,
             once_markers_seen: Vec::new(),
             handed_off: false,
             max_kernel_time: 0.0,
@@ -203,6 +211,22 @@ impl Progress {
         let stage = hit.stage;
         let def = model.get(stage);
         let rank = model.rank(stage);
+        let inside =
+            |at: Option<(Rank, usize)>| at.is_some_and(|(_, s)| def.shown_outside.contains(&s));
+        if hit.conditional && inside(self.furthest_placed) {
+            return;
+        }
+        if let Some(claimed) = self.tentative {
+            if !hit.lower_bound
+                && !hit.conditional
+                && model.get(claimed).shown_outside.contains(&stage)
+            {
+                self.take_back(model, claimed);
+            }
+        }
+        if !hit.lower_bound && self.furthest_placed.is_none_or(|(best, _)| rank > best) {
+            self.furthest_placed = Some((rank, stage));
+        }
         if !hit.shown {
             if def.once_per_boot && !self.once_markers_seen.contains(&hit.marker) {
                 self.once_markers_seen.push(hit.marker);
@@ -223,6 +247,7 @@ impl Progress {
         self.first_reached.push(stage);
         if self.furthest.is_none_or(|(best, _)| rank > best) {
             self.furthest = Some((rank, stage));
+            self.tentative = hit.conditional.then_some(stage);
         }
         if self.booted_at.is_none() && model.booted_rank().is_some_and(|b| rank >= b) {
             self.booted_at = Some(line.number);
@@ -233,6 +258,33 @@ impl Progress {
         if let Some(mark @ (Mark::PoweredOff | Mark::Rebooted)) = def.marks {
             self.end_mark.get_or_insert((mark, line.number));
         }
+    }
+
+    /// Withdraws a conditional claim that a later line contradicts (the initramfs' systemd
+    /// reached `Local File Systems` too): the furthest stage is the one before it again.
+    fn take_back(&mut self, model: &StageModel, claimed: usize) {
+        self.tentative = None;
+        if self.reached[claimed].take().is_none() {
+            return;
+        }
+        self.first_reached.retain(|&s| s != claimed);
+        self.furthest = self
+            .first_reached
+            .iter()
+            .map(|&s| (model.rank(s), s))
+            .max_by_key(|&(rank, _)| rank);
+        self.furthest_placed = self.furthest_placed.filter(|&(_, s)| s != claimed);
+        // what the claim alone meant (booted, shutting down) is worked out again without it
+        let first_line = |keep: &dyn Fn(usize) -> bool| {
+            self.first_reached
+                .iter()
+                .filter(|&&s| keep(s))
+                .filter_map(|&s| self.reached[s].map(|r| r.line))
+                .min()
+        };
+        let booted = model.booted_rank();
+        self.booted_at = first_line(&|s| booted.is_some_and(|b| model.rank(s) >= b));
+        self.shutdown_at = first_line(&|s| model.get(s).phase == Phase::Shutdown);
     }
 
     /// Does this stage marker begin a new boot, given what the session has shown?
@@ -287,6 +339,7 @@ impl LastLine {
             message: &self.text[self.message_at..],
             time: self.time,
             relayed: false,
+            from_kernel: false,
         }
     }
 }
@@ -340,7 +393,7 @@ pub fn check_log_with<R: RuleSet>(
         }
         hits.clear();
         rules.classify(&line, &mut hits);
-        if let (Some(_), Some(stage)) = (line.time, model.kernel_time_stage()) {
+        if let (true, Some(stage)) = (line.from_kernel, model.kernel_line_stage()) {
             hits.stages.push(StageMatch::shown(stage));
         }
         console_seen |= line.time.is_some() && !line.relayed;

@@ -44,16 +44,19 @@ pub struct StageDef {
     pub handoff: bool,
     /// What reaching it means, if anything.
     pub marks: Option<Mark>,
-    /// Every line that carries a kernel timestamp shows this stage was reached.
-    pub shown_by_kernel_time: bool,
+    /// Every line the kernel printed (a printk timestamp, a `kernel:` tag) shows this stage.
+    pub shown_by_kernel_lines: bool,
+    /// The stages (indices) in which this stage's conditional lines show nothing, because the
+    /// component that prints them there runs in both (systemd in the initramfs).
+    pub shown_outside: Vec<usize>,
 }
 
 /// The stages of a rule pack.
 #[derive(Debug, Clone, Default)]
 pub struct StageModel {
     stages: Vec<StageDef>,
-    /// Looked up on every timestamped line, so found once.
-    kernel_time_stage: Option<usize>,
+    /// Looked up on every kernel line, so found once.
+    kernel_line_stage: Option<usize>,
 }
 
 /// A total order over stages: shutdown stages come after every boot stage.
@@ -62,10 +65,10 @@ pub type Rank = (Phase, u32);
 impl StageModel {
     /// Builds the model; stages are referred to by their index in `stages`.
     pub fn new(stages: Vec<StageDef>) -> Self {
-        let kernel_time_stage = stages.iter().position(|s| s.shown_by_kernel_time);
+        let kernel_line_stage = stages.iter().position(|s| s.shown_by_kernel_lines);
         Self {
             stages,
-            kernel_time_stage,
+            kernel_line_stage,
         }
     }
 
@@ -98,9 +101,9 @@ impl StageModel {
             .min()
     }
 
-    /// The stage that any line with a kernel timestamp shows, if the pack declares one.
-    pub fn kernel_time_stage(&self) -> Option<usize> {
-        self.kernel_time_stage
+    /// The stage that any line the kernel printed shows, if the pack declares one.
+    pub fn kernel_line_stage(&self) -> Option<usize> {
+        self.kernel_line_stage
     }
 
     /// The lowest rank that means "booted", if the pack declares one.

@@ -307,6 +307,7 @@ mod tests {
                 message: text,
                 time,
                 relayed: false,
+                from_kernel: false,
             };
             trace.observe(&line, reached);
         }

@@ -158,6 +158,7 @@ mod tests {
             message: text,
             time,
             relayed: false,
+            from_kernel: false,
         }
     }
 

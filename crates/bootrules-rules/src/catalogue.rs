@@ -71,7 +71,7 @@ pub fn markdown(pack: &Pack) -> String {
             })
             .count();
         let mut shown = format!("{} patterns", stage.shown_by.len());
-        if stage.shown_by_kernel_time {
+        if stage.shown_by_kernel_lines {
             shown.push_str(", any line with a kernel timestamp");
         }
         if shown_by_signatures > 0 {

@@ -37,7 +37,7 @@ pub fn lints(pack: &Pack) -> Vec<Lint> {
         let text = pack.regex(pattern).as_str();
         let message = format!("pattern `{text}` has no plain text of 3 or more characters that every match contains, so it runs on every line");
         let (rule, origin) = match pack.owner(pattern) {
-            Owner::Stage(i, _) | Owner::ShownStage(i) => {
+            Owner::Stage(i, _) | Owner::ShownStage(i, _) => {
                 (&pack.stages[i].id, &pack.stages[i].origin)
             }
             Owner::Signature(i, _) => (&pack.signatures[i].id, &pack.signatures[i].origin),

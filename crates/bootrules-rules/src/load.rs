@@ -14,7 +14,8 @@ use toml::Spanned;
 
 use crate::error::RuleError;
 use crate::pack::{
-    Count, Ignore, Missing, Origin, Owner, Pack, Role, Sequence, Signature, Stage, UnitCategory,
+    Count, Ignore, Missing, Origin, Owner, Pack, Role, Sequence, Shown, Signature, Stage,
+    UnitCategory,
 };
 use crate::precompile::{self, Compiled};
 use crate::prefilter::{required_literals, Prefilter};
@@ -104,10 +105,13 @@ struct Layered {
 fn pattern_texts(layered: &Layered) -> Vec<&str> {
     let stages = layered.stages.iter().flat_map(|p| {
         let spec = &p.spec;
+        let outside = spec.shown_by_outside.iter().flat_map(|o| &o.patterns);
         spec.patterns
             .iter()
             .chain(&spec.handoff_patterns)
             .chain(&spec.shown_by)
+            .chain(&spec.shown_at_least_by)
+            .chain(outside)
     });
     let signatures = layered.signatures.iter().flat_map(|p| {
         let spec = &p.spec;
@@ -462,6 +466,11 @@ fn compile(
 
     let mut defs = Vec::new();
     let mut stages = Vec::new();
+    let stage_ids: Vec<&str> = layered
+        .stages
+        .iter()
+        .map(|p| p.spec.id.get_ref().as_str())
+        .collect();
     for (index, Parsed { spec, file }) in layered.stages.iter().enumerate() {
         let file = *file;
         c.check_id(&spec.id, file, "stage", "root-mounted");
@@ -471,7 +480,33 @@ fn compile(
         }
         c.patterns(&spec.patterns, file, Owner::Stage(index, false));
         c.patterns(&spec.handoff_patterns, file, Owner::Stage(index, true));
-        c.patterns(&spec.shown_by, file, Owner::ShownStage(index));
+        c.patterns(&spec.shown_by, file, Owner::ShownStage(index, Shown::At));
+        c.patterns(
+            &spec.shown_at_least_by,
+            file,
+            Owner::ShownStage(index, Shown::AtLeast),
+        );
+        let mut shown_outside = Vec::new();
+        if let Some(outside) = &spec.shown_by_outside {
+            c.patterns(
+                &outside.patterns,
+                file,
+                Owner::ShownStage(index, Shown::Outside),
+            );
+            for id in &outside.stages {
+                match stage_ids.iter().position(|s| s == id.get_ref()) {
+                    Some(at) => shown_outside.push(at),
+                    None => {
+                        let message = format!(
+                            "unknown stage `{}`, expected one of {}",
+                            id.get_ref(),
+                            stage_ids.join(", ")
+                        );
+                        c.error(file, id.span(), message);
+                    }
+                }
+            }
+        }
         defs.push(StageDef {
             id: spec.id.get_ref().clone(),
             phase: phase(spec.phase),
@@ -484,7 +519,8 @@ fn compile(
                 MarkSpec::PoweredOff => Mark::PoweredOff,
                 MarkSpec::Rebooted => Mark::Rebooted,
             }),
-            shown_by_kernel_time: spec.shown_by_kernel_time,
+            shown_by_kernel_lines: spec.shown_by_kernel_lines,
+            shown_outside,
         });
         stages.push(Stage {
             id: spec.id.get_ref().clone(),
@@ -494,7 +530,18 @@ fn compile(
                 .chain(strings(&spec.handoff_patterns))
                 .collect(),
             shown_by: strings(&spec.shown_by),
-            shown_by_kernel_time: spec.shown_by_kernel_time,
+            shown_at_least_by: strings(&spec.shown_at_least_by),
+            shown_by_outside: spec
+                .shown_by_outside
+                .as_ref()
+                .map(|o| strings(&o.patterns))
+                .unwrap_or_default(),
+            shown_outside_of: spec
+                .shown_by_outside
+                .as_ref()
+                .map(|o| strings(&o.stages))
+                .unwrap_or_default(),
+            shown_by_kernel_lines: spec.shown_by_kernel_lines,
             examples_match: spec
                 .examples
                 .matching

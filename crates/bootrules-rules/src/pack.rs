@@ -32,8 +32,14 @@ pub struct Stage {
     pub patterns: Vec<String>,
     /// Lines that show the stage was reached without being its marker, as written.
     pub shown_by: Vec<String>,
+    /// Lines that show the stage or a later one, as written.
+    pub shown_at_least_by: Vec<String>,
+    /// Lines that show the stage outside the listed stages (ids), as written.
+    pub shown_by_outside: Vec<String>,
+    /// The stages in which `shown_by_outside` shows nothing.
+    pub shown_outside_of: Vec<String>,
     /// Every line with a kernel timestamp shows the stage.
-    pub shown_by_kernel_time: bool,
+    pub shown_by_kernel_lines: bool,
     /// Excerpts that must reach the stage.
     pub examples_match: Vec<String>,
     /// Excerpts that must not reach it.
@@ -186,13 +192,24 @@ pub(crate) enum Role {
     Expected,
 }
 
+/// How a line that is not a stage's marker shows the stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shown {
+    /// `shown-by`: the session is at the stage (or later).
+    At,
+    /// `shown-at-least-by`: the stage or a later one was reached.
+    AtLeast,
+    /// `shown-by-outside`: unless the session is in one of the listed stages.
+    Outside,
+}
+
 /// What one pattern of the pack belongs to.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Owner {
     /// A stage marker; `true` when it also marks the hand-off to the OS.
     Stage(usize, bool),
     /// A line that shows the stage was reached without being its marker.
-    ShownStage(usize),
+    ShownStage(usize, Shown),
     /// A signature's pattern.
     Signature(usize, Role),
     /// An ignore's pattern.
@@ -319,8 +336,14 @@ impl RuleSet for Pack {
                     marker: pattern,
                     handoff,
                     shown: false,
+                    lower_bound: false,
+                    conditional: false,
                 }),
-                Owner::ShownStage(stage) => hits.stages.push(StageMatch::shown(stage)),
+                Owner::ShownStage(stage, how) => hits.stages.push(match how {
+                    Shown::At => StageMatch::shown(stage),
+                    Shown::AtLeast => StageMatch::at_least(stage),
+                    Shown::Outside => StageMatch::shown_outside(stage),
+                }),
                 Owner::Signature(index, role) => {
                     hits.signals.push(pattern);
                     if role == Role::Evidence {

@@ -109,12 +109,29 @@ pub struct StageSpec {
     /// (any dracut line shows the initramfs runs). They never begin a session.
     #[serde(default)]
     pub shown_by: Vec<Spanned<String>>,
-    /// Every line with a kernel timestamp shows this stage was reached.
+    /// Lines that show only that this stage or a later one was reached (a systemd status line:
+    /// userspace runs), not that the session is in it.
     #[serde(default)]
-    pub shown_by_kernel_time: bool,
+    pub shown_at_least_by: Vec<Spanned<String>>,
+    /// Lines that show this stage unless the session is in one of `stages`, where the same
+    /// component prints them too (systemd in dracut's initramfs).
+    pub shown_by_outside: Option<ShownOutsideSpec>,
+    /// Every line the kernel printed (a printk timestamp, a `kernel:` tag) shows this stage.
+    #[serde(default)]
+    pub shown_by_kernel_lines: bool,
     /// Lines that must and must not reach the stage.
     #[serde(default)]
     pub examples: Examples,
+}
+
+/// `shown-by-outside = { stages = ["initramfs"], patterns = ['Reached target Local File Systems'] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ShownOutsideSpec {
+    /// The stages in which the lines show nothing.
+    pub stages: Vec<Spanned<String>>,
+    /// The lines.
+    pub patterns: Vec<Spanned<String>>,
 }
 
 /// `[[signature]]`: a known failure.

@@ -112,7 +112,7 @@ fn list_json(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
         rules.push(serde_json::json!({
             "id": stage.id, "kind": "stage", "description": stage.description,
             "patterns": stage.patterns, "shown_by": stage.shown_by,
-            "shown_by_kernel_time": stage.shown_by_kernel_time,
+            "shown_by_kernel_lines": stage.shown_by_kernel_lines,
             "file": stage.origin.file, "line": stage.origin.line,
         }));
     }
@@ -286,7 +286,7 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
         for p in &stage.shown_by {
             writeln!(out, "shown by: {p}")?;
         }
-        if stage.shown_by_kernel_time {
+        if stage.shown_by_kernel_lines {
             writeln!(out, "shown by: any line with a kernel timestamp")?;
         }
         let shown_by_signatures: Vec<&str> = pack
