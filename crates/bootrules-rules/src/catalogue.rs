@@ -70,9 +70,19 @@ pub fn markdown(pack: &Pack) -> String {
                     .is_some_and(|i| pack.stages()[i].id == stage.id)
             })
             .count();
-        let mut shown = format!("{} patterns", stage.shown_by.len());
+        let mut shown = format!(
+            "{} patterns, {} lower bounds, {} outside {}",
+            stage.shown_by.len(),
+            stage.shown_at_least_by.len(),
+            stage.shown_by_outside.len(),
+            if stage.shown_outside_of.is_empty() {
+                "-".to_owned()
+            } else {
+                stage.shown_outside_of.join("/")
+            }
+        );
         if stage.shown_by_kernel_lines {
-            shown.push_str(", any line with a kernel timestamp");
+            shown.push_str(", any line the kernel printed");
         }
         if shown_by_signatures > 0 {
             shown.push_str(&format!(

@@ -112,6 +112,8 @@ fn list_json(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
         rules.push(serde_json::json!({
             "id": stage.id, "kind": "stage", "description": stage.description,
             "patterns": stage.patterns, "shown_by": stage.shown_by,
+            "shown_at_least_by": stage.shown_at_least_by,
+            "shown_by_outside": { "stages": stage.shown_outside_of, "patterns": stage.shown_by_outside },
             "shown_by_kernel_lines": stage.shown_by_kernel_lines,
             "file": stage.origin.file, "line": stage.origin.line,
         }));
@@ -153,10 +155,13 @@ fn list_patterns(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
     // A constant pattern of this function: it cannot fail to compile.
     #[allow(clippy::expect_used)]
     let named_group = regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("static regex");
-    let stages = pack
-        .stages()
-        .iter()
-        .flat_map(|s| s.patterns.iter().chain(&s.shown_by));
+    let stages = pack.stages().iter().flat_map(|s| {
+        s.patterns
+            .iter()
+            .chain(&s.shown_by)
+            .chain(&s.shown_at_least_by)
+            .chain(&s.shown_by_outside)
+    });
     let signatures = pack.signatures().iter().flat_map(|s| &s.patterns);
     for pattern in stages.chain(signatures) {
         writeln!(out, "{}", named_group.replace_all(pattern, "(?:"))?;
@@ -286,8 +291,18 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
         for p in &stage.shown_by {
             writeln!(out, "shown by: {p}")?;
         }
+        for p in &stage.shown_at_least_by {
+            writeln!(out, "shown (or a later stage) by: {p}")?;
+        }
+        for p in &stage.shown_by_outside {
+            let outside = stage.shown_outside_of.join(", ");
+            writeln!(out, "shown outside {outside} by: {p}")?;
+        }
         if stage.shown_by_kernel_lines {
-            writeln!(out, "shown by: any line with a kernel timestamp")?;
+            writeln!(
+                out,
+                "shown by: any line the kernel printed (timestamp or `kernel:` tag)"
+            )?;
         }
         let shown_by_signatures: Vec<&str> = pack
             .signatures()
