@@ -418,13 +418,16 @@ pub fn check_log_with<R: RuleSet>(
         // one line (`login: SeaBIOS (version …)`); that line then belongs to both sessions.
         let mut shares_line = false;
         for &hit in &hits.stages {
-            if !replayed
-                && session.progress.is_new_boot(model, hit, &line)
-                && session.progress.start_line < line.number
-            {
-                let previous = std::mem::replace(session, start(rules, line.number));
-                let end = line.number - u64::from(!shares_line);
-                sessions.push(close(model, previous, end, true, sessions.len()));
+            if !replayed && session.progress.is_new_boot(model, hit, &line) {
+                if session.progress.start_line < line.number {
+                    let previous = std::mem::replace(session, start(rules, line.number));
+                    let end = line.number - u64::from(!shares_line);
+                    sessions.push(close(model, previous, end, true, sessions.len()));
+                } else {
+                    // A log that begins with the end of a boot unseen before it (`login:
+                    // SeaBIOS …`): what precedes the new boot on its first line is that boot's.
+                    *session = start(rules, line.number);
+                }
             }
             session.progress.record(model, hit, &line);
             shares_line = true;

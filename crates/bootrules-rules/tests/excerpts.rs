@@ -161,30 +161,73 @@ fn kernel_lines_alone_show_the_kernel_and_a_panic_fails_the_boot() {
     assert!(categories(&s).contains(&"kernel-panic"), "{:?}", rules(&s));
 }
 
-#[test]
-fn a_shown_stage_is_never_claimed_beyond_what_the_whole_log_reached() {
-    let pack = default_pack().unwrap();
-    // Every window of the dracut log claims no stage the whole file had not reached by its end.
-    let name = "debian12-dracut-wrong-root-uuid.log";
-    let whole = judge(&pack, &lab_log(name));
+/// Cuts windows out of every session of every log in `dir` (as `score-fragments` does, at fixed
+/// offsets) and checks that none is split into several sessions and none claims a stage the
+/// whole log had not reached by the window's last line. Returns how many windows were checked.
+fn windows_agree_with_whole_logs(pack: &Pack, dir: &Path) -> usize {
     let rank = |id: &str| pack.stages().iter().position(|s| s.id == id).unwrap();
-    let total = lab_log(name).split('\n').count() - 1;
-    for first in (1..total - 20).step_by(37) {
-        let last = first + 20;
-        let part = judge(&pack, &excerpt(name, first, last));
-        let reached_by_then = whole
-            .stages
-            .iter()
-            .filter(|s| s.line <= last as u64)
-            .map(|s| rank(&s.id))
-            .max();
-        let claimed = part.last_stage.as_deref().map(rank);
-        assert!(
-            claimed <= reached_by_then,
-            "lines {first}-{last}: {:?} beyond the whole log's {reached_by_then:?}",
-            part.last_stage
-        );
+    let mut checked = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "log") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let whole = check_bytes(pack, "whole.log", &bytes);
+        let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+        for session in &whole.sessions {
+            let (start, end) = (session.start_line as usize, session.end_line as usize);
+            for length in [20, 60, 150] {
+                if end < start + length {
+                    continue;
+                }
+                for first in (start..=end + 1 - length).step_by(97) {
+                    let last = first + length - 1;
+                    let window = lines[first - 1..last].join(&b'\n');
+                    let part = check_bytes(pack, "window.log", &window);
+                    let place = format!("{}:{first}-{last}", path.display());
+                    assert_eq!(part.sessions.len(), 1, "{place}: split");
+                    let reached_by_then = session
+                        .stages
+                        .iter()
+                        .filter(|s| s.line <= last as u64)
+                        .map(|s| rank(&s.id))
+                        .max();
+                    let claimed = part.sessions[0].last_stage.as_deref().map(rank);
+                    assert!(
+                        claimed <= reached_by_then,
+                        "{place}: {:?} is beyond the whole log's stage there",
+                        part.sessions[0].last_stage
+                    );
+                    checked += 1;
+                }
+            }
+        }
     }
+    checked
+}
+
+#[test]
+fn windows_of_the_lab_logs_are_never_split_nor_ahead_of_the_whole_log() {
+    let pack = default_pack().unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/lab/logs");
+    assert!(windows_agree_with_whole_logs(&pack, &dir) > 300);
+}
+
+#[test]
+fn windows_of_the_shared_corpus_are_never_split_nor_ahead_of_the_whole_log() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/logs");
+    if !dir.is_dir() {
+        eprintln!(
+            "skipped: {} is absent (a clone outside the workspace); the lab windows still ran",
+            dir.display()
+        );
+        return;
+    }
+    let pack = default_pack().unwrap();
+    assert!(windows_agree_with_whole_logs(&pack, &dir) > 1000);
 }
 
 #[test]
