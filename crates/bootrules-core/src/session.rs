@@ -183,6 +183,12 @@ impl Progress {
             .map(|_| self.reached_text[stage].as_str())
     }
 
+    /// The furthest stage the session is known to be in (by a marker or a line that places
+    /// it there, not one that shows only a lower bound).
+    pub fn placed_stage(&self) -> Option<usize> {
+        self.furthest_placed.map(|(_, stage)| stage)
+    }
+
     /// The furthest stage reached so far (its index in the model).
     pub fn furthest_stage(&self) -> Option<usize> {
         self.furthest.map(|(_, stage)| stage)
@@ -482,12 +488,18 @@ impl<'e> Judged<'e> {
         }
     }
 
-    /// Hands over the last session of the log, after folding a trailing restart into it.
+    /// Hands over the last session of the log, after folding a trailing restart, or trailing
+    /// lines that show no stage and no failure (a host's message after the VM powered off),
+    /// into the one before it.
     fn finish(mut self, last: Session, last_handed_off: bool) {
         match self.held.take() {
             Some(mut crashed) if folds_into(&crashed, &last, last_handed_off) => {
                 crashed.end_line = last.end_line;
                 (self.emit)(crashed);
+            }
+            Some(mut previous) if last.stages.is_empty() && last.findings.is_empty() => {
+                previous.end_line = last.end_line;
+                (self.emit)(previous);
             }
             Some(previous) => {
                 (self.emit)(previous);

@@ -386,6 +386,9 @@ fn in_scope(pack: &Pack, signature: &Signature, progress: &Progress) -> bool {
         && signature
             .until_stage
             .is_none_or(|s| !reached(pack, progress, s))
+        && progress
+            .placed_stage()
+            .is_none_or(|s| !signature.unless_in.contains(&s))
 }
 
 fn run_script(

@@ -623,6 +623,11 @@ fn compile(
             .shows_stage
             .as_ref()
             .and_then(|s| stage_ref(&mut c, s, file));
+        let unless_in = spec
+            .unless_in
+            .iter()
+            .filter_map(|s| stage_ref(&mut c, s, file))
+            .collect();
         if spec.shows_stage.is_some() && spec.patterns.is_empty() {
             let message = format!(
                 "signature `{id}`: `shows-stage` applies to its `patterns`, which are missing"
@@ -716,6 +721,7 @@ fn compile(
             from_stage,
             until_stage,
             shows_stage,
+            unless_in,
             missing,
             sequence,
             count,

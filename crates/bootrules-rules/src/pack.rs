@@ -149,6 +149,8 @@ pub struct Signature {
     pub until_stage: Option<usize>,
     /// The stage (index) that a line of its patterns shows was reached.
     pub shows_stage: Option<usize>,
+    /// Stages (indices) in which its lines do not count.
+    pub unless_in: Vec<usize>,
     /// Evidence by absence.
     pub missing: Option<Missing>,
     /// Evidence by order.

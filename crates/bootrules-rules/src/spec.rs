@@ -174,6 +174,10 @@ pub struct SignatureSpec {
     /// The stage that a line of `patterns` shows was reached (its component prints it only
     /// from that stage on), so an excerpt that starts later is still placed.
     pub shows_stage: Option<Spanned<String>>,
+    /// Lines seen while the session is known to be in one of these stages do not count (a
+    /// device timeout in the initramfs is the root's, not one of /etc/fstab).
+    #[serde(default)]
+    pub unless_in: Vec<Spanned<String>>,
     /// Evidence by absence: once `after` is reached, one of `stages` or `patterns` must follow.
     pub missing: Option<MissingSpec>,
     /// Evidence by order: a `patterns` line, then a `then` line within a window.
