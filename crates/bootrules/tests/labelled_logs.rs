@@ -78,7 +78,7 @@ fn check(pack: &Pack, path: &Path) -> FileReport {
 }
 
 /// Every disagreement of one labelled log: (what, detail).
-fn disagreements(report: &FileReport, label: &Label) -> Vec<(&'static str, String)> {
+fn disagreements(pack: &Pack, report: &FileReport, label: &Label) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     let Some(last) = report.sessions.last() else {
         return vec![("sessions", "no session at all".to_owned())];
@@ -135,6 +135,17 @@ fn disagreements(report: &FileReport, label: &Label) -> Vec<(&'static str, Strin
         if !alarms.is_empty() {
             out.push(("false-alarm", format!("{alarms:?}")));
         }
+        // a catch-all (any unit that failed) says nothing at all on a healthy boot
+        let generic: Vec<_> = report
+            .sessions
+            .iter()
+            .flat_map(|s| &s.findings)
+            .filter(|f| pack.signature(&f.rule).is_some_and(|s| s.generic))
+            .map(|f| format!("{} (line {})", f.rule, f.line))
+            .collect();
+        if !generic.is_empty() {
+            out.push(("generic-on-healthy", format!("{generic:?}")));
+        }
     }
     if let Some(detail) = &label.sessions_detail {
         let got: Vec<String> = report
@@ -163,7 +174,7 @@ fn check_labelled(dir: &Path) -> usize {
     let mut seen_known = BTreeSet::new();
     for label in &labels {
         let report = check(&pack, &dir.join("logs").join(&label.file));
-        for (what, detail) in disagreements(&report, label) {
+        for (what, detail) in disagreements(&pack, &report, label) {
             if KNOWN.iter().any(|(f, w, _)| *f == label.file && *w == what) {
                 seen_known.insert((label.file.as_str(), what));
             } else {
