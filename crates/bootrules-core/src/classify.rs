@@ -89,14 +89,17 @@ pub trait RuleSet: Sync {
     where
         Self: 'a;
 
+    /// What the judges of one file share (a time budget, say); made fresh for every file.
+    type FileState: Default;
+
     /// The pack's stages.
     fn stages(&self) -> &StageModel;
 
     /// Matches one line against every stage marker and signature pattern.
     fn classify(&self, line: &Line<'_>, hits: &mut LineHits);
 
-    /// A fresh judge for a new session.
-    fn judge(&self) -> Self::Judge<'_>;
+    /// A fresh judge for a new session of the file whose state is `file`.
+    fn judge<'a>(&'a self, file: &'a Self::FileState) -> Self::Judge<'a>;
 }
 
 /// Watches one session's signals and says at its end what was found.

@@ -377,6 +377,7 @@ pub fn check_log_with<R: RuleSet>(
     let model = rules.stages();
     let mut normaliser = Normaliser::default();
     let mut hits = LineHits::default();
+    let file = R::FileState::default();
     let mut open: Option<Open<R::Judge<'_>>> = None;
     // Each session is compared with the file's earlier boots as it is handed over.
     let mut history = timeline::History::default();
@@ -419,20 +420,20 @@ pub fn check_log_with<R: RuleSet>(
         }
 
         // Borrowed in place: a session is too large to move in and out on every line.
-        let session = open.get_or_insert_with(|| start(rules, line.number));
+        let session = open.get_or_insert_with(|| start(rules, &file, line.number));
         // A prompt without a newline can put the end of one boot and the start of the next on
         // one line (`login: SeaBIOS (version …)`); that line then belongs to both sessions.
         let mut shares_line = false;
         for &hit in &hits.stages {
             if !replayed && session.progress.is_new_boot(model, hit, &line) {
                 if session.progress.start_line < line.number {
-                    let previous = std::mem::replace(session, start(rules, line.number));
+                    let previous = std::mem::replace(session, start(rules, &file, line.number));
                     let end = line.number - u64::from(!shares_line);
                     sessions.push(close(model, previous, end, true, sessions.len()));
                 } else {
                     // A log that begins with the end of a boot unseen before it (`login:
                     // SeaBIOS …`): what precedes the new boot on its first line is that boot's.
-                    *session = start(rules, line.number);
+                    *session = start(rules, &file, line.number);
                 }
             }
             session.progress.record(model, hit, &line);
@@ -531,10 +532,10 @@ fn folds_into(crashed: &Session, restart: &Session, restart_handed_off: bool) ->
     !restart_handed_off && quiet && crashed.findings.iter().any(|f| f.fatal)
 }
 
-fn start<R: RuleSet>(rules: &R, line: u64) -> Open<R::Judge<'_>> {
+fn start<'a, R: RuleSet>(rules: &'a R, file: &'a R::FileState, line: u64) -> Open<R::Judge<'a>> {
     Open {
         progress: Progress::new(line, rules.stages().stages().len()),
-        judge: rules.judge(),
+        judge: rules.judge(file),
         end_line: line,
         last: LastLine::default(),
         trace: Trace::default(),

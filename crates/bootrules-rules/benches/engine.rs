@@ -45,6 +45,7 @@ impl RuleSet for Replay<'_> {
         = <Pack as RuleSet>::Judge<'a>
     where
         Self: 'a;
+    type FileState = <Pack as RuleSet>::FileState;
 
     fn stages(&self) -> &StageModel {
         RuleSet::stages(self.pack)
@@ -68,8 +69,8 @@ impl RuleSet for Replay<'_> {
         all[at].signals.clone_from(&hits.signals);
     }
 
-    fn judge(&self) -> Self::Judge<'_> {
-        self.pack.judge()
+    fn judge<'a>(&'a self, file: &'a Self::FileState) -> Self::Judge<'a> {
+        self.pack.judge(file)
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, VecDeque};
 use bootrules_core::{Finding, Judge, Judgement, Line, Progress, RuleFailure};
 
 use crate::pack::{Count, Origin, Owner, Pack, Role, Signature};
-use crate::script::{self, ScriptEvent, ScriptVerdict, SessionView};
+use crate::script::{self, ScriptClock, ScriptEvent, ScriptVerdict, SessionView};
 
 /// One matched line kept as evidence.
 #[derive(Debug, Clone)]
@@ -75,13 +75,16 @@ const MAX_DISTINCT: usize = 32;
 /// Watches one session for every signature of a [`Pack`].
 pub struct PackJudge<'a> {
     pack: &'a Pack,
+    /// The file's script time, shared by the judges of its sessions.
+    clock: &'a ScriptClock,
     states: Vec<State>,
 }
 
 impl<'a> PackJudge<'a> {
-    pub(crate) fn new(pack: &'a Pack) -> Self {
+    pub(crate) fn new(pack: &'a Pack, clock: &'a ScriptClock) -> Self {
         Self {
             pack,
+            clock,
             states: (0..pack.signatures.len())
                 .map(|_| State::default())
                 .collect(),
@@ -165,7 +168,7 @@ impl Judge for PackJudge<'_> {
         let mut judgement = Judgement::default();
         let mut absent = Vec::new();
         let mut session_scripts = Vec::new();
-        for (signature, state) in pack.signatures.iter().zip(self.states) {
+        for (index, (signature, state)) in pack.signatures.iter().zip(self.states).enumerate() {
             if signature.disabled {
                 continue;
             }
@@ -176,12 +179,14 @@ impl Judge for PackJudge<'_> {
             let fired = match (&signature.script, state.fired.clone()) {
                 (None, fired) => fired,
                 (Some(_), _) if signature.patterns.is_empty() => {
-                    session_scripts.push(signature);
+                    session_scripts.push((index, signature));
                     None
                 }
                 (Some(_), None) => None,
                 (Some(ast), fired) => {
-                    let ran = run_script(pack, ast, progress, last, &state.events, &judgement);
+                    let rule = (self.clock, index);
+                    let ran =
+                        run_script(pack, ast, rule, progress, last, &state.events, &judgement);
                     let events = &state.events;
                     judge_script(
                         signature,
@@ -220,11 +225,19 @@ impl Judge for PackJudge<'_> {
             }
         }
         // Session scripts run last, so they can read what the other rules found.
-        for signature in session_scripts {
+        for (index, signature) in session_scripts {
             let Some(ast) = &signature.script else {
                 continue;
             };
-            let ran = run_script(pack, ast, progress, last, &[], &judgement);
+            let ran = run_script(
+                pack,
+                ast,
+                (self.clock, index),
+                progress,
+                last,
+                &[],
+                &judgement,
+            );
             if let Some(evidence) =
                 judge_script(signature, ran, None, &[], progress, last, &mut judgement)
             {
@@ -391,9 +404,11 @@ fn in_scope(pack: &Pack, signature: &Signature, progress: &Progress) -> bool {
             .is_none_or(|s| !signature.unless_in.contains(&s))
 }
 
+/// Runs the script of the signature at `rule.1`, timed on the file's clock `rule.0`.
 fn run_script(
     pack: &Pack,
     ast: &rhai::AST,
+    (clock, rule): (&ScriptClock, usize),
     progress: &Progress,
     last: &Line<'_>,
     events: &[ScriptEvent],
@@ -424,7 +439,7 @@ fn run_script(
             })
             .collect(),
     };
-    script::run(ast, &view, events)
+    script::run(ast, &view, events, rule, clock)
 }
 
 /// Turns a script's verdict into the evidence of a finding, or none.

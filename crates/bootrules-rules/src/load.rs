@@ -12,12 +12,12 @@ use bootrules_core::{Mark, Phase, Severity, StageDef, StageModel};
 use regex::Regex;
 use toml::Spanned;
 
-use crate::error::RuleError;
+use crate::error::{LineStarts, RuleError};
 use crate::pack::{
     Count, Ignore, Missing, Origin, Owner, Pack, Role, Sequence, Shown, Signature, Stage,
     UnitCategory,
 };
-use crate::precompile::{self, Compiled};
+use crate::precompile::{self, Compiled, Unbuilt};
 use crate::prefilter::{required_literals, Prefilter};
 use crate::script;
 use crate::spec::{
@@ -26,6 +26,9 @@ use crate::spec::{
 };
 
 include!(concat!(env!("OUT_DIR"), "/default_pack.rs"));
+
+/// Rules (stages, signatures, ignores, unit categories) one run may load, all packs together.
+pub const MAX_RULES: usize = 50_000;
 
 /// One rule file (TOML, or a Rhai script a rule names) and the name to show in messages.
 #[derive(Debug, Clone)]
@@ -91,13 +94,47 @@ struct Parsed<T> {
     file: usize,
 }
 
+/// Rules of one kind in load order. A rule replaces the earlier rule of the same id and takes
+/// its place at the end, as if written last; the id index keeps that linear in the pack size.
+struct Layer<T> {
+    slots: Vec<Option<Parsed<T>>>,
+    by_id: HashMap<String, usize>,
+}
+
+impl<T> Default for Layer<T> {
+    fn default() -> Self {
+        Self {
+            slots: Vec::new(),
+            by_id: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Layer<T> {
+    /// Puts `spec` last, replacing an earlier rule of the same id (an override).
+    fn put(&mut self, id: &str, spec: T, file: usize) {
+        if let Some(old) = self.by_id.insert(id.to_owned(), self.slots.len()) {
+            self.slots[old] = None;
+        }
+        self.slots.push(Some(Parsed { spec, file }));
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Parsed<T>> {
+        self.slots.iter().flatten()
+    }
+
+    fn len(&self) -> usize {
+        self.by_id.len()
+    }
+}
+
 /// Everything parsed from all packs, later packs already layered over earlier ones.
 #[derive(Default)]
 struct Layered {
-    stages: Vec<Parsed<StageSpec>>,
-    signatures: Vec<Parsed<SignatureSpec>>,
-    ignores: Vec<Parsed<IgnoreSpec>>,
-    unit_categories: Vec<Parsed<UnitCategorySpec>>,
+    stages: Layer<StageSpec>,
+    signatures: Layer<SignatureSpec>,
+    ignores: Layer<IgnoreSpec>,
+    unit_categories: Layer<UnitCategorySpec>,
     disabled: Vec<Parsed<Spanned<String>>>,
 }
 
@@ -131,12 +168,6 @@ fn pattern_texts(layered: &Layered) -> Vec<&str> {
         .map(|pattern| pattern.get_ref().as_str())
         .filter(|text| seen.insert(*text))
         .collect()
-}
-
-/// Puts `spec` in `list`, replacing an earlier rule of the same id (an override).
-fn layer<T>(list: &mut Vec<Parsed<T>>, spec: T, file: usize, id: impl Fn(&T) -> &str) {
-    list.retain(|p| id(&p.spec) != id(&spec));
-    list.push(Parsed { spec, file });
 }
 
 /// Loads packs in order; a rule in a later pack replaces the rule of the same id before it.
@@ -175,21 +206,38 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
                 }
             }
             for spec in parsed.stage {
-                layer(&mut layered.stages, spec, file, |s| s.id.get_ref());
+                let id = spec.id.get_ref().clone();
+                layered.stages.put(&id, spec, file);
             }
             for spec in parsed.signature {
-                layer(&mut layered.signatures, spec, file, |s| s.id.get_ref());
+                let id = spec.id.get_ref().clone();
+                layered.signatures.put(&id, spec, file);
             }
             for spec in parsed.ignore {
-                layer(&mut layered.ignores, spec, file, |s| s.id.get_ref());
+                let id = spec.id.get_ref().clone();
+                layered.ignores.put(&id, spec, file);
             }
             for spec in parsed.unit_category {
-                layer(&mut layered.unit_categories, spec, file, |s| s.id.get_ref());
+                let id = spec.id.get_ref().clone();
+                layered.unit_categories.put(&id, spec, file);
             }
             for id in parsed.disable {
                 layered.disabled.push(Parsed { spec: id, file });
             }
         }
+    }
+    let rules = layered.stages.len()
+        + layered.signatures.len()
+        + layered.ignores.len()
+        + layered.unit_categories.len();
+    if rules > MAX_RULES {
+        let message = format!(
+            "{rules} rules in this run: at most {MAX_RULES} are loaded (every rule's patterns \
+             run on every line); split the pack"
+        );
+        let last = files.last().map_or("rules", |f| f.path.as_str());
+        errors.push(RuleError::whole_file(last, message));
+        return Err(errors);
     }
     let compiled = precompile::compile_all(&pattern_texts(&layered));
     let pack = compile(&files, &layered, &compiled, &mut errors);
@@ -265,11 +313,10 @@ fn err(files: &[&RuleSource], file: usize, span: Range<usize>, message: String) 
     RuleError::at(&files[file].path, &files[file].text, span, message)
 }
 
-fn origin(files: &[&RuleSource], file: usize, span: Range<usize>) -> Origin {
-    let text = &files[file].text;
+fn origin(files: &[&RuleSource], lines: &[LineStarts], file: usize, span: Range<usize>) -> Origin {
     Origin {
         file: files[file].path.clone(),
-        line: text[..span.start.min(text.len())].matches('\n').count() + 1,
+        line: lines[file].line_of(span.start),
     }
 }
 
@@ -316,6 +363,11 @@ struct Compiler<'a> {
     errors: &'a mut Vec<RuleError>,
     regexes: Vec<Regex>,
     owners: Vec<Owner>,
+    /// Pattern texts already counted against the pack's budget, and what they cost.
+    charged: HashSet<String>,
+    spent: usize,
+    /// The budget error is reported once, at the first pattern over it.
+    over_budget: bool,
 }
 
 impl Compiler<'_> {
@@ -324,18 +376,39 @@ impl Compiler<'_> {
     }
 
     fn regex(&mut self, pattern: &Spanned<String>, file: usize) -> Option<Regex> {
-        let built = match self.compiled.get(pattern.get_ref().as_str()) {
-            Some(compiled) => compiled.regex.clone(),
-            None => precompile::build(pattern.get_ref()),
+        let text = pattern.get_ref().as_str();
+        let built = match self.compiled.get(text) {
+            Some(compiled) => compiled.regex.clone().map(|re| (re, compiled.cost)),
+            None => precompile::build(text).map_err(Unbuilt::Invalid),
         };
-        match built {
-            Ok(re) => Some(re),
-            Err(e) => {
-                let message = format!("bad regular expression: {}", regex_problem(&e));
-                self.error(file, pattern.span(), message);
+        let problem = match built {
+            Ok((re, cost)) => {
+                if self.charged.insert(text.to_owned()) {
+                    self.spent += cost;
+                }
+                if self.spent <= precompile::PACK_SIZE_LIMIT {
+                    return Some(re);
+                }
                 None
             }
-        }
+            Err(Unbuilt::Invalid(e)) => Some(e),
+            Err(Unbuilt::OverBudget) => None,
+        };
+        let message = match problem {
+            Some(e) => format!("bad regular expression: {}", regex_problem(&e)),
+            None if self.over_budget => return None,
+            None => {
+                self.over_budget = true;
+                format!(
+                    "the pack's patterns need more than {} MiB compiled from here on \
+                     (the limit for all patterns of a run together); remove rules or simplify \
+                     patterns",
+                    precompile::PACK_SIZE_LIMIT >> 20
+                )
+            }
+        };
+        self.error(file, pattern.span(), message);
+        None
     }
 
     fn patterns(&mut self, list: &[Spanned<String>], file: usize, owner: Owner) {
@@ -456,12 +529,16 @@ fn compile(
     compiled: &HashMap<&str, Compiled>,
     errors: &mut Vec<RuleError>,
 ) -> Pack {
+    let lines: Vec<LineStarts> = files.iter().map(|f| LineStarts::of(&f.text)).collect();
     let mut c = Compiler {
         files,
         compiled,
         errors,
         regexes: Vec::new(),
         owners: Vec::new(),
+        charged: HashSet::new(),
+        spent: 0,
+        over_budget: false,
     };
 
     let mut defs = Vec::new();
@@ -549,7 +626,7 @@ fn compile(
                 .map(|e| e.log().to_owned())
                 .collect(),
             examples_no_match: spec.examples.no_match.clone(),
-            origin: origin(files, file, spec.id.span()),
+            origin: origin(files, &lines, file, spec.id.span()),
         });
     }
     let model = StageModel::new(defs);
@@ -736,12 +813,12 @@ fn compile(
             references: spec.references.clone(),
             examples_match: spec.examples.matching.clone(),
             examples_no_match: spec.examples.no_match.clone(),
-            origin: origin(files, file, spec.id.span()),
+            origin: origin(files, &lines, file, spec.id.span()),
         });
     }
 
     let mut ignores = Vec::new();
-    for Parsed { spec, file } in &layered.ignores {
+    for Parsed { spec, file } in layered.ignores.iter() {
         let file = *file;
         c.check_id(&spec.id, file, "ignore", "qemu-floppy-io-error");
         c.patterns(&spec.patterns, file, Owner::Ignore);
@@ -751,12 +828,12 @@ fn compile(
             patterns: strings(&spec.patterns),
             examples_match: spec.examples.matching.clone(),
             examples_no_match: spec.examples.no_match.clone(),
-            origin: origin(files, file, spec.id.span()),
+            origin: origin(files, &lines, file, spec.id.span()),
         });
     }
 
     let mut unit_categories = Vec::new();
-    for Parsed { spec, file } in &layered.unit_categories {
+    for Parsed { spec, file } in layered.unit_categories.iter() {
         let file = *file;
         c.check_id(&spec.id, file, "unit-category", "guest-agent-units");
         if spec.units.is_empty() {
@@ -776,7 +853,7 @@ fn compile(
                 .map(|e| e.log().to_owned())
                 .collect(),
             examples_no_match: spec.examples.no_match.clone(),
-            origin: origin(files, file, spec.id.span()),
+            origin: origin(files, &lines, file, spec.id.span()),
         });
     }
 
@@ -808,5 +885,6 @@ fn compile(
         prefilter,
         regexes: c.regexes,
         owners: c.owners,
+        compiled_size: c.spent,
     }
 }

@@ -10,6 +10,7 @@ use regex::Regex;
 use crate::error::RuleError;
 use crate::judge::PackJudge;
 use crate::prefilter::Prefilter;
+use crate::script::ScriptClock;
 use crate::spec::{Category, ExampleSpec, StatusSpec};
 
 /// Where a rule came from, for `rules explain` and error messages.
@@ -230,12 +231,19 @@ pub struct Pack {
     pub(crate) prefilter: Prefilter,
     pub(crate) regexes: Vec<Regex>,
     pub(crate) owners: Vec<Owner>,
+    pub(crate) compiled_size: usize,
 }
 
 impl Pack {
     /// The stages, in declaration order (their index is the engine's stage index).
     pub fn stages(&self) -> &[Stage] {
         &self.stages
+    }
+
+    /// What the pack's patterns cost against the budget of all patterns of a run (bytes; see
+    /// `PACK_SIZE_LIMIT`).
+    pub fn compiled_size(&self) -> usize {
+        self.compiled_size
     }
 
     /// The signatures.
@@ -316,6 +324,7 @@ impl Pack {
 
 impl RuleSet for Pack {
     type Judge<'a> = PackJudge<'a>;
+    type FileState = ScriptClock;
 
     fn stages(&self) -> &StageModel {
         &self.model
@@ -364,7 +373,7 @@ impl RuleSet for Pack {
         }
     }
 
-    fn judge(&self) -> PackJudge<'_> {
-        PackJudge::new(self)
+    fn judge<'a>(&'a self, file: &'a ScriptClock) -> PackJudge<'a> {
+        PackJudge::new(self, file)
     }
 }

@@ -4,6 +4,11 @@
 //! its own, so all of them are built in parallel up front; the loader then looks each one up
 //! by its text. A pattern that fails keeps its error, which the loader reports where the
 //! pattern is written.
+//!
+//! A pack also has a budget for all its patterns together: each pattern costs the size class
+//! its compiled form fits in, and once the pack has spent its budget no further pattern is
+//! built, so a pack of thousands of huge patterns stops at the budget instead of exhausting
+//! memory.
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -14,42 +19,83 @@ use regex::{Regex, RegexBuilder};
 use crate::prefilter::required_literals;
 
 /// Compiled size allowed for one pattern; a pattern over it is reported, not run.
-const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+pub const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+/// Compiled size allowed for all the patterns of a pack together (about the memory they take:
+/// the default pack spends a tenth of it).
+pub const PACK_SIZE_LIMIT: usize = 256 << 20;
+
+/// Size classes a pattern is built at, smallest first; the first it fits is what it costs.
+/// A failed try stops as soon as the class is exceeded, so trying costs little.
+const SIZE_CLASSES: [usize; 3] = [16 << 10, 128 << 10, PATTERN_SIZE_LIMIT];
 
 /// More threads than this only add start-up cost for a pack of a few hundred patterns.
 const MAX_THREADS: usize = 8;
 
-/// One pattern, built: its regex (or why not) and the literals the prefilter needs.
+/// Why a pattern has no regex.
+#[derive(Debug, Clone)]
+pub enum Unbuilt {
+    /// The regex crate refused it (syntax, or over [`PATTERN_SIZE_LIMIT`]).
+    Invalid(regex::Error),
+    /// The pack had spent [`PACK_SIZE_LIMIT`] before this pattern's turn.
+    OverBudget,
+}
+
+/// One pattern, built: its regex (or why not), what it costs the pack, and the literals the
+/// prefilter needs.
 #[derive(Debug)]
 pub struct Compiled {
-    /// The regex, or the reason it cannot be built.
-    pub regex: Result<Regex, regex::Error>,
+    /// The regex, or the reason there is none.
+    pub regex: Result<Regex, Unbuilt>,
+    /// Its size class in bytes (0 when not built).
+    pub cost: usize,
     /// See [`required_literals`].
     pub literals: Option<Vec<Vec<u8>>>,
 }
 
-/// Builds one pattern's regex with the pack's size limit.
-pub fn build(pattern: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(pattern)
-        .size_limit(PATTERN_SIZE_LIMIT)
-        .build()
+/// Builds one pattern's regex in the smallest size class it fits; returns it with its cost.
+pub fn build(pattern: &str) -> Result<(Regex, usize), regex::Error> {
+    let mut outcome = None;
+    for class in SIZE_CLASSES {
+        match RegexBuilder::new(pattern).size_limit(class).build() {
+            Ok(regex) => return Ok((regex, class)),
+            Err(e @ regex::Error::CompiledTooBig(_)) => outcome = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(outcome.unwrap_or(regex::Error::CompiledTooBig(PATTERN_SIZE_LIMIT)))
 }
 
-/// Builds every pattern (given once each), on as many threads as there are cores.
+/// Builds every pattern (given once each), on as many threads as there are cores, until the
+/// pack's budget is spent.
 pub fn compile_all<'a>(patterns: &[&'a str]) -> HashMap<&'a str, Compiled> {
     let threads = std::thread::available_parallelism()
         .map_or(1, NonZeroUsize::get)
         .min(MAX_THREADS)
         .min(patterns.len());
     let next = AtomicUsize::new(0);
+    let spent = AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
         while let Some(&pattern) = patterns.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let compiled = Compiled {
-                regex: build(pattern),
-                literals: required_literals(pattern),
+            let (regex, cost) = if spent.load(Ordering::Relaxed) > PACK_SIZE_LIMIT {
+                (Err(Unbuilt::OverBudget), 0)
+            } else {
+                match build(pattern) {
+                    Ok((regex, cost)) => (Ok(regex), cost),
+                    Err(e) => (Err(Unbuilt::Invalid(e)), 0),
+                }
             };
-            done.push((pattern, compiled));
+            spent.fetch_add(cost, Ordering::Relaxed);
+            let literals = required_literals(pattern);
+            done.push((
+                pattern,
+                Compiled {
+                    regex,
+                    cost,
+                    literals,
+                },
+            ));
         }
         done
     };

@@ -7,6 +7,8 @@
 //! patterns whose literal was found run their regex. Patterns without a usable literal (for
 //! example case-insensitive ones) run on every line, so `rules validate` can point them out.
 
+use std::collections::HashMap;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
@@ -23,6 +25,10 @@ const MAX_AFFIX_BYTES: usize = 32;
 
 /// Most prefixes (or suffixes) taken for one pattern; more would only slow the automaton.
 const MAX_AFFIXES: usize = 16;
+
+/// Literals a DFA is built for (the fastest search, but its memory grows with every literal);
+/// a bigger set gets the automaton's compact kind.
+const MAX_DFA_LITERALS: usize = 20_000;
 
 /// Picks, per line, the patterns that can possibly match.
 #[derive(Debug)]
@@ -44,15 +50,17 @@ impl Prefilter {
     pub fn from_literals(patterns: impl IntoIterator<Item = Option<Vec<Vec<u8>>>>) -> Self {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<u32>> = Vec::new();
+        let mut index_of: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut always = Vec::new();
         for (index, required) in patterns.into_iter().enumerate() {
             let index = index as u32;
             match required {
                 Some(set) => {
                     for literal in set {
-                        match literals.iter().position(|l| *l == literal) {
-                            Some(at) => owners[at].push(index),
+                        match index_of.get(&literal) {
+                            Some(&at) => owners[at].push(index),
                             None => {
+                                index_of.insert(literal.clone(), literals.len());
                                 literals.push(literal);
                                 owners.push(vec![index]);
                             }
@@ -70,9 +78,12 @@ impl Prefilter {
                 .kind(kind)
                 .build(&literals)
         };
-        let automaton = build(Some(AhoCorasickKind::DFA))
-            .or_else(|_| build(None))
-            .ok();
+        let dfa = if literals.len() <= MAX_DFA_LITERALS {
+            build(Some(AhoCorasickKind::DFA))
+        } else {
+            build(None)
+        };
+        let automaton = dfa.or_else(|_| build(None)).ok();
         if automaton.is_none() {
             always.extend(owners.iter().flatten().copied());
             always.sort_unstable();

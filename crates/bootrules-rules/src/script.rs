@@ -19,7 +19,10 @@
 //! functions; `import` and `eval` are disabled), and the limits below stop a script that loops,
 //! recurses or allocates without end. A stopped script is reported with its rule's id.
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, Engine, EvalAltResult, Map, Scope, AST};
 
@@ -33,6 +36,62 @@ pub const MAX_STRING_SIZE: usize = 64 * 1024;
 pub const MAX_COLLECTION_SIZE: usize = 10_000;
 /// Events handed to a script per session; more are counted but not kept.
 pub const MAX_EVENTS: usize = 1_000;
+/// Variables alive in one scope.
+pub const MAX_VARIABLES: usize = 256;
+/// Bytes a scope's values may hold, map keys included (the per-string and per-collection
+/// limits leave map keys out: 10,000 keys of 64 KiB are 640 MiB).
+pub const MAX_SCOPE_BYTES: usize = 64 << 20;
+/// Wall-clock time one rule's script may take in a session (the operation limit alone does
+/// not bound time: sorting a big array is one operation).
+pub const MAX_SESSION_TIME: Duration = Duration::from_secs(1);
+/// Wall-clock time one rule's script may take over all sessions of a file; after it, the
+/// rule's script no longer runs in that file, and the other rules' scripts still do.
+pub const MAX_FILE_TIME: Duration = Duration::from_secs(10);
+/// Wall-clock time all scripts may take over all sessions of a file (a pack of many slow
+/// scripts).
+pub const MAX_FILE_TIME_ALL_RULES: Duration = Duration::from_secs(60);
+
+/// Operations between two looks at the clock (reading it on every one would slow scripts).
+const CLOCK_EVERY: u64 = 64;
+/// Variable reads between two measures of the scope's size.
+const MEASURE_EVERY: u32 = 256;
+
+thread_local! {
+    /// When the script running on this thread must stop (the engine is shared by all threads,
+    /// so its progress callback reads the running script's deadline from here).
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// Variable reads since the scope was last measured.
+    static READS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Script time the sessions of one file have used, per rule and in all.
+#[derive(Debug, Default)]
+pub struct ScriptClock {
+    by_rule: RefCell<HashMap<usize, Duration>>,
+    all: Cell<Duration>,
+}
+
+impl ScriptClock {
+    /// When the script of rule `rule` (its index in the pack) starting now must end, or `None`
+    /// when its time in this file, or all scripts' time, is used up.
+    pub fn deadline(&self, rule: usize) -> Option<Instant> {
+        let spent = self
+            .by_rule
+            .borrow()
+            .get(&rule)
+            .copied()
+            .unwrap_or_default();
+        let left = MAX_FILE_TIME
+            .checked_sub(spent)?
+            .min(MAX_FILE_TIME_ALL_RULES.checked_sub(self.all.get())?);
+        (!left.is_zero()).then(|| Instant::now() + left.min(MAX_SESSION_TIME))
+    }
+
+    fn add(&self, rule: usize, took: Duration) {
+        *self.by_rule.borrow_mut().entry(rule).or_default() += took;
+        self.all.set(self.all.get() + took);
+    }
+}
 
 /// The engine every script is compiled and run with.
 pub fn engine() -> &'static Engine {
@@ -46,14 +105,54 @@ pub fn engine() -> &'static Engine {
             .set_max_string_size(MAX_STRING_SIZE)
             .set_max_array_size(MAX_COLLECTION_SIZE)
             .set_max_map_size(MAX_COLLECTION_SIZE)
+            .set_max_variables(MAX_VARIABLES)
             .set_max_modules(0)
             .set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new())
             .set_strict_variables(true);
         engine.disable_symbol("eval");
         engine.on_print(|_| {});
         engine.on_debug(|_, _, _| {});
+        engine.on_progress(|operations| {
+            let late = operations % CLOCK_EVERY == 0
+                && DEADLINE
+                    .get()
+                    .is_some_and(|deadline| Instant::now() > deadline);
+            late.then_some(Dynamic::UNIT)
+        });
+        // (volatile in Rhai's API, but the only hook that sees the scope while a script runs)
+        #[allow(deprecated)]
+        engine.on_var(|_, _, context| {
+            let reads = READS.get() + 1;
+            READS.set(reads % MEASURE_EVERY);
+            if reads < MEASURE_EVERY {
+                return Ok(None);
+            }
+            let held: usize = context.scope().iter_raw().map(|(_, _, v)| bytes(v)).sum();
+            if held > MAX_SCOPE_BYTES {
+                let what = format!("values of the scope ({} MiB)", held >> 20);
+                return Err(EvalAltResult::ErrorDataTooLarge(what, rhai::Position::NONE).into());
+            }
+            Ok(None)
+        });
         engine
     })
+}
+
+/// Bytes a value holds, counting map keys (which Rhai's own size limits leave out).
+fn bytes(value: &Dynamic) -> usize {
+    if let Some(map) = value.read_lock::<Map>() {
+        return map.iter().map(|(k, v)| k.len() + bytes(v)).sum();
+    }
+    if let Some(array) = value.read_lock::<rhai::Array>() {
+        return array.iter().map(bytes).sum();
+    }
+    if let Some(text) = value.read_lock::<rhai::ImmutableString>() {
+        return text.len();
+    }
+    if let Some(blob) = value.read_lock::<rhai::Blob>() {
+        return blob.len();
+    }
+    std::mem::size_of::<Dynamic>()
 }
 
 /// The variables a script sees, with empty values (for compiling in strict mode).
@@ -149,8 +248,32 @@ fn int(value: u64) -> Dynamic {
     Dynamic::from_int(i64::try_from(value).unwrap_or(i64::MAX))
 }
 
-/// Runs a compiled script; an error says why it was stopped.
+/// Runs the script of rule `rule` within the time `clock` leaves it, and counts the time it
+/// took; an error says why it was stopped or not run.
 pub fn run(
+    ast: &AST,
+    session: &SessionView,
+    events: &[ScriptEvent],
+    rule: usize,
+    clock: &ScriptClock,
+) -> Result<ScriptVerdict, String> {
+    let Some(deadline) = clock.deadline(rule) else {
+        return Err(format!(
+            "script not run: scripts took their time in this file ({} s for one rule, {} s for all)",
+            MAX_FILE_TIME.as_secs(),
+            MAX_FILE_TIME_ALL_RULES.as_secs()
+        ));
+    };
+    let started = Instant::now();
+    DEADLINE.set(Some(deadline));
+    READS.set(0);
+    let ran = run_until(ast, session, events);
+    DEADLINE.set(None);
+    clock.add(rule, started.elapsed());
+    ran
+}
+
+fn run_until(
     ast: &AST,
     session: &SessionView,
     events: &[ScriptEvent],
@@ -263,8 +386,17 @@ fn describe(error: &EvalAltResult) -> String {
             "script stopped: calls nested deeper than {MAX_CALL_LEVELS} (endless recursion?)"
         ),
         EvalAltResult::ErrorDataTooLarge(what, _) => format!(
-            "script stopped: {what} over the limit ({MAX_STRING_SIZE} bytes per string, {MAX_COLLECTION_SIZE} items per array or map)"
+            "script stopped: {what} over the limit ({MAX_STRING_SIZE} bytes per string, {MAX_COLLECTION_SIZE} items per array or map, {} MiB per scope)",
+            MAX_SCOPE_BYTES >> 20
         ),
+        EvalAltResult::ErrorTerminated(..) => format!(
+            "script stopped: ran out of time ({} ms in a session, {} s in a file)",
+            MAX_SESSION_TIME.as_millis(),
+            MAX_FILE_TIME.as_secs()
+        ),
+        EvalAltResult::ErrorTooManyVariables(_) => {
+            format!("script stopped: more than {MAX_VARIABLES} variables in one scope")
+        }
         other => format!("script failed: {}", other.to_string().replace('\n', " ")),
     }
 }
@@ -291,7 +423,7 @@ mod tests {
 
     fn eval(source: &str) -> Result<ScriptVerdict, String> {
         let ast = compile(source).map_err(|e| e.message)?;
-        run(&ast, &view(), &[])
+        run(&ast, &view(), &[], 0, &ScriptClock::default())
     }
 
     #[test]

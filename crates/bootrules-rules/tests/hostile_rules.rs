@@ -72,3 +72,112 @@ fn a_script_building_a_giant_map_is_stopped_and_named() {
         failure.message
     );
 }
+
+fn scripted(id: &str, script: &str) -> String {
+    format!(
+        "[[signature]]\nid = \"{id}\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['boom']\nscript = '''\n{script}\n'''\nmessage = \"m\"\nremedy = \"r\"\n"
+    )
+}
+
+fn rule_errors(report: &bootrules_core::FileReport) -> Vec<String> {
+    report
+        .sessions
+        .iter()
+        .flat_map(|s| &s.rule_errors)
+        .map(|e| e.message.clone())
+        .collect()
+}
+
+#[test]
+fn thousands_of_huge_patterns_stop_at_the_pack_budget() {
+    // each pattern fits the per-pattern limit, but together they would take gigabytes
+    let text: String = (0..2_000)
+        .map(|i| rule(&format!("big-{i}"), &format!(r"\w{{20}}k{i:05}")))
+        .collect();
+    let errors = load(&[default_sources(), vec![source("big.toml", text)]])
+        .expect_err("over the pack's budget");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].file, "big.toml");
+    assert!(
+        errors[0].message.contains("MiB compiled"),
+        "{}",
+        errors[0].message
+    );
+    // the budget is reached within the first few hundred patterns, not at the end
+    assert!(errors[0].line < 8 * 400, "line {}", errors[0].line);
+}
+
+#[test]
+fn the_default_pack_uses_a_small_part_of_the_budget() {
+    let pack = load(&[default_sources()]).expect("loads");
+    assert!(
+        pack.compiled_size() < bootrules_rules::precompile::PACK_SIZE_LIMIT / 4,
+        "{} bytes",
+        pack.compiled_size()
+    );
+}
+
+#[test]
+fn a_run_of_more_rules_than_the_limit_is_refused() {
+    let max = bootrules_rules::load::MAX_RULES;
+    let text: String = (0..max)
+        .map(|i| rule(&format!("r-{i}"), "same pattern"))
+        .collect();
+    let errors =
+        load(&[default_sources(), vec![source("many.toml", text)]]).expect_err("too many rules");
+    assert!(
+        errors[0].message.contains(&format!("at most {max}")),
+        "{}",
+        errors[0].message
+    );
+}
+
+#[test]
+fn a_slow_operation_repeated_is_stopped_by_the_clock() {
+    // sorting 10,000 items is one operation: the operation limit alone lets this run for minutes
+    let text = scripted(
+        "slow-sort",
+        "let a = [];\nfor i in 0..10000 { a.push(10000 - i); }\nloop { a.sort(); a.reverse(); }",
+    );
+    let pack = load(&[default_sources(), vec![source("slow.toml", text)]]).expect("loads");
+    let report = check_bytes(&pack, "log", b"boom\n");
+    let errors = rule_errors(&report);
+    assert!(
+        errors[0].contains("ran out of time") && errors[0].contains("slow.toml:2"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_file_of_slow_sessions_stops_running_scripts_when_its_time_is_spent() {
+    let text = scripted(
+        "slow-sort",
+        "let a = [];\nfor i in 0..10000 { a.push(10000 - i); }\nloop { a.sort(); a.reverse(); }",
+    );
+    let pack = load(&[default_sources(), vec![source("slow.toml", text)]]).expect("loads");
+    let log = "[    0.000000] Linux version 6.1.0 (gcc)\nboom\n".repeat(14);
+    let report = check_bytes(&pack, "log", log.as_bytes());
+    let errors = rule_errors(&report);
+    assert_eq!(
+        errors.len(),
+        14,
+        "only the slow rule is stopped: {errors:?}"
+    );
+    let stopped = errors.iter().filter(|e| e.contains("ran out of time"));
+    let skipped = errors.iter().filter(|e| e.contains("script not run"));
+    // one second per session, ten per file, and the other rules' scripts still run
+    assert_eq!((stopped.count(), skipped.count()), (10, 4), "{errors:?}");
+}
+
+#[test]
+fn map_keys_count_against_the_scripts_memory() {
+    // 10,000 keys of 60 KB each: every map stays within the item limit, together 1.8 GB
+    let text = scripted(
+        "key-bomb",
+        "let k = \"x\";\nk.pad(60000, \"x\");\nlet a = #{}; let b = #{}; let c = #{};\nfor i in 0..10000 { a[k + i] = 1; b[k + i] = 1; c[k + i] = 1; }\ntrue",
+    );
+    let pack = load(&[default_sources(), vec![source("keys.toml", text)]]).expect("loads");
+    let report = check_bytes(&pack, "log", b"boom\n");
+    let errors = rule_errors(&report);
+    assert!(errors[0].contains("per scope"), "{errors:?}");
+}
