@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::sync::Mutex;
 
 use bootrules_core::{check_bytes, Line, LineHits, Normaliser, RuleSet, StageModel};
-use bootrules_rules::{default_pack, Pack};
+use bootrules_rules::{default_pack, default_sources, load, Pack, RuleSource};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 /// The lab logs, concatenated: a multi-session serial log as a cloud keeps it.
@@ -124,6 +124,32 @@ fn benches(c: &mut Criterion) {
     c.bench_function("load default pack", |b| {
         b.iter(|| black_box(default_pack()))
     });
+
+    // Loading grows with the pack's size, not its square: compare the two.
+    let mut big = c.benchmark_group("load big packs");
+    big.sample_size(10);
+    for rules in [5_000, 10_000] {
+        let pack = generated_pack(rules);
+        big.bench_function(format!("default + {rules} rules"), |b| {
+            b.iter(|| black_box(load(&[default_sources(), pack.clone()])))
+        });
+    }
+    big.finish();
+}
+
+/// A pack of `rules` signatures, one distinct literal pattern each.
+fn generated_pack(rules: usize) -> Vec<RuleSource> {
+    let text: String = (0..rules)
+        .map(|i| {
+            format!(
+                "[[signature]]\nid = \"marker-{i}\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['marker {i:05} happened']\nmessage = \"m\"\nremedy = \"r\"\n"
+            )
+        })
+        .collect();
+    vec![RuleSource {
+        path: "generated.toml".into(),
+        text,
+    }]
 }
 
 criterion_group!(engine, benches);
