@@ -21,7 +21,7 @@ pub mod trace;
 pub use classify::{Judge, LineHits, RuleSet, StageMatch};
 pub use finding::{Finding, Judgement, RuleFailure, Severity};
 pub use line::{Line, Normaliser};
-pub use report::{check_bytes, check_reader, check_reader_with, FileReport, FileStatus};
+pub use report::{check_bytes, check_reader, check_reader_with, FileReport, FileStatus, Omitted};
 pub use session::{check_log, check_log_with, Outcome, Progress, Reached, Session, StageHit};
 pub use source::LineReader;
 pub use stage::{Mark, Phase, Rank, StageDef, StageModel};

@@ -1,5 +1,6 @@
 //! The result for one input: its sessions, or why it could not be read.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
 use serde::Serialize;
@@ -42,6 +43,47 @@ pub struct FileReport {
     /// for them (`--format html`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub context: Vec<TraceLine>,
+    /// Sessions judged but not kept, only counted (a page of a log of many boots shows those
+    /// that need attention; the other formats keep every session).
+    #[serde(skip_serializing_if = "Omitted::is_empty")]
+    pub omitted: Omitted,
+}
+
+/// What the sessions a report left out add up to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Omitted {
+    /// Sessions left out, by outcome.
+    pub outcomes: BTreeMap<&'static str, usize>,
+    /// Their findings, by severity.
+    pub findings: BTreeMap<Severity, usize>,
+    /// The rules of their findings, once each.
+    pub rules: BTreeSet<String>,
+    /// Their rule errors.
+    pub rule_errors: usize,
+}
+
+impl Omitted {
+    /// Counts a session instead of keeping it.
+    pub fn add(&mut self, session: &Session) {
+        *self.outcomes.entry(session.outcome.as_str()).or_default() += 1;
+        for finding in &session.findings {
+            *self.findings.entry(finding.severity).or_default() += 1;
+            if !self.rules.contains(&finding.rule) {
+                self.rules.insert(finding.rule.clone());
+            }
+        }
+        self.rule_errors += session.rule_errors.len();
+    }
+
+    /// How many sessions were left out.
+    pub fn sessions(&self) -> usize {
+        self.outcomes.values().sum()
+    }
+
+    /// True when nothing was left out.
+    pub fn is_empty(&self) -> bool {
+        self.outcomes.is_empty()
+    }
 }
 
 impl FileReport {
@@ -54,6 +96,7 @@ impl FileReport {
             reason: None,
             sessions: Vec::new(),
             context: Vec::new(),
+            omitted: Omitted::default(),
         }
     }
 
@@ -66,6 +109,7 @@ impl FileReport {
             reason: Some(reason.into()),
             sessions: Vec::new(),
             context: Vec::new(),
+            omitted: Omitted::default(),
         }
     }
 
@@ -117,6 +161,7 @@ pub fn check_reader_with<R: RuleSet>(
             reason: None,
             sessions: Vec::new(),
             context: Vec::new(),
+            omitted: Omitted::default(),
         },
         Err(e) => FileReport::failed(path, format!("cannot read: {e}")),
     }

@@ -5,40 +5,57 @@
 //! When context is asked for, the text stream of each input (plain file, `.gz`, archive member
 //! or standard input alike) is copied to an anonymous temporary file while it is checked, and
 //! read a second time once the findings are known, through the same reader and normaliser, so
-//! the line numbers agree. The copy is deleted as soon as the input is done.
+//! the line numbers agree. The copy is deleted as soon as the input is done, and holds at most
+//! [`SPOOL_LIMIT`] bytes: findings past it are shown without context.
+//!
+//! Such a report keeps the sessions a page shows ([`Keeper`]) and counts the others, so a log
+//! of any number of boots is checked in bounded memory here too.
 
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, Write};
 
-use bootrules_core::{check_reader, FileReport, LineReader, Normaliser, RuleSet, TraceLine};
+use bootrules_core::{
+    check_reader_with, FileReport, FileStatus, LineReader, Normaliser, RuleSet, TraceLine,
+};
+
+use crate::report::html::keep::Keeper;
 
 /// Longest text kept of one context line.
 const TEXT_CAP: usize = 400;
 
-/// Checks `reader` as [`check_reader`] does, then adds to the report the lines within `radius`
-/// lines of each finding (inside its session). Without a temporary file, the report comes
-/// without context.
+/// Bytes of an input copied for its context lines.
+pub const SPOOL_LIMIT: u64 = 256 << 20;
+
+/// Checks `reader` as [`bootrules_core::check_reader`] does, keeping the sessions a page shows
+/// (the others only counted), then adds to the report the lines within `radius` lines of each
+/// kept finding (inside its session). Without a temporary file, the report comes without
+/// context.
 pub fn check_with_context<R: RuleSet>(
     rules: &R,
     path: &str,
     reader: impl Read,
     radius: u64,
 ) -> FileReport {
-    let Ok(spool) = tempfile::tempfile() else {
-        return check_reader(rules, path, reader);
-    };
+    let spool = tempfile::tempfile().ok();
     let mut tee = Tee {
         inner: reader,
-        copy: BufWriter::new(spool),
-        failed: false,
+        copy: spool.map(BufWriter::new),
+        room: SPOOL_LIMIT,
     };
-    let mut report = check_reader(rules, path, &mut tee);
-    if tee.failed || report.sessions.is_empty() {
+    let mut keeper = Keeper::default();
+    let mut report = check_reader_with(rules, path, &mut tee, &mut |s| keeper.add(s));
+    if report.status == FileStatus::Ok {
+        (report.sessions, report.omitted) = keeper.finish();
+    }
+    if report.sessions.is_empty() {
         return report;
     }
+    let Some(copy) = tee.copy else {
+        return report;
+    };
     let wanted = wanted_lines(&report, radius);
-    if let Ok(mut spool) = tee.copy.into_inner() {
+    if let Ok(mut spool) = copy.into_inner() {
         if spool.rewind().is_ok() {
             report.context = read_lines(spool, &wanted).unwrap_or_default();
         }
@@ -86,18 +103,23 @@ fn read_lines(spool: File, wanted: &BTreeSet<u64>) -> io::Result<Vec<TraceLine>>
     Ok(lines)
 }
 
-/// Passes reads through and keeps a copy; a failed copy only loses the context.
+/// Passes reads through and keeps a copy of the first `room` bytes; a failed copy only loses
+/// the context.
 struct Tee<R, W> {
     inner: R,
-    copy: W,
-    failed: bool,
+    copy: Option<W>,
+    room: u64,
 }
 
 impl<R: Read, W: Write> Read for Tee<R, W> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if !self.failed && self.copy.write_all(&buf[..n]).is_err() {
-            self.failed = true;
+        let take = n.min(usize::try_from(self.room).unwrap_or(usize::MAX));
+        if let Some(copy) = self.copy.as_mut().filter(|_| take > 0) {
+            if copy.write_all(&buf[..take]).is_err() {
+                self.copy = None;
+            }
+            self.room -= take as u64;
         }
         Ok(n)
     }

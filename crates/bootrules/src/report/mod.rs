@@ -92,6 +92,16 @@ impl Summary {
     /// Counts one file's report.
     pub fn add(&mut self, report: &FileReport) {
         let mut tally = FileTally::default();
+        let omitted = &report.omitted;
+        self.sessions += omitted.sessions();
+        for (outcome, n) in &omitted.outcomes {
+            *self.outcomes.entry(outcome).or_default() += n;
+        }
+        for (severity, n) in &omitted.findings {
+            *self.findings.entry(*severity).or_default() += n;
+        }
+        tally.rules.extend(omitted.rules.iter().cloned());
+        self.rule_errors += omitted.rule_errors;
         for session in &report.sessions {
             self.add_session(&mut tally, session);
         }

@@ -21,8 +21,13 @@ pub struct Printer<'a> {
     open: Option<OpenFile>,
     /// Add each session's timeline to the readable report.
     timeline: bool,
-    /// The files of a page written only at the end (`--format html`).
+    /// The files of a page written only at the end (`--format html`), with the sessions it
+    /// shows (see [`html::keep`]).
     kept: Vec<FileReport>,
+    /// Sessions of `kept`, over all files.
+    kept_sessions: usize,
+    /// The sessions a page shows of the file being written piece by piece.
+    keeper: Option<html::keep::Keeper>,
 }
 
 /// A file begun but not ended.
@@ -44,6 +49,8 @@ impl<'a> Printer<'a> {
             open: None,
             timeline: false,
             kept: Vec::new(),
+            kept_sessions: 0,
+            keeper: None,
         }
     }
 
@@ -77,7 +84,9 @@ impl<'a> Printer<'a> {
             Format::Csv => table::csv_file(self.out, report),
             Format::Markdown => table::markdown_file(self.out, report),
             Format::Html => {
-                self.kept.push(report.clone());
+                let mut report = report.clone();
+                self.kept_sessions += html::keep::fit_page(&mut report, self.kept_sessions);
+                self.kept.push(report);
                 Ok(())
             }
         }
@@ -99,6 +108,7 @@ impl<'a> Printer<'a> {
             Format::Json => json::begin_file(self.out, json::Style::Document, index, path),
             Format::Html => {
                 self.kept.push(FileReport::failed(path, ""));
+                self.keeper = Some(html::keep::Keeper::default());
                 Ok(())
             }
             Format::Csv | Format::Markdown => Ok(()),
@@ -125,8 +135,8 @@ impl<'a> Printer<'a> {
             Format::Csv => table::csv_session(out, path, &session)?,
             Format::Markdown => table::markdown_session(out, path, &session)?,
             Format::Html => {
-                if let Some(file) = self.kept.last_mut() {
-                    file.sessions.push(session.clone());
+                if let Some(keeper) = self.keeper.as_mut() {
+                    keeper.add(session.clone());
                 }
             }
         }
@@ -152,10 +162,12 @@ impl<'a> Printer<'a> {
             Format::Csv => table::csv_end(out, report),
             Format::Markdown => table::markdown_end(out, report),
             Format::Html => {
-                // The file begun in `begin`: now its status is known.
+                // The file begun in `begin`: now its status and sessions are known.
                 if let Some(file) = self.kept.last_mut() {
                     file.status = report.status;
                     file.error.clone_from(&report.error);
+                    (file.sessions, file.omitted) = self.keeper.take().unwrap_or_default().finish();
+                    self.kept_sessions += html::keep::fit_page(file, self.kept_sessions);
                 }
                 Ok(())
             }

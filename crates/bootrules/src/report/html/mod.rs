@@ -6,6 +6,7 @@
 //! drawing per session and each finding with its evidence in context, remedy and references.
 //! Log text is untrusted: every piece of it goes through [`esc`].
 
+pub mod keep;
 mod svg;
 
 use std::collections::BTreeMap;
@@ -348,11 +349,12 @@ fn file(out: &mut String, index: usize, report: &FileReport, dir: &str) -> fmt::
         }
         FileStatus::Ok => {
             if let Some(last) = report.sessions.last() {
+                let total = report.sessions.len() + report.omitted.sessions();
                 write!(
                     out,
                     r#"<p class="verdict-line">{} session{}; the last one is <strong>{}</strong> at stage <strong>{}</strong>"#,
-                    report.sessions.len(),
-                    plural(report.sessions.len()),
+                    total,
+                    plural(total),
                     esc(last.outcome.as_str()),
                     esc(last.last_stage.as_deref().unwrap_or("none"))
                 )?;
@@ -364,9 +366,42 @@ fn file(out: &mut String, index: usize, report: &FileReport, dir: &str) -> fmt::
             for s in &report.sessions {
                 session(out, index, s, &report.context)?;
             }
+            omitted(out, &report.omitted)?;
         }
     }
     writeln!(out, "</details></article>")
+}
+
+/// What the sessions not shown add up to.
+fn omitted(out: &mut String, o: &bootrules_core::Omitted) -> fmt::Result {
+    if o.is_empty() {
+        return Ok(());
+    }
+    let n = o.sessions();
+    let outcomes: Vec<String> = o.outcomes.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    write!(
+        out,
+        r#"<p class="omitted">{n} more session{} not shown ({}, the page shows at most {} that need attention per file and the last one)"#,
+        plural(n),
+        esc(&outcomes.join(", ")),
+        keep::SESSIONS_PER_FILE
+    )?;
+    if !o.findings.is_empty() {
+        let findings: Vec<String> = o
+            .findings
+            .iter()
+            .rev()
+            .map(|(severity, v)| format!("{v} {}", severity.as_str()))
+            .collect();
+        let rules: Vec<&str> = o.rules.iter().map(String::as_str).collect();
+        write!(
+            out,
+            "; their findings: {} ({})",
+            esc(&findings.join(", ")),
+            esc(&rules.join(", "))
+        )?;
+    }
+    writeln!(out, ".</p>")
 }
 
 fn session(out: &mut String, file: usize, s: &Session, context: &[TraceLine]) -> fmt::Result {
