@@ -77,7 +77,9 @@ pub struct PackJudge<'a> {
     pack: &'a Pack,
     /// The file's script time, shared by the judges of its sessions.
     clock: &'a ScriptClock,
-    states: Vec<State>,
+    /// Per signature, made when one of its lines is first seen: most signatures see none in a
+    /// session, and a session of a log of many boots should not pay for all of them.
+    states: Vec<Option<Box<State>>>,
 }
 
 impl<'a> PackJudge<'a> {
@@ -85,9 +87,7 @@ impl<'a> PackJudge<'a> {
         Self {
             pack,
             clock,
-            states: (0..pack.signatures.len())
-                .map(|_| State::default())
-                .collect(),
+            states: (0..pack.signatures.len()).map(|_| None).collect(),
         }
     }
 }
@@ -117,7 +117,7 @@ impl Judge for PackJudge<'_> {
                 continue;
             };
             let signature = &self.pack.signatures[index];
-            let state = &mut self.states[index];
+            let state = self.states[index].get_or_insert_with(Box::default);
             if signature.disabled || (state.fired.is_some() && role != Role::Evidence) {
                 continue;
             }
@@ -137,7 +137,7 @@ impl Judge for PackJudge<'_> {
             let explained = signature.generic
                 && *claimed
                     .get_or_insert_with(|| self.claimed_by_specific(line, signals, progress));
-            let state = &mut self.states[index];
+            let state = self.states[index].get_or_insert_with(Box::default);
             if explained && state.explained.len() <= MAX_DISTINCT {
                 state.explained.push(line.number);
             }
@@ -169,9 +169,13 @@ impl Judge for PackJudge<'_> {
         let mut absent = Vec::new();
         let mut session_scripts = Vec::new();
         for (index, (signature, state)) in pack.signatures.iter().zip(self.states).enumerate() {
-            if signature.disabled {
+            let session_script = signature.script.is_some() && signature.patterns.is_empty();
+            if signature.disabled
+                || (state.is_none() && signature.missing.is_none() && !session_script)
+            {
                 continue;
             }
+            let state = state.map_or_else(State::default, |s| *s);
             if signature.missing.is_some() {
                 absent.push((signature, state.expected_seen));
                 continue;
