@@ -2,11 +2,16 @@
 //! streams, never extracted to disk), and files that are clearly not console logs.
 //!
 //! Every input and every archive member ends as a report: checked, an error, or skipped with
-//! the reason. Limits on decompressed bytes and member count turn an archive bomb into a
-//! per-member error instead of an endless run.
+//! the reason. Limits bound what an input may cost whatever its archives hold: decompressed
+//! bytes of one member, the members read, the nesting, and what a tar header or a zip
+//! directory may take in memory. An archive bomb becomes a per-member error instead of an
+//! endless run or an exhausted memory.
+
+mod readers;
+mod zipdir;
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::io::{self, BufWriter, Cursor, Read, Seek};
 use std::path::Path;
 
 use bootrules_core::{check_reader, FileReport};
@@ -14,6 +19,7 @@ use bootrules_rules::Pack;
 use flate2::read::MultiGzDecoder;
 
 use crate::inputs::Input;
+use readers::{bytes, Allowance, Allowed, Limited, Peek, Whole};
 
 /// Bounds on what archives may expand to.
 #[derive(Debug, Clone, Copy)]
@@ -26,18 +32,33 @@ pub struct Limits {
     pub context: u64,
 }
 
+impl Default for Limits {
+    /// The command line's defaults.
+    fn default() -> Self {
+        Self {
+            member_bytes: 4096 << 20,
+            members: 100_000,
+            context: 0,
+        }
+    }
+}
+
 /// Archives inside archives are opened this deep, no deeper.
 const MAX_DEPTH: usize = 3;
 
 /// Bytes looked at to tell what a stream holds.
 const SNIFF_BYTES: usize = 8192;
 
+/// Bytes a tar reader may read for one member's header, GNU long names and pax records (it
+/// keeps them in memory, whatever size the archive states).
+const MAX_TAR_HEADER: u64 = 1 << 20;
+
 /// A buffered stream of any origin. Archive members are streams inside streams; erasing the
 /// type keeps that nesting from becoming a type of its own at every level.
-type Stream<'a> = BufReader<Box<dyn Read + 'a>>;
+type Stream<'a> = Peek<Box<dyn Read + 'a>>;
 
 fn stream<'a>(reader: impl Read + 'a) -> Stream<'a> {
-    BufReader::with_capacity(64 * 1024, Box::new(reader))
+    Peek::new(Box::new(reader))
 }
 
 /// Where scanning puts what it finds, in input order: reports of whole inputs, and logs to check.
@@ -75,7 +96,7 @@ pub fn scan(pack: &Pack, input: &Input, limits: Limits) -> Vec<FileReport> {
 /// Checks one input into `out`; archives give one report per member.
 pub fn scan_into(pack: &Pack, input: &Input, limits: Limits, out: &mut dyn Reports) {
     match input {
-        Input::Stdin => scan_stream(pack, "-", stream(io::stdin().lock()), limits, 0, out),
+        Input::Stdin => Scan::new(pack, limits).stream("-", stream(io::stdin().lock()), 0, out),
         Input::Unreadable { path, error } => out.add(FileReport::failed(path, error)),
         Input::File(path) => scan_file(pack, path, limits, out),
     }
@@ -84,10 +105,11 @@ pub fn scan_into(pack: &Pack, input: &Input, limits: Limits, out: &mut dyn Repor
 /// Checks bytes held in memory as if they were a file named `shown` (archives included).
 pub fn scan_bytes(pack: &Pack, shown: &str, bytes: &[u8], limits: Limits) -> Vec<FileReport> {
     let mut out = Vec::new();
+    let scan = Scan::new(pack, limits);
     if sniff(bytes) == Kind::Zip {
-        scan_zip(pack, shown, Cursor::new(bytes), limits, 0, &mut out);
+        scan.zip(shown, Cursor::new(bytes), 0, &mut out);
     } else {
-        scan_stream(pack, shown, stream(bytes), limits, 0, &mut out);
+        scan.stream(shown, stream(bytes), 0, &mut out);
     }
     out
 }
@@ -108,20 +130,21 @@ fn scan_file(pack: &Pack, path: &Path, limits: Limits, out: &mut dyn Reports) {
         Ok(file) => file,
         Err(e) => return out.add(FileReport::failed(&shown, format!("cannot open: {e}"))),
     };
+    let scan = Scan::new(pack, limits);
     let mut reader = stream(file);
-    let kind = match reader.fill_buf() {
+    let kind = match reader.peek(SNIFF_BYTES) {
         Ok(head) => sniff(head),
         Err(e) => return out.add(FileReport::failed(&shown, format!("cannot read: {e}"))),
     };
     if kind == Kind::Zip {
         // A zip's directory is at its end: read it from the file, not as a stream.
         match File::open(path) {
-            Ok(file) => scan_zip(pack, &shown, file, limits, 0, out),
+            Ok(file) => scan.zip(&shown, file, 0, out),
             Err(e) => out.add(FileReport::failed(&shown, format!("cannot open: {e}"))),
         }
         return;
     }
-    dispatch(pack, &shown, reader, kind, limits, 0, out);
+    scan.dispatch(&shown, reader, kind, 0, out);
 }
 
 /// What a stream holds, from its first bytes.
@@ -176,182 +199,251 @@ fn sniff(head: &[u8]) -> Kind {
     }
 }
 
-/// Sniffs a stream, then checks it or opens it as an archive.
-fn scan_stream(
-    pack: &Pack,
-    shown: &str,
-    mut reader: Stream<'_>,
+/// One input being scanned.
+struct Scan<'p> {
+    pack: &'p Pack,
     limits: Limits,
-    depth: usize,
-    out: &mut dyn Reports,
-) {
-    // One fill holds at least the first read's bytes: enough to recognise a format.
-    let kind = match reader.fill_buf() {
-        Ok(head) => sniff(head),
-        Err(e) => return out.add(FileReport::failed(shown, format!("cannot read: {e}"))),
-    };
-    dispatch(pack, shown, reader, kind, limits, depth, out);
 }
 
-fn dispatch(
-    pack: &Pack,
-    shown: &str,
-    reader: Stream<'_>,
-    kind: Kind,
-    limits: Limits,
-    depth: usize,
-    out: &mut dyn Reports,
-) {
-    if depth > MAX_DEPTH && !matches!(kind, Kind::Text | Kind::Binary(_)) {
-        return out.add(FileReport::skipped(shown, "archive nested too deeply"));
+impl<'p> Scan<'p> {
+    fn new(pack: &'p Pack, limits: Limits) -> Self {
+        Self { pack, limits }
     }
-    match kind {
-        Kind::Text => {
-            let mut limited = Limited::new(
-                reader,
-                if depth == 0 {
-                    u64::MAX
+
+    /// Sniffs a stream (from as many reads as it takes to have [`SNIFF_BYTES`] or the whole
+    /// stream), then checks it or opens it as an archive.
+    fn stream(&self, shown: &str, mut reader: Stream<'_>, depth: usize, out: &mut dyn Reports) {
+        let kind = match reader.peek(SNIFF_BYTES) {
+            Ok(head) => sniff(head),
+            Err(e) => return out.add(FileReport::failed(shown, format!("cannot read: {e}"))),
+        };
+        self.dispatch(shown, reader, kind, depth, out);
+    }
+
+    fn dispatch(
+        &self,
+        shown: &str,
+        reader: Stream<'_>,
+        kind: Kind,
+        depth: usize,
+        out: &mut dyn Reports,
+    ) {
+        if depth > MAX_DEPTH && !matches!(kind, Kind::Text | Kind::Binary(_)) {
+            return out.add(FileReport::skipped(shown, "archive nested too deeply"));
+        }
+        let limits = &self.limits;
+        match kind {
+            Kind::Text => {
+                let mut limited = Limited::new(
+                    reader,
+                    if depth == 0 {
+                        u64::MAX
+                    } else {
+                        limits.member_bytes
+                    },
+                );
+                if limits.context > 0 {
+                    out.add(crate::context::check_with_context(
+                        self.pack,
+                        shown,
+                        &mut limited,
+                        limits.context,
+                    ));
                 } else {
-                    limits.member_bytes
-                },
-            );
-            if limits.context > 0 {
-                out.add(crate::context::check_with_context(
-                    pack,
-                    shown,
-                    &mut limited,
-                    limits.context,
-                ));
-            } else {
-                out.check(pack, shown, &mut limited);
+                    out.check(self.pack, shown, &mut limited);
+                }
             }
-        }
-        Kind::Binary(what) => out.add(FileReport::skipped(
-            shown,
-            format!("not a console log: {what}"),
-        )),
-        // A `.gz` holds one stream: a log, or a tar (`.tar.gz`).
-        Kind::Gzip => {
-            let decoded = Limited::new(MultiGzDecoder::new(reader), limits.member_bytes);
-            scan_stream(pack, shown, stream(decoded), limits, depth + 1, out);
-        }
-        Kind::Tar => scan_tar(pack, shown, reader, limits, depth, out),
-        Kind::Zip => {
-            // A zip inside another archive: read it into memory (bounded) to reach its directory.
-            let mut bytes = Vec::new();
-            match Limited::new(reader, limits.member_bytes).read_to_end(&mut bytes) {
-                Ok(_) => scan_zip(pack, shown, Cursor::new(bytes), limits, depth, out),
-                Err(e) => out.add(FileReport::failed(shown, format!("cannot read: {e}"))),
+            Kind::Binary(what) => out.add(FileReport::skipped(
+                shown,
+                format!("not a console log: {what}"),
+            )),
+            // A `.gz` holds one stream: a log, or a tar (`.tar.gz`).
+            Kind::Gzip => {
+                let limited = Limited::new(MultiGzDecoder::new(reader), limits.member_bytes);
+                self.stream(shown, stream(limited), depth + 1, out);
             }
+            Kind::Tar => self.tar(shown, reader, depth, out),
+            Kind::Zip => self.spooled_zip(shown, reader, depth, out),
         }
     }
-}
 
-fn scan_tar(
-    pack: &Pack,
-    shown: &str,
-    reader: Stream<'_>,
-    limits: Limits,
-    depth: usize,
-    out: &mut dyn Reports,
-) {
-    let before = out.count();
-    let mut archive = tar::Archive::new(reader);
-    let entries = match archive.entries() {
-        Ok(entries) => entries,
-        Err(e) => return out.add(FileReport::failed(shown, format!("cannot read tar: {e}"))),
-    };
-    let mut members = 0;
-    for entry in entries {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
-                out.add(FileReport::failed(shown, format!("cannot read tar: {e}")));
+    fn tar(&self, shown: &str, reader: Stream<'_>, depth: usize, out: &mut dyn Reports) {
+        let before = out.count();
+        let allowance = Allowance::new();
+        let mut archive = tar::Archive::new(Allowed::new(reader, &allowance));
+        let mut entries = match archive.entries() {
+            Ok(entries) => entries,
+            Err(e) => return out.add(FileReport::failed(shown, format!("cannot read tar: {e}"))),
+        };
+        let mut members = 0;
+        // Bytes of the last member the tar reader skips itself on its way to the next header.
+        let mut unread = 0;
+        let mut last = None;
+        loop {
+            allowance.allow(MAX_TAR_HEADER.saturating_add(unread), 0);
+            let mut entry = match entries.next() {
+                None => break,
+                Some(Ok(entry)) => entry,
+                Some(Err(e)) => {
+                    let why = if allowance.tripped() {
+                        format!(
+                            "a member's header, long name or pax records take more than {} (a \
+                             crafted archive?)",
+                            bytes(MAX_TAR_HEADER)
+                        )
+                    } else {
+                        e.to_string()
+                    };
+                    let after = last.map(|m| format!(" after {m}")).unwrap_or_default();
+                    out.add(FileReport::failed(
+                        shown,
+                        format!("cannot read tar{after}: {why}; the rest was not read"),
+                    ));
+                    break;
+                }
+            };
+            allowance.lift();
+            unread = 0;
+            let kind = entry.header().entry_type();
+            if kind.is_file() || kind.is_contiguous() {
+                members += 1;
+                if members > self.limits.members {
+                    out.add(FileReport::failed(
+                        shown,
+                        format!(
+                            "more than {} members; the rest were not read",
+                            self.limits.members
+                        ),
+                    ));
+                    break;
+                }
+                let name = entry
+                    .path()
+                    .map(|p| member_name(&p.to_string_lossy()))
+                    .unwrap_or_else(|_| "(unreadable name)".to_owned());
+                let member = format!("{shown}!/{name}");
+                let declared = entry.size();
+                let whole = Whole::new(&mut entry, declared);
+                let limited = Limited::new(whole, self.limits.member_bytes);
+                self.stream(&member, stream(limited), depth + 1, out);
+                last = Some(name);
+            }
+            if kind.is_gnu_sparse() {
+                // Read through the entry, its holes would come out as zeros: let the tar
+                // reader skip the bytes it holds.
+                unread = entry.header().entry_size().unwrap_or(0).div_ceil(512) * 512;
+                continue;
+            }
+            // What is left of the member is read here, so that the tar reader only reads
+            // headers on its way to the next one.
+            if let Err(e) = io::copy(&mut entry, &mut io::sink()) {
+                let after = last.map(|m| format!(" after {m}")).unwrap_or_default();
+                out.add(FileReport::failed(
+                    shown,
+                    format!("cannot read tar{after}: {e}; the rest was not read"),
+                ));
                 break;
             }
-        };
-        if !entry.header().entry_type().is_file() {
-            continue;
         }
-        members += 1;
-        if members > limits.members {
+        if out.count() == before {
+            out.add(FileReport::skipped(shown, "an archive with no files in it"));
+        }
+    }
+
+    /// A zip inside another archive. Its directory is at its end, so it is copied to an
+    /// anonymous temporary file first (at most a member's size, deleted when closed), never
+    /// held in memory.
+    fn spooled_zip(&self, shown: &str, reader: Stream<'_>, depth: usize, out: &mut dyn Reports) {
+        let spool = match tempfile::tempfile() {
+            Ok(spool) => spool,
+            Err(e) => {
+                return out.add(FileReport::failed(
+                    shown,
+                    format!("cannot read zip: no temporary file to copy it to: {e}"),
+                ))
+            }
+        };
+        let mut writer = BufWriter::with_capacity(64 * 1024, spool);
+        let mut limited = Limited::new(reader, self.limits.member_bytes);
+        let spooled = io::copy(&mut limited, &mut writer)
+            .and_then(|_| writer.into_inner().map_err(|e| e.into_error()))
+            .and_then(|mut spool| spool.rewind().map(|()| spool));
+        match spooled {
+            Ok(spool) => self.zip(shown, spool, depth, out),
+            Err(e) => out.add(FileReport::failed(shown, format!("cannot read: {e}"))),
+        }
+    }
+
+    fn zip<R: Read + Seek>(&self, shown: &str, reader: R, depth: usize, out: &mut dyn Reports) {
+        let allowance = Allowance::new();
+        let mut reader = Allowed::new(reader, &allowance);
+        let directory = match zipdir::locate(&mut reader) {
+            Ok(directory) => directory,
+            Err(why) => {
+                return out.add(FileReport::failed(shown, format!("cannot read zip: {why}")))
+            }
+        };
+        // The zip reader reads the directory and its end, bounded, and sees nothing before it.
+        allowance.allow(zipdir::MAX_DIRECTORY + (1 << 20), directory.start);
+        let config = zip::read::Config {
+            archive_offset: zip::read::ArchiveOffset::Known(directory.archive_offset),
+        };
+        let mut archive = match zip::ZipArchive::with_config(config, reader) {
+            Ok(archive) => archive,
+            Err(e) => {
+                let why = if allowance.tripped() {
+                    "a damaged zip: its directory cannot be read".to_owned()
+                } else {
+                    e.to_string()
+                };
+                return out.add(FileReport::failed(shown, format!("cannot read zip: {why}")));
+            }
+        };
+        allowance.lift();
+        let before = out.count();
+        let total = archive.len();
+        if total > self.limits.members {
             out.add(FileReport::failed(
                 shown,
                 format!(
-                    "more than {} members; the rest were not read",
-                    limits.members
+                    "{total} members, more than the limit of {}; only the first were read",
+                    self.limits.members
                 ),
             ));
-            break;
         }
-        let name = entry
-            .path()
-            .map(|p| member_name(&p.to_string_lossy()))
-            .unwrap_or_else(|_| "(unreadable name)".to_owned());
-        let member = format!("{shown}!/{name}");
-        let declared = entry.header().size().unwrap_or(0);
-        let limited = Limited::new(Whole::new(entry, declared), limits.member_bytes);
-        scan_stream(pack, &member, stream(limited), limits, depth + 1, out);
-    }
-    if out.count() == before {
-        out.add(FileReport::skipped(shown, "an archive with no files in it"));
-    }
-}
-
-fn scan_zip<R: Read + io::Seek>(
-    pack: &Pack,
-    shown: &str,
-    reader: R,
-    limits: Limits,
-    depth: usize,
-    out: &mut dyn Reports,
-) {
-    let mut archive = match zip::ZipArchive::new(reader) {
-        Ok(archive) => archive,
-        Err(e) => return out.add(FileReport::failed(shown, format!("cannot read zip: {e}"))),
-    };
-    let before = out.count();
-    let total = archive.len();
-    if total > limits.members {
-        out.add(FileReport::failed(
-            shown,
-            format!(
-                "{total} members, more than the limit of {}; only the first were read",
-                limits.members
-            ),
-        ));
-    }
-    for index in 0..total.min(limits.members) {
-        let member = match archive.by_index(index) {
-            Ok(member) => member,
-            Err(e) => {
+        for index in 0..total.min(self.limits.members) {
+            let member = match archive.by_index(index) {
+                Ok(member) => member,
+                Err(e) => {
+                    out.add(FileReport::failed(
+                        format!("{shown}!/#{index}"),
+                        format!("cannot read zip member: {e}"),
+                    ));
+                    continue;
+                }
+            };
+            if member.is_dir() {
+                continue;
+            }
+            let name = format!("{shown}!/{}", member_name(member.name()));
+            if member.size() > self.limits.member_bytes {
                 out.add(FileReport::failed(
-                    format!("{shown}!/#{index}"),
-                    format!("cannot read zip member: {e}"),
+                    &name,
+                    format!(
+                        "expands to {} bytes, over the limit of {} (--max-member-mib; an archive \
+                         bomb?)",
+                        member.size(),
+                        bytes(self.limits.member_bytes)
+                    ),
                 ));
                 continue;
             }
-        };
-        if member.is_dir() {
-            continue;
+            let limited = Limited::new(member, self.limits.member_bytes);
+            self.stream(&name, stream(limited), depth + 1, out);
         }
-        let name = format!("{shown}!/{}", member_name(member.name()));
-        if member.size() > limits.member_bytes {
-            out.add(FileReport::failed(
-                &name,
-                format!(
-                    "expands to {} bytes, over the limit of {} (an archive bomb?)",
-                    member.size(),
-                    limits.member_bytes
-                ),
-            ));
-            continue;
+        if out.count() == before {
+            out.add(FileReport::skipped(shown, "an archive with no files in it"));
         }
-        let limited = Limited::new(member, limits.member_bytes);
-        scan_stream(pack, &name, stream(limited), limits, depth + 1, out);
-    }
-    if out.count() == before {
-        out.add(FileReport::skipped(shown, "an archive with no files in it"));
     }
 }
 
@@ -369,83 +461,70 @@ fn member_name(raw: &str) -> String {
     }
 }
 
-/// A tar member's reader that fails if the archive ends before the member's declared size
-/// (a truncated download), instead of passing the cut member off as whole.
-struct Whole<R> {
-    inner: R,
-    declared: u64,
-    read: u64,
-}
-
-impl<R> Whole<R> {
-    fn new(inner: R, declared: u64) -> Self {
-        Self {
-            inner,
-            declared,
-            read: 0,
-        }
-    }
-}
-
-impl<R: Read> Read for Whole<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        if n == 0 && !buf.is_empty() && self.read < self.declared {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!(
-                    "the archive ends inside this member ({} of {} bytes)",
-                    self.read, self.declared
-                ),
-            ));
-        }
-        Ok(n)
-    }
-}
-
-/// A reader that fails once more than `limit` bytes came through it.
-struct Limited<R> {
-    inner: R,
-    left: u64,
-    limit: u64,
-}
-
-impl<R> Limited<R> {
-    fn new(inner: R, limit: u64) -> Self {
-        Self {
-            inner,
-            left: limit,
-            limit,
-        }
-    }
-}
-
-impl<R: Read> Read for Limited<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.left == 0 {
-            // One more byte tells a stream that ends exactly at the limit from a bigger one.
-            let mut probe = [0u8; 1];
-            return match self.inner.read(&mut probe)? {
-                0 => Ok(0),
-                _ => Err(io::Error::other(format!(
-                    "expands to more than {} bytes, the limit (an archive bomb?)",
-                    self.limit
-                ))),
-            };
-        }
-        let want = buf
-            .len()
-            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..want])?;
-        self.left -= n as u64;
-        Ok(n)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    const LOG: &[u8] =
+        b"[    0.000000] Linux version 6.1.0-50-amd64 (debian-kernel@lists.debian.org)\n\
+        [    2.000000] Run /init as init process\n";
+
+    /// A pipe written to slowly: every read hands out one byte.
+    struct Dribble<'a>(&'a [u8]);
+
+    impl Read for Dribble<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let Some((&first, rest)) = self.0.split_first() else {
+                return Ok(0);
+            };
+            let Some(slot) = buf.first_mut() else {
+                return Ok(0);
+            };
+            *slot = first;
+            self.0 = rest;
+            Ok(1)
+        }
+    }
+
+    fn tar_of(name: &str, bytes: &[u8]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder.append_data(&mut header, name, bytes).unwrap();
+        builder.into_inner().unwrap()
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn a_stream_read_a_byte_at_a_time_is_still_told_by_its_first_bytes() {
+        let pack = bootrules_rules::default_pack().unwrap();
+        let tar = tar_of("var/log/serial.log", LOG);
+        for (form, bytes) in [
+            ("tar", tar.clone()),
+            ("tar.gz", gzip(&tar)),
+            ("gz", gzip(LOG)),
+        ] {
+            let mut out = Vec::new();
+            let scan = Scan::new(&pack, Limits::default());
+            scan.stream("-", stream(Dribble(&bytes)), 0, &mut out);
+            assert_eq!(out.len(), 1, "{form}: {out:#?}");
+            let expected = if form == "gz" {
+                "-"
+            } else {
+                "-!/var/log/serial.log"
+            };
+            assert_eq!(out[0].path, expected, "{form}");
+            assert_eq!(out[0].sessions.len(), 1, "{form}: {:?}", out[0]);
+        }
+    }
 
     #[test]
     fn formats_are_told_by_their_first_bytes() {

@@ -1,0 +1,249 @@
+//! The readers archives are opened through: each one bounds or watches one thing, and says in
+//! its error what it stopped.
+
+use std::cell::Cell;
+use std::io::{self, BufRead, Read, Seek, SeekFrom};
+
+/// Bytes a [`Peek`] buffers.
+const BUFFER: usize = 64 * 1024;
+
+/// A buffered stream that can look as far ahead as a format needs. (std's `BufReader` reads
+/// once per fill, so a pipe or a decoder that hands out a few bytes at a time would have its
+/// format judged on those few.)
+pub(super) struct Peek<R> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+}
+
+impl<R: Read> Peek<R> {
+    pub(super) fn new(inner: R) -> Self {
+        Self {
+            inner,
+            buf: vec![0; BUFFER],
+            pos: 0,
+            end: 0,
+        }
+    }
+
+    /// The next `n` bytes (fewer only at the end of the stream), without consuming them.
+    pub(super) fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+        if self.end - self.pos < n {
+            if self.buf.len() - self.pos < n {
+                self.buf.copy_within(self.pos..self.end, 0);
+                self.end -= self.pos;
+                self.pos = 0;
+                if self.buf.len() < n {
+                    self.buf.resize(n, 0);
+                }
+            }
+            while self.end - self.pos < n {
+                match self.inner.read(&mut self.buf[self.end..]) {
+                    Ok(0) => break,
+                    Ok(read) => self.end += read,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(&self.buf[self.pos..self.end])
+    }
+}
+
+impl<R: Read> Read for Peek<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos == self.end && out.len() >= self.buf.len() {
+            return self.inner.read(out);
+        }
+        let n = {
+            let waiting = self.fill_buf()?;
+            let n = waiting.len().min(out.len());
+            out[..n].copy_from_slice(&waiting[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Peek<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.end {
+            self.pos = 0;
+            self.end = 0;
+            self.end = self.inner.read(&mut self.buf)?;
+        }
+        Ok(&self.buf[self.pos..self.end])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.end);
+    }
+}
+
+/// A reader that fails once more than `limit` bytes came through it.
+pub(super) struct Limited<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+}
+
+impl<R> Limited<R> {
+    pub(super) fn new(inner: R, limit: u64) -> Self {
+        Self {
+            inner,
+            left: limit,
+            limit,
+        }
+    }
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            // One more byte tells a stream that ends exactly at the limit from a bigger one.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(io::Error::other(format!(
+                    "expands to more than {}, the limit of one member (--max-member-mib; an \
+                     archive bomb?)",
+                    bytes(self.limit)
+                ))),
+            };
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// How much an archive format may read for its own bookkeeping (a tar header with its long
+/// name or pax records, a zip's directory) before it hands out a member. The tar and zip
+/// readers keep what they read there in memory, trusting sizes the archive states; this is
+/// what bounds it. Bytes below `from` read as zeros meanwhile: a zip's directory is read from
+/// its end, and what comes before it (members' data, where anyone can write anything) must
+/// not be taken for another directory.
+pub(super) struct Allowance {
+    left: Cell<u64>,
+    from: Cell<u64>,
+    tripped: Cell<bool>,
+}
+
+impl Allowance {
+    pub(super) fn new() -> Self {
+        Self {
+            left: Cell::new(u64::MAX),
+            from: Cell::new(0),
+            tripped: Cell::new(false),
+        }
+    }
+
+    /// From now on, at most `bytes` more, with the bytes before offset `from` hidden.
+    pub(super) fn allow(&self, bytes: u64, from: u64) {
+        self.left.set(bytes);
+        self.from.set(from);
+    }
+
+    /// Lifts the limits (a member's own bytes are bounded elsewhere).
+    pub(super) fn lift(&self) {
+        self.allow(u64::MAX, 0);
+    }
+
+    /// Whether a read was refused.
+    pub(super) fn tripped(&self) -> bool {
+        self.tripped.get()
+    }
+}
+
+/// A reader held to an [`Allowance`].
+pub(super) struct Allowed<'a, R> {
+    inner: R,
+    allowance: &'a Allowance,
+    pos: u64,
+}
+
+impl<'a, R> Allowed<'a, R> {
+    pub(super) fn new(inner: R, allowance: &'a Allowance) -> Self {
+        Self {
+            inner,
+            allowance,
+            pos: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Allowed<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.allowance.left.get();
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if left == 0 {
+            self.allowance.tripped.set(true);
+            return Err(io::Error::other("more bookkeeping data than allowed"));
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        let hidden = self.allowance.from.get().saturating_sub(self.pos);
+        buf[..n.min(usize::try_from(hidden).unwrap_or(usize::MAX))].fill(0);
+        self.allowance.left.set(left - n as u64);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Allowed<'_, R> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.pos = self.inner.seek(to)?;
+        Ok(self.pos)
+    }
+}
+
+/// A tar member's reader that fails if the archive ends before the member's declared size
+/// (a truncated download), instead of passing the cut member off as whole.
+pub(super) struct Whole<R> {
+    inner: R,
+    declared: u64,
+    read: u64,
+}
+
+impl<R> Whole<R> {
+    pub(super) fn new(inner: R, declared: u64) -> Self {
+        Self {
+            inner,
+            declared,
+            read: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Whole<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if n == 0 && !buf.is_empty() && self.read < self.declared {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the archive ends inside this member ({} of {} bytes)",
+                    self.read, self.declared
+                ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// A size for messages: whole MiB as such, else bytes.
+pub(super) fn bytes(n: u64) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
+}
