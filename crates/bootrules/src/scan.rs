@@ -3,13 +3,15 @@
 //!
 //! Every input and every archive member ends as a report: checked, an error, or skipped with
 //! the reason. Limits bound what an input may cost whatever its archives hold: decompressed
-//! bytes of one member, the members read, the nesting, and what a tar header or a zip
-//! directory may take in memory. An archive bomb becomes a per-member error instead of an
-//! endless run or an exhausted memory.
+//! bytes of one member, of all members together and per byte of the input, the members read,
+//! the nesting, and what a tar header or a zip directory may take in memory. An archive bomb
+//! becomes an error for the member that reached a limit and a skipped report for each member
+//! after it, instead of an endless run or an exhausted memory.
 
 mod readers;
 mod zipdir;
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Cursor, Read, Seek};
 use std::path::Path;
@@ -19,7 +21,7 @@ use bootrules_rules::Pack;
 use flate2::read::MultiGzDecoder;
 
 use crate::inputs::Input;
-use readers::{bytes, Allowance, Allowed, Limited, Peek, Whole};
+use readers::{bytes, Allowance, Allowed, Budget, Counted, Limited, Metered, Peek, Whole};
 
 /// Bounds on what archives may expand to.
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +30,11 @@ pub struct Limits {
     pub member_bytes: u64,
     /// Members read from one archive.
     pub members: usize,
+    /// Decompressed bytes of one input in all: every member of its archives, nested ones
+    /// included.
+    pub archive_bytes: u64,
+    /// Decompressed bytes per byte of the input itself, once past [`RATIO_GRACE`].
+    pub ratio: u64,
     /// Lines kept on each side of a finding's evidence (0: none, and no second read).
     pub context: u64,
 }
@@ -38,10 +45,16 @@ impl Default for Limits {
         Self {
             member_bytes: 4096 << 20,
             members: 100_000,
+            archive_bytes: 16384 << 20,
+            ratio: 100,
             context: 0,
         }
     }
 }
+
+/// Decompressed bytes an input may always expand to: the ratio limit applies past them (a
+/// small `.gz` of a log full of NUL runs may well expand a thousandfold).
+pub const RATIO_GRACE: u64 = 64 << 20;
 
 /// Archives inside archives are opened this deep, no deeper.
 const MAX_DEPTH: usize = 3;
@@ -96,7 +109,12 @@ pub fn scan(pack: &Pack, input: &Input, limits: Limits) -> Vec<FileReport> {
 /// Checks one input into `out`; archives give one report per member.
 pub fn scan_into(pack: &Pack, input: &Input, limits: Limits, out: &mut dyn Reports) {
     match input {
-        Input::Stdin => Scan::new(pack, limits).stream("-", stream(io::stdin().lock()), 0, out),
+        Input::Stdin => {
+            // Standard input has no size to measure its expansion by: what was read of it is.
+            let scan = Scan::new(pack, limits, 0);
+            let stdin = Counted::new(io::stdin().lock(), &scan.budget);
+            scan.stream("-", stream(stdin), 0, out);
+        }
         Input::Unreadable { path, error } => out.add(FileReport::failed(path, error)),
         Input::File(path) => scan_file(pack, path, limits, out),
     }
@@ -105,7 +123,7 @@ pub fn scan_into(pack: &Pack, input: &Input, limits: Limits, out: &mut dyn Repor
 /// Checks bytes held in memory as if they were a file named `shown` (archives included).
 pub fn scan_bytes(pack: &Pack, shown: &str, bytes: &[u8], limits: Limits) -> Vec<FileReport> {
     let mut out = Vec::new();
-    let scan = Scan::new(pack, limits);
+    let scan = Scan::new(pack, limits, bytes.len() as u64);
     if sniff(bytes) == Kind::Zip {
         scan.zip(shown, Cursor::new(bytes), 0, &mut out);
     } else {
@@ -116,7 +134,7 @@ pub fn scan_bytes(pack: &Pack, shown: &str, bytes: &[u8], limits: Limits) -> Vec
 
 fn scan_file(pack: &Pack, path: &Path, limits: Limits, out: &mut dyn Reports) {
     let shown = path.display().to_string();
-    match std::fs::metadata(path) {
+    let size = match std::fs::metadata(path) {
         Err(e) => return out.add(FileReport::failed(&shown, format!("cannot open: {e}"))),
         Ok(meta) if !meta.is_file() => {
             return out.add(FileReport::skipped(
@@ -124,13 +142,13 @@ fn scan_file(pack: &Pack, path: &Path, limits: Limits, out: &mut dyn Reports) {
                 "not a regular file (a device, FIFO or socket)",
             ))
         }
-        Ok(_) => {}
-    }
+        Ok(meta) => meta.len(),
+    };
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) => return out.add(FileReport::failed(&shown, format!("cannot open: {e}"))),
     };
-    let scan = Scan::new(pack, limits);
+    let scan = Scan::new(pack, limits, size);
     let mut reader = stream(file);
     let kind = match reader.peek(SNIFF_BYTES) {
         Ok(head) => sniff(head),
@@ -199,15 +217,21 @@ fn sniff(head: &[u8]) -> Kind {
     }
 }
 
-/// One input being scanned.
+/// One input being scanned, and what its archives may still expand to.
 struct Scan<'p> {
     pack: &'p Pack,
     limits: Limits,
+    budget: Budget,
 }
 
 impl<'p> Scan<'p> {
-    fn new(pack: &'p Pack, limits: Limits) -> Self {
-        Self { pack, limits }
+    /// `size`: the input's own size in bytes, which its expansion is measured against.
+    fn new(pack: &'p Pack, limits: Limits, size: u64) -> Self {
+        Self {
+            pack,
+            limits,
+            budget: Budget::new(&limits, size),
+        }
     }
 
     /// Sniffs a stream (from as many reads as it takes to have [`SNIFF_BYTES`] or the whole
@@ -259,7 +283,8 @@ impl<'p> Scan<'p> {
             )),
             // A `.gz` holds one stream: a log, or a tar (`.tar.gz`).
             Kind::Gzip => {
-                let limited = Limited::new(MultiGzDecoder::new(reader), limits.member_bytes);
+                let decoded = Metered::new(MultiGzDecoder::new(reader), &self.budget);
+                let limited = Limited::new(decoded, limits.member_bytes);
                 self.stream(shown, stream(limited), depth + 1, out);
             }
             Kind::Tar => self.tar(shown, reader, depth, out),
@@ -411,21 +436,40 @@ impl<'p> Scan<'p> {
                 ),
             ));
         }
-        for index in 0..total.min(self.limits.members) {
+        let count = total.min(self.limits.members);
+        let overlaps = overlapping(&mut archive, count);
+        for index in 0..count {
+            let raw = archive.name_for_index(index).unwrap_or_default();
+            if raw.ends_with(['/', '\\']) {
+                continue; // a folder
+            }
+            let name = format!("{shown}!/{}", member_name(raw));
+            if let Some(why) = self.budget.spent() {
+                out.add(FileReport::skipped(&name, format!("not read: {why}")));
+                continue;
+            }
+            if let Some(&other) = overlaps.get(&index) {
+                let other = archive.name_for_index(other).unwrap_or_default();
+                out.add(FileReport::failed(
+                    &name,
+                    format!(
+                        "its data overlaps that of {} in the zip (a zip bomb reuses compressed \
+                         data for many members this way); not read",
+                        member_name(other)
+                    ),
+                ));
+                continue;
+            }
             let member = match archive.by_index(index) {
                 Ok(member) => member,
                 Err(e) => {
                     out.add(FileReport::failed(
-                        format!("{shown}!/#{index}"),
+                        &name,
                         format!("cannot read zip member: {e}"),
                     ));
                     continue;
                 }
             };
-            if member.is_dir() {
-                continue;
-            }
-            let name = format!("{shown}!/{}", member_name(member.name()));
             if member.size() > self.limits.member_bytes {
                 out.add(FileReport::failed(
                     &name,
@@ -438,13 +482,47 @@ impl<'p> Scan<'p> {
                 ));
                 continue;
             }
-            let limited = Limited::new(member, self.limits.member_bytes);
+            let decoded = Metered::new(member, &self.budget);
+            let limited = Limited::new(decoded, self.limits.member_bytes);
             self.stream(&name, stream(limited), depth + 1, out);
         }
         if out.count() == before {
             out.add(FileReport::skipped(shown, "an archive with no files in it"));
         }
     }
+}
+
+/// Members whose bytes in the zip (local header and data) overlap another member's, each with
+/// one it overlaps: a zip bomb's way to have many members expand one compressed stream (a
+/// 16 MB zip can stand for 234 TiB this way, each member under any per-member limit).
+fn overlapping<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    count: usize,
+) -> BTreeMap<usize, usize> {
+    let mut spans: Vec<(u64, u64, usize)> = (0..count)
+        .filter_map(|index| {
+            let member = archive.by_index_raw(index).ok()?;
+            let end = member.data_start().saturating_add(member.compressed_size());
+            Some((member.header_start(), end, index))
+        })
+        .collect();
+    spans.sort_unstable();
+    let mut found = BTreeMap::new();
+    // The member reaching furthest so far, and where it ends.
+    let mut furthest: Option<(u64, usize)> = None;
+    for (start, end, index) in spans {
+        match furthest {
+            Some((reach, other)) if start < reach => {
+                found.entry(index).or_insert(other);
+                found.entry(other).or_insert(index);
+                if end > reach {
+                    furthest = Some((end, index));
+                }
+            }
+            _ => furthest = Some((end, index)),
+        }
+    }
+    found
 }
 
 /// A member's path as shown: relative, without `..` or a leading `/` (a hostile tar may name
@@ -513,7 +591,7 @@ mod tests {
             ("gz", gzip(LOG)),
         ] {
             let mut out = Vec::new();
-            let scan = Scan::new(&pack, Limits::default());
+            let scan = Scan::new(&pack, Limits::default(), 0);
             scan.stream("-", stream(Dribble(&bytes)), 0, &mut out);
             assert_eq!(out.len(), 1, "{form}: {out:#?}");
             let expected = if form == "gz" {
@@ -524,6 +602,42 @@ mod tests {
             assert_eq!(out[0].path, expected, "{form}");
             assert_eq!(out[0].sessions.len(), 1, "{form}: {:?}", out[0]);
         }
+    }
+
+    #[test]
+    fn overlapping_members_are_paired() {
+        // a.log and b.log share their bytes; c.log has its own.
+        let mut bytes = Vec::new();
+        let mut writer = zip::ZipWriter::new(Cursor::new(&mut bytes));
+        for name in ["a.log", "c.log"] {
+            writer
+                .start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            writer.write_all(LOG).unwrap();
+        }
+        writer.finish().unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(&bytes)).unwrap();
+        assert!(overlapping(&mut archive, 2).is_empty());
+        // The same zip with its first directory entry twice (the second renamed).
+        let dir_start = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        let first_len = 46 + 5;
+        let mut twice = bytes[..dir_start].to_vec();
+        let entry = bytes[dir_start..dir_start + first_len].to_vec();
+        let mut renamed = entry.clone();
+        renamed[46..].copy_from_slice(b"b.log");
+        let end = bytes.len() - 22;
+        twice.extend_from_slice(&entry);
+        twice.extend_from_slice(&renamed);
+        twice.extend_from_slice(&bytes[dir_start + first_len..end]);
+        let mut record = bytes[end..].to_vec();
+        record[8..10].copy_from_slice(&3u16.to_le_bytes());
+        record[10..12].copy_from_slice(&3u16.to_le_bytes());
+        let size = (twice.len() - dir_start) as u32;
+        record[12..16].copy_from_slice(&size.to_le_bytes());
+        twice.extend_from_slice(&record);
+        let mut archive = zip::ZipArchive::new(Cursor::new(&twice)).unwrap();
+        let found = overlapping(&mut archive, 3);
+        assert_eq!(found, BTreeMap::from([(0, 1), (1, 0)]));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The readers archives are opened through: each one bounds or watches one thing, and says in
 //! its error what it stopped.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
+
+use super::{Limits, RATIO_GRACE};
 
 /// Bytes a [`Peek`] buffers.
 const BUFFER: usize = 64 * 1024;
@@ -118,6 +120,106 @@ impl<R: Read> Read for Limited<R> {
             .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// What one input may expand to, all the members of its archives together (nested archives
+/// included): at most `--max-archive-mib` in all, and past [`RATIO_GRACE`] at most
+/// `--max-ratio` times the input's own size. Decompressed bytes are counted where they come
+/// out of a decompressor (a gzip stream, a zip member), at every level of nesting.
+pub(super) struct Budget {
+    limit: u64,
+    ratio: u64,
+    /// Decompressed bytes so far.
+    used: Cell<u64>,
+    /// The input's own size; for a stream of unknown size, what was read of it so far.
+    size: Cell<u64>,
+    /// Why the budget is spent, once it is: every later read fails with it.
+    spent: RefCell<Option<String>>,
+}
+
+impl Budget {
+    pub(super) fn new(limits: &Limits, size: u64) -> Self {
+        Self {
+            limit: limits.archive_bytes,
+            ratio: limits.ratio,
+            used: Cell::new(0),
+            size: Cell::new(size),
+            spent: RefCell::new(None),
+        }
+    }
+
+    /// Why nothing more is read from this input, once the budget is spent.
+    pub(super) fn spent(&self) -> Option<String> {
+        self.spent.borrow().clone()
+    }
+
+    fn charge(&self, n: u64) -> io::Result<()> {
+        let used = self.used.get().saturating_add(n);
+        self.used.set(used);
+        let size = self.size.get();
+        let why = if used > self.limit {
+            format!(
+                "the archive expands to more than {} in all, the limit (--max-archive-mib; an \
+                 archive bomb?)",
+                bytes(self.limit)
+            )
+        } else if used > RATIO_GRACE && used > size.saturating_mul(self.ratio) {
+            format!(
+                "the archive expands to more than {} times its own {size} bytes, the limit \
+                 (--max-ratio; an archive bomb?)",
+                self.ratio
+            )
+        } else {
+            return Ok(());
+        };
+        *self.spent.borrow_mut() = Some(why.clone());
+        Err(io::Error::other(why))
+    }
+}
+
+/// The output of a decompressor, charged to the input's [`Budget`].
+pub(super) struct Metered<'b, R> {
+    inner: R,
+    budget: &'b Budget,
+}
+
+impl<'b, R> Metered<'b, R> {
+    pub(super) fn new(inner: R, budget: &'b Budget) -> Self {
+        Self { inner, budget }
+    }
+}
+
+impl<R: Read> Read for Metered<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(why) = self.budget.spent() {
+            return Err(io::Error::other(why));
+        }
+        let n = self.inner.read(buf)?;
+        self.budget.charge(n as u64)?;
+        Ok(n)
+    }
+}
+
+/// A stream of unknown size (standard input) that tells the [`Budget`] how much of it was
+/// read, as the size its expansion is measured against.
+pub(super) struct Counted<'b, R> {
+    inner: R,
+    budget: &'b Budget,
+}
+
+impl<'b, R> Counted<'b, R> {
+    pub(super) fn new(inner: R, budget: &'b Budget) -> Self {
+        Self { inner, budget }
+    }
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let size = &self.budget.size;
+        size.set(size.get().saturating_add(n as u64));
         Ok(n)
     }
 }
