@@ -11,6 +11,7 @@
 mod readers;
 mod zipdir;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Cursor, Read, Seek};
@@ -18,10 +19,11 @@ use std::path::Path;
 
 use bootrules_core::{check_reader, FileReport};
 use bootrules_rules::Pack;
-use flate2::read::MultiGzDecoder;
 
 use crate::inputs::Input;
-use readers::{bytes, Allowance, Allowed, Budget, Counted, Limited, Metered, Peek, Whole};
+use readers::{
+    bytes, Allowance, Allowed, Budget, Counted, GzMembers, Limited, Metered, Peek, Watched, Whole,
+};
 
 /// Bounds on what archives may expand to.
 #[derive(Debug, Clone, Copy)]
@@ -74,15 +76,35 @@ fn stream<'a>(reader: impl Read + 'a) -> Stream<'a> {
     Peek::new(Box::new(reader))
 }
 
+/// What the readers under a log noticed on the way, for its report: data that was ignored (NUL
+/// padding after a gzip stream), a file that shrank while it was read.
+#[derive(Debug, Default)]
+pub struct Notes(RefCell<Vec<String>>);
+
+impl Notes {
+    /// Adds a note for the report of the log being read.
+    pub fn add(&self, note: String) {
+        self.0.borrow_mut().push(note);
+    }
+
+    /// The notes made so far, leaving none.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.borrow_mut())
+    }
+}
+
 /// Where scanning puts what it finds, in input order: reports of whole inputs, and logs to check.
 pub trait Reports {
     /// Takes the report of an input or member (checked whole, unreadable or skipped).
     fn add(&mut self, report: FileReport);
 
-    /// Checks one log and takes its report; a sink that writes as it goes may stream the
-    /// sessions of a long log instead of gathering them.
-    fn check(&mut self, pack: &Pack, shown: &str, log: &mut dyn Read) {
-        self.add(check_reader(pack, shown, log));
+    /// Checks one log and takes its report, with the notes its readers made as warnings; a
+    /// sink that writes as it goes may stream the sessions of a long log instead of gathering
+    /// them.
+    fn check(&mut self, pack: &Pack, shown: &str, log: &mut dyn Read, notes: &Notes) {
+        let mut report = check_reader(pack, shown, log);
+        report.warnings.extend(notes.take());
+        self.add(report);
     }
 
     /// How many reports it has taken (an archive that added none is reported as empty).
@@ -149,7 +171,7 @@ fn scan_file(pack: &Pack, path: &Path, limits: Limits, out: &mut dyn Reports) {
         Err(e) => return out.add(FileReport::failed(&shown, format!("cannot open: {e}"))),
     };
     let scan = Scan::new(pack, limits, size);
-    let mut reader = stream(file);
+    let mut reader = stream(Watched::new(file, size, &scan.notes));
     let kind = match reader.peek(SNIFF_BYTES) {
         Ok(head) => sniff(head),
         Err(e) => return out.add(FileReport::failed(&shown, format!("cannot read: {e}"))),
@@ -217,11 +239,13 @@ fn sniff(head: &[u8]) -> Kind {
     }
 }
 
-/// One input being scanned, and what its archives may still expand to.
+/// One input being scanned: what its archives may still expand to, and the notes its readers
+/// make for the report of the log they are reading.
 struct Scan<'p> {
     pack: &'p Pack,
     limits: Limits,
     budget: Budget,
+    notes: Notes,
 }
 
 impl<'p> Scan<'p> {
@@ -231,6 +255,7 @@ impl<'p> Scan<'p> {
             pack,
             limits,
             budget: Budget::new(&limits, size),
+            notes: Notes::default(),
         }
     }
 
@@ -267,14 +292,16 @@ impl<'p> Scan<'p> {
                     },
                 );
                 if limits.context > 0 {
-                    out.add(crate::context::check_with_context(
+                    let mut report = crate::context::check_with_context(
                         self.pack,
                         shown,
                         &mut limited,
                         limits.context,
-                    ));
+                    );
+                    report.warnings.extend(self.notes.take());
+                    out.add(report);
                 } else {
-                    out.check(self.pack, shown, &mut limited);
+                    out.check(self.pack, shown, &mut limited, &self.notes);
                 }
             }
             Kind::Binary(what) => out.add(FileReport::skipped(
@@ -283,7 +310,7 @@ impl<'p> Scan<'p> {
             )),
             // A `.gz` holds one stream: a log, or a tar (`.tar.gz`).
             Kind::Gzip => {
-                let decoded = Metered::new(MultiGzDecoder::new(reader), &self.budget);
+                let decoded = Metered::new(GzMembers::new(reader, &self.notes), &self.budget);
                 let limited = Limited::new(decoded, limits.member_bytes);
                 self.stream(shown, stream(limited), depth + 1, out);
             }
@@ -330,7 +357,7 @@ impl<'p> Scan<'p> {
             allowance.lift();
             unread = 0;
             let kind = entry.header().entry_type();
-            if kind.is_file() || kind.is_contiguous() {
+            if !(kind.is_dir() || kind.is_pax_global_extensions()) {
                 members += 1;
                 if members > self.limits.members {
                     out.add(FileReport::failed(
@@ -347,10 +374,14 @@ impl<'p> Scan<'p> {
                     .map(|p| member_name(&p.to_string_lossy()))
                     .unwrap_or_else(|_| "(unreadable name)".to_owned());
                 let member = format!("{shown}!/{name}");
-                let declared = entry.size();
-                let whole = Whole::new(&mut entry, declared);
-                let limited = Limited::new(whole, self.limits.member_bytes);
-                self.stream(&member, stream(limited), depth + 1, out);
+                if kind.is_file() || kind.is_contiguous() {
+                    let declared = entry.size();
+                    let whole = Whole::new(&mut entry, declared);
+                    let limited = Limited::new(whole, self.limits.member_bytes);
+                    self.stream(&member, stream(limited), depth + 1, out);
+                } else {
+                    out.add(FileReport::skipped(&member, special_member(&entry)));
+                }
                 last = Some(name);
             }
             if kind.is_gnu_sparse() {
@@ -470,6 +501,10 @@ impl<'p> Scan<'p> {
                     continue;
                 }
             };
+            if member.is_symlink() {
+                out.add(FileReport::skipped(&name, "a symbolic link (not followed)"));
+                continue;
+            }
             if member.size() > self.limits.member_bytes {
                 out.add(FileReport::failed(
                     &name,
@@ -523,6 +558,40 @@ fn overlapping<R: Read + Seek>(
         }
     }
     found
+}
+
+/// Why a tar entry that is not a file was not read.
+fn special_member<R: Read>(entry: &tar::Entry<'_, R>) -> String {
+    let kind = entry.header().entry_type();
+    let target = || {
+        entry
+            .link_name()
+            .ok()
+            .flatten()
+            .map(|p| member_name(&p.to_string_lossy()))
+            .unwrap_or_else(|| "(no target)".to_owned())
+    };
+    if kind.is_symlink() {
+        format!("a symbolic link to {} (not followed)", target())
+    } else if kind.is_hard_link() {
+        format!(
+            "a hard link to {} (its data is that member's, read under its name)",
+            target()
+        )
+    } else if kind.is_character_special() {
+        "a character device, not a file".to_owned()
+    } else if kind.is_block_special() {
+        "a block device, not a file".to_owned()
+    } else if kind.is_fifo() {
+        "a FIFO, not a file".to_owned()
+    } else if kind.is_gnu_sparse() {
+        "a sparse file (holes are not expanded; not read)".to_owned()
+    } else {
+        format!(
+            "a tar entry of type '{}', not a file",
+            char::from(kind.as_byte()).escape_default()
+        )
+    }
 }
 
 /// A member's path as shown: relative, without `..` or a leading `/` (a hostile tar may name
@@ -602,6 +671,27 @@ mod tests {
             assert_eq!(out[0].path, expected, "{form}");
             assert_eq!(out[0].sessions.len(), 1, "{form}: {:?}", out[0]);
         }
+    }
+
+    #[test]
+    fn a_file_cut_while_it_is_read_is_noted() {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&LOG.repeat(10_000)).unwrap();
+        let size = file.metadata().unwrap().len();
+        let cutter = file.try_clone().unwrap();
+        file.rewind().unwrap();
+        let notes = Notes::default();
+        let mut watched = Watched::new(file, size, &notes);
+        let mut first = vec![0u8; 4096];
+        watched.read_exact(&mut first).unwrap();
+        cutter.set_len(10_000).unwrap();
+        let mut rest = Vec::new();
+        watched.read_to_end(&mut rest).unwrap();
+        assert_eq!(4096 + rest.len(), 10_000);
+        let notes = notes.take();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("shrank while it was read"), "{notes:?}");
+        assert!(notes[0].contains(&format!("{size} bytes when opened")));
     }
 
     #[test]

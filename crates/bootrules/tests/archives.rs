@@ -1,7 +1,7 @@
-//! Archives written to hurt: bombs that stay small on disk, zips whose members share their
-//! data, archives inside archives that only make sense whole, headers that state sizes no
-//! header has, members that cannot be decompressed. Each ends with a report for every member,
-//! in bounded memory.
+//! Archives written to hurt or merely odd: bombs that stay small on disk, zips whose members
+//! share their data, archives inside archives that only make sense whole, gzip files with
+//! padding after them, tar links and devices, members that cannot be decompressed. Each ends
+//! with a report for every member, in bounded memory, and no log is lost without a word.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -66,6 +66,12 @@ fn text<'a>(file: &'a Value, key: &str) -> &'a str {
 
 fn log() -> Vec<u8> {
     std::fs::read(lab("debian12-itools-fstab-missing-disk.log")).unwrap()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
 }
 
 fn crc(bytes: &[u8]) -> u32 {
@@ -351,4 +357,100 @@ fn a_member_that_cannot_be_read_is_named_and_the_others_are_read() {
     );
     assert_eq!(find(&files, "!/first.log")["status"], "ok");
     assert_eq!(find(&files, "!/last.log")["status"], "ok");
+}
+
+#[test]
+fn data_after_a_gzip_stream_is_ignored_with_a_warning() {
+    let d = dir("gzip-tail");
+    let log = log();
+    let mut padded = gzip(&log);
+    padded.extend_from_slice(&[0; 4096]);
+    let mut garbage = gzip(&log);
+    garbage.extend_from_slice(b"this is not gzip\n");
+    let mut two = gzip(&log[..log.len() / 2]);
+    two.extend_from_slice(&gzip(&log[log.len() / 2..]));
+    for (name, bytes) in [
+        ("padded.log.gz", &padded),
+        ("garbage.log.gz", &garbage),
+        ("two.log.gz", &two),
+    ] {
+        std::fs::write(d.0.join(name), bytes).unwrap();
+    }
+    let whole = check(&[], &[&lab("debian12-itools-fstab-missing-disk.log")]);
+    let expected = &files(&whole)[0]["sessions"];
+    let out = check(&[], &[&d.0]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let files = files(&out);
+    for (name, warning) in [
+        ("padded.log.gz", Some("4096 bytes of NUL padding")),
+        ("garbage.log.gz", Some("17 bytes")),
+        ("two.log.gz", None),
+    ] {
+        let file = find(&files, name);
+        assert_eq!(file["status"], "ok", "{file}");
+        assert_eq!(&file["sessions"], expected, "{name} gives the whole log");
+        match warning {
+            Some(warning) => {
+                let warnings = file["warnings"].as_array().expect("warnings");
+                assert_eq!(warnings.len(), 1, "{file}");
+                let text = warnings[0].as_str().unwrap();
+                assert!(text.contains(warning) && text.contains("ignored"), "{text}");
+            }
+            None => assert!(file.get("warnings").is_none(), "{file}"),
+        }
+    }
+}
+
+#[test]
+fn tar_links_and_devices_are_listed_as_skipped() {
+    let d = dir("tar-kinds");
+    let log = log();
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(log.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    builder
+        .append_data(&mut header, "var/log/serial.log", &log[..])
+        .unwrap();
+    let special = [
+        ("var/log/latest.log", tar::EntryType::Symlink),
+        ("var/log/copy.log", tar::EntryType::Link),
+        ("dev/console.fifo", tar::EntryType::Fifo),
+        ("dev/ttyS0", tar::EntryType::Char),
+        ("dev/vda", tar::EntryType::Block),
+    ];
+    for (name, kind) in special {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(kind);
+        header.set_size(0);
+        header.set_mode(0o644);
+        if kind == tar::EntryType::Symlink || kind == tar::EntryType::Link {
+            header.set_link_name("var/log/serial.log").unwrap();
+        }
+        header.set_cksum();
+        builder.append_data(&mut header, name, &[][..]).unwrap();
+    }
+    let path = d.0.join("kinds.tar");
+    std::fs::write(&path, builder.into_inner().unwrap()).unwrap();
+    let out = check(&[], &[&path]);
+    assert!(out.status.success());
+    let files = files(&out);
+    assert_eq!(files.len(), 1 + special.len(), "{files:#?}");
+    assert_eq!(find(&files, "!/var/log/serial.log")["status"], "ok");
+    for (name, what) in [
+        ("var/log/latest.log", "symbolic link to var/log/serial.log"),
+        ("var/log/copy.log", "hard link to var/log/serial.log"),
+        ("dev/console.fifo", "FIFO"),
+        ("dev/ttyS0", "device"),
+        ("dev/vda", "device"),
+    ] {
+        let file = find(&files, &format!("!/{name}"));
+        assert_eq!(file["status"], "skipped", "{file}");
+        assert!(text(file, "reason").contains(what), "{file}");
+    }
 }

@@ -2,9 +2,10 @@
 //! its error what it stopped.
 
 use std::cell::{Cell, RefCell};
+use std::fs::File;
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
 
-use super::{Limits, RATIO_GRACE};
+use super::{Limits, Notes, RATIO_GRACE};
 
 /// Bytes a [`Peek`] buffers.
 const BUFFER: usize = 64 * 1024;
@@ -335,6 +336,120 @@ impl<R: Read> Read for Whole<R> {
                     "the archive ends inside this member ({} of {} bytes)",
                     self.read, self.declared
                 ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// The members of a gzip stream one after another, as `gzip -d` reads them. What follows the
+/// last member and is not one (NUL padding added by a tape or block device, trailing garbage)
+/// is ignored with a note, as `gzip -d` does, instead of costing the whole log; a member that
+/// is cut or damaged is still an error.
+pub(super) struct GzMembers<'n, R: Read> {
+    member: Option<flate2::bufread::GzDecoder<Peek<R>>>,
+    notes: &'n Notes,
+}
+
+impl<'n, R: Read> GzMembers<'n, R> {
+    pub(super) fn new(stream: Peek<R>, notes: &'n Notes) -> Self {
+        Self {
+            member: Some(flate2::bufread::GzDecoder::new(stream)),
+            notes,
+        }
+    }
+}
+
+impl<R: Read> Read for GzMembers<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(member) = self.member.as_mut() else {
+                return Ok(0);
+            };
+            let n = member.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // This member is whole (its length and checksum agree); the stream stands just
+            // after it.
+            let Some(mut rest) = self.member.take().map(|m| m.into_inner()) else {
+                return Ok(0);
+            };
+            let next = rest.peek(2)?;
+            if next.is_empty() {
+                return Ok(0);
+            }
+            if next.starts_with(b"\x1f\x8b") {
+                self.member = Some(flate2::bufread::GzDecoder::new(rest));
+                continue;
+            }
+            let (count, all_nul) = measure(&mut rest)?;
+            self.notes.add(if all_nul {
+                format!("{count} bytes of NUL padding after the gzip data were ignored")
+            } else {
+                format!(
+                    "{count} bytes after the gzip data were ignored: they are not gzip data \
+                     (trailing garbage)"
+                )
+            });
+            return Ok(0);
+        }
+    }
+}
+
+/// How many bytes are left in `reader`, and whether all of them are NUL.
+fn measure(reader: &mut impl BufRead) -> io::Result<(u64, bool)> {
+    let (mut count, mut all_nul) = (0u64, true);
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok((count, all_nul));
+        }
+        all_nul &= chunk.iter().all(|&b| b == 0);
+        count += chunk.len() as u64;
+        let n = chunk.len();
+        reader.consume(n);
+    }
+}
+
+/// A file's reader that notes when the file ends before the size it had when it was opened:
+/// it was cut (a log rotated by copy and truncate) or rewritten while it was read, and the
+/// report covers only what was there to read.
+pub(super) struct Watched<'n> {
+    file: File,
+    size: u64,
+    read: u64,
+    noted: bool,
+    notes: &'n Notes,
+}
+
+impl<'n> Watched<'n> {
+    pub(super) fn new(file: File, size: u64, notes: &'n Notes) -> Self {
+        Self {
+            file,
+            size,
+            read: 0,
+            noted: false,
+            notes,
+        }
+    }
+}
+
+impl Read for Watched<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read += n as u64;
+        if n == 0 && !buf.is_empty() && self.read < self.size && !self.noted {
+            self.noted = true;
+            let now = self
+                .file
+                .metadata()
+                .map(|m| format!(" and {} bytes now", m.len()))
+                .unwrap_or_default();
+            self.notes.add(format!(
+                "the file shrank while it was read ({} bytes when opened{now}): it was cut or \
+                 rewritten, and only its first {} bytes were checked",
+                self.size, self.read
             ));
         }
         Ok(n)
