@@ -13,7 +13,7 @@ fn pack() -> &'static Pack {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits { member_bytes: 1 << 20, members: 64, context: 0 };
+    let limits = Limits { member_bytes: 1 << 20, members: 64, context: 0, ..Limits::default() };
     let reports = scan_bytes(pack(), "fuzz.bin", data, limits);
     assert!(!reports.is_empty(), "every input ends in at least one report");
 });

@@ -39,6 +39,10 @@ pub struct FileReport {
     /// Why the input was not checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What the report should say about an input that was read: data that was not part of the
+    /// log and was ignored (padding after a gzip stream), a file that shrank while it was read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Lines around the findings' evidence, in line order; only filled when a report asks
     /// for them (`--format html`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -94,6 +98,7 @@ impl FileReport {
             status: FileStatus::Error,
             error: Some(error.into()),
             reason: None,
+            warnings: Vec::new(),
             sessions: Vec::new(),
             context: Vec::new(),
             omitted: Omitted::default(),
@@ -107,6 +112,7 @@ impl FileReport {
             status: FileStatus::Skipped,
             error: None,
             reason: Some(reason.into()),
+            warnings: Vec::new(),
             sessions: Vec::new(),
             context: Vec::new(),
             omitted: Omitted::default(),
@@ -159,6 +165,7 @@ pub fn check_reader_with<R: RuleSet>(
             status: FileStatus::Ok,
             error: None,
             reason: None,
+            warnings: Vec::new(),
             sessions: Vec::new(),
             context: Vec::new(),
             omitted: Omitted::default(),

@@ -46,21 +46,29 @@ impl<'a> LineReader<'a> {
         (&mut reader)
             .take(SNIFF_BYTES as u64)
             .read_to_end(&mut head)?;
-        let encoding = sniff_utf16_without_bom(&head);
-        let has_bom = [&[0xEF, 0xBB, 0xBF][..], &[0xFF, 0xFE], &[0xFE, 0xFF]]
-            .iter()
-            .any(|bom| head.starts_with(bom));
-        let whole = BufReader::with_capacity(64 * 1024, io::Cursor::new(head).chain(reader));
-        // Plain bytes (nearly every log) are read as they are; only UTF-16 or a byte order
-        // mark goes through the decoder, which costs a copy of every byte.
-        let inner: Box<dyn BufRead + 'a> = if encoding.is_none() && !has_bom {
-            Box::new(whole)
+        let utf16 = if head.starts_with(&[0xFF, 0xFE]) {
+            Some((UTF_16LE, 2))
+        } else if head.starts_with(&[0xFE, 0xFF]) {
+            Some((UTF_16BE, 2))
         } else {
-            let decoded = DecodeReaderBytesBuilder::new()
-                .encoding(encoding)
-                .bom_sniffing(true)
-                .build(whole);
-            Box::new(BufReader::with_capacity(64 * 1024, decoded))
+            sniff_utf16_without_bom(&head).map(|encoding| (encoding, 0))
+        };
+        let utf8_bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
+        let whole = io::Cursor::new(head).chain(reader);
+        // Plain bytes (nearly every log) are read as they are; only UTF-16 or a byte order
+        // mark goes through a decoder, which costs a copy of every byte.
+        let inner: Box<dyn BufRead + 'a> = match utf16 {
+            Some((encoding, bom)) => Box::new(BufReader::with_capacity(
+                64 * 1024,
+                Utf16Lines::new(whole, encoding, bom),
+            )),
+            None if utf8_bom => {
+                let decoded = DecodeReaderBytesBuilder::new()
+                    .bom_sniffing(true)
+                    .build(whole);
+                Box::new(BufReader::with_capacity(64 * 1024, decoded))
+            }
+            None => Box::new(BufReader::with_capacity(64 * 1024, whole)),
         };
         Ok(Self {
             inner,
@@ -126,6 +134,192 @@ impl<'a> LineReader<'a> {
             truncated,
         }))
     }
+}
+
+/// Bytes looked at, where a UTF-16 line could begin, to tell whether the text goes on as 8-bit
+/// text instead.
+const SWITCH_WINDOW: usize = 256;
+
+/// UTF-16 transcoded to UTF-8 until the text turns out to go on in 8-bit form (a capture tool
+/// that wrote UTF-16, then one that appended UTF-8 to the same file); from there the bytes pass
+/// through as they are. (The other way round needs nothing: UTF-16 text read as bytes is the
+/// text with a NUL after every character, and NUL bytes are removed from every line.)
+///
+/// Where a line could begin (after a newline, or after any `\n` byte, which is how 8-bit text
+/// reads in the middle of UTF-16), the next [`SWITCH_WINDOW`] bytes are looked at: UTF-16 of
+/// any script holds NUL bytes there (its newline and every ASCII character have one) or is not
+/// valid UTF-8, so text with neither is taken for 8-bit text.
+struct Utf16Lines<R> {
+    inner: R,
+    /// Bytes read and not yet decoded or passed on: `raw[start..]`.
+    raw: Vec<u8>,
+    start: usize,
+    eof: bool,
+    decoder: encoding_rs::Decoder,
+    big_endian: bool,
+    /// Bytes of the UTF-16 text decoded so far, for the parity of a code unit.
+    fed: u64,
+    /// Decoded text not yet handed out: `out[given..]`.
+    out: Vec<u8>,
+    given: usize,
+    /// At a place where a line could begin: the text may switch to 8-bit form here.
+    at_line_start: bool,
+    /// The text went on in 8-bit form: bytes pass through.
+    passthrough: bool,
+    /// The decoder was told the input ended; it is not used again.
+    done: bool,
+    /// Bytes of a byte order mark still to drop.
+    bom: usize,
+}
+
+impl<R: Read> Utf16Lines<R> {
+    fn new(inner: R, encoding: &'static Encoding, bom: usize) -> Self {
+        Self {
+            inner,
+            raw: Vec::with_capacity(64 * 1024),
+            start: 0,
+            eof: false,
+            decoder: encoding.new_decoder_without_bom_handling(),
+            big_endian: encoding == UTF_16BE,
+            fed: 0,
+            out: Vec::new(),
+            given: 0,
+            at_line_start: false,
+            passthrough: false,
+            done: false,
+            bom,
+        }
+    }
+
+    /// Reads until `want` bytes are waiting, or the input ended.
+    fn fill(&mut self, want: usize) -> io::Result<()> {
+        if self.raw.len() - self.start >= want || self.eof {
+            return Ok(());
+        }
+        self.raw.drain(..self.start);
+        self.start = 0;
+        let mut chunk = [0u8; 16 * 1024];
+        while self.raw.len() < want {
+            match self.inner.read(&mut chunk) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => self.raw.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes the next stretch (up to the next place a line could begin) into `out`, or
+    /// switches to passing bytes through; false at the end of the input.
+    fn decode_some(&mut self) -> io::Result<bool> {
+        if self.done {
+            return Ok(false);
+        }
+        self.fill(SWITCH_WINDOW.max(self.bom))?;
+        if self.bom > 0 {
+            let dropped = self.bom.min(self.raw.len() - self.start);
+            self.start += dropped;
+            self.bom -= dropped;
+        }
+        if self.at_line_start {
+            self.at_line_start = false;
+            let window = &self.raw[self.start..];
+            if looks_like_8bit_text(&window[..window.len().min(SWITCH_WINDOW)], self.eof) {
+                self.passthrough = true;
+                self.decode(0, true);
+                return Ok(true);
+            }
+        }
+        let waiting = &self.raw[self.start..];
+        if waiting.is_empty() {
+            // The end: a lone byte left in the decoder becomes a replacement character.
+            self.decode(0, true);
+            return Ok(!self.out.is_empty());
+        }
+        let end = match memchr::memchr(b'\n', waiting) {
+            None => waiting.len(),
+            Some(i) => {
+                let unit_low = (self.fed + i as u64) % 2 == 0;
+                if !self.big_endian && unit_low && waiting.len() == i + 1 && !self.eof {
+                    // Whether this is a UTF-16LE newline depends on the next byte.
+                    self.fill(i + 2)?;
+                }
+                let waiting = &self.raw[self.start..];
+                let newline_unit = !self.big_endian && unit_low && waiting.get(i + 1) == Some(&0);
+                self.at_line_start = true;
+                if newline_unit {
+                    i + 2
+                } else {
+                    i + 1
+                }
+            }
+        };
+        self.decode(end, false);
+        Ok(true)
+    }
+
+    /// Decodes the next `len` waiting bytes into `out` (`last`: the decoder's end of input).
+    fn decode(&mut self, len: usize, last: bool) {
+        let input = &self.raw[self.start..self.start + len];
+        let room = self
+            .decoder
+            .max_utf8_buffer_length(input.len())
+            .unwrap_or(input.len() * 3 + 16);
+        self.out.clear();
+        self.out.resize(room, 0);
+        let (_, read, written, _) = self.decoder.decode_to_utf8(input, &mut self.out, last);
+        self.done = last;
+        self.out.truncate(written);
+        self.given = 0;
+        self.start += read;
+        self.fed += read as u64;
+    }
+}
+
+impl<R: Read> Read for Utf16Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.given < self.out.len() {
+                let n = buf.len().min(self.out.len() - self.given);
+                buf[..n].copy_from_slice(&self.out[self.given..self.given + n]);
+                self.given += n;
+                return Ok(n);
+            }
+            if self.passthrough {
+                if self.start < self.raw.len() {
+                    let n = buf.len().min(self.raw.len() - self.start);
+                    buf[..n].copy_from_slice(&self.raw[self.start..self.start + n]);
+                    self.start += n;
+                    return Ok(n);
+                }
+                return self.inner.read(buf);
+            }
+            if !self.decode_some()? {
+                return Ok(0);
+            }
+        }
+    }
+}
+
+/// Whether `window`, the bytes where a line could begin, is 8-bit text rather than UTF-16: no
+/// NUL byte, valid UTF-8 (but for a character cut by the window's end), no control bytes but
+/// those of console text, and long enough to tell (or all that is left of the input).
+fn looks_like_8bit_text(window: &[u8], at_end: bool) -> bool {
+    if window.is_empty() || (window.len() < 8 && !at_end) {
+        return false;
+    }
+    let console_bytes = window
+        .iter()
+        .all(|&b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r' | 0x1b | 0x07 | 0x08 | 0x0c));
+    console_bytes
+        && match std::str::from_utf8(window) {
+            Ok(_) => true,
+            Err(e) => e.error_len().is_none() && window.len() == SWITCH_WINDOW,
+        }
 }
 
 /// Recognises UTF-16 without a byte order mark: text of mostly ASCII characters has a NUL in
@@ -212,6 +406,33 @@ mod tests {
         let got = lines(&input);
         assert_eq!(got[0].1, "[    0.000000] Linux version 6.1.0");
         assert_eq!(got[1].1, "second line");
+    }
+
+    #[test]
+    fn utf16_of_any_script_is_not_taken_for_8bit_text() {
+        let text = "上海市\n東京都上野\n서울\nΑθήνα\n上\nend\n";
+        for (bom, encode) in [
+            (vec![0xFF, 0xFE], u16::to_le_bytes as fn(u16) -> [u8; 2]),
+            (vec![0xFE, 0xFF], u16::to_be_bytes),
+        ] {
+            let mut input = bom;
+            for unit in text.encode_utf16() {
+                input.extend_from_slice(&encode(unit));
+            }
+            let got: Vec<String> = lines(&input).into_iter().map(|(_, t, _)| t).collect();
+            assert_eq!(got, ["上海市", "東京都上野", "서울", "Αθήνα", "上", "end"]);
+        }
+    }
+
+    #[test]
+    fn utf16_then_8bit_text_reads_both() {
+        let mut input = vec![0xFF, 0xFE];
+        for unit in "first\nsecond\n".encode_utf16() {
+            input.extend_from_slice(&unit.to_le_bytes());
+        }
+        input.extend_from_slice("\nthird caf\u{e9}\r\nfourth\n".as_bytes());
+        let got: Vec<String> = lines(&input).into_iter().map(|(_, t, _)| t).collect();
+        assert_eq!(got, ["first", "second", "", "third caf\u{e9}\r", "fourth"]);
     }
 
     #[test]

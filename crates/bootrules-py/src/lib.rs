@@ -281,6 +281,8 @@ impl RulePack {
             members: self.max_members,
             // context lines are for the HTML report; `--format jsonl` reads none
             context: 0,
+            // the per-archive total and ratio: the command line's defaults
+            ..Limits::default()
         };
         scan_bytes(&self.loaded.pack, name, bytes, limits)
             .iter()

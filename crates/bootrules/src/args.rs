@@ -68,6 +68,14 @@ pub struct CheckArgs {
     /// Most members read from one archive.
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub max_members: usize,
+    /// Largest decompressed size of one input's archives in all (every member, nested
+    /// archives included), in MiB; the members after it are listed as not read.
+    #[arg(long, value_name = "MIB", default_value_t = 16384)]
+    pub max_archive_mib: u64,
+    /// Most bytes an archive may expand to per byte of its own size, once past 64 MiB (logs
+    /// compress some tenfold; a zip bomb a millionfold).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_ratio: u64,
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,

@@ -150,3 +150,31 @@ fn a_huge_line_is_cut_for_matching_and_counted_as_one_line() {
     assert_eq!(session.end_line, 3);
     assert_eq!(session.findings.iter().map(|f| f.line).min(), Some(3));
 }
+
+#[test]
+fn a_log_that_switches_from_utf16_to_utf8_reads_both_parts() {
+    // A capture tool that wrote UTF-16, then one that appends UTF-8 to the same file.
+    let pack = default_pack().expect("default pack loads");
+    let name = "debian12-itools-reboot-then-poweroff.log";
+    let original = lab_log(name);
+    let expected = verdict(&check_bytes(&pack, name, &original).sessions);
+    let lines: Vec<&[u8]> = original.split_inclusive(|&b| b == b'\n').collect();
+    for cut in [1, 40, lines.len() / 2, lines.len() - 1] {
+        let (first, rest) = lines.split_at(cut);
+        let (first, rest) = (first.concat(), rest.concat());
+        for (form, bom, encode) in [
+            ("UTF-16LE", &[][..], u16::to_le_bytes as fn(u16) -> [u8; 2]),
+            ("UTF-16BE", &[][..], u16::to_be_bytes),
+            ("UTF-16LE with BOM", &[0xFF, 0xFE][..], u16::to_le_bytes),
+            ("UTF-16BE with BOM", &[0xFE, 0xFF][..], u16::to_be_bytes),
+        ] {
+            if cut < 40 && bom.is_empty() {
+                continue; // too little UTF-16 to be recognised without a byte order mark
+            }
+            let mut bytes = utf16(&first, bom, encode);
+            bytes.extend_from_slice(&rest);
+            let got = verdict(&check_bytes(&pack, name, &bytes).sessions);
+            assert_eq!(got, expected, "{form} for {cut} lines, then UTF-8");
+        }
+    }
+}

@@ -88,6 +88,7 @@ fn archive_seeds() {
         context: 0,
         member_bytes: 1 << 20,
         members: 64,
+        ..Limits::default()
     };
     for (path, data) in seeds("archive") {
         let reports = scan_bytes(&pack, "seed", &data, limits);

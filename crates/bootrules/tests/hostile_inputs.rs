@@ -184,6 +184,46 @@ fn a_file_that_grows_while_read_is_read_to_the_end_it_had() {
 }
 
 #[test]
+fn a_file_that_shrinks_while_read_is_reported_as_cut() {
+    let d = dir("shrinking");
+    let path = d.0.join("rotated.log");
+    let mut f = std::fs::File::create(&path).unwrap();
+    f.write_all(BANNER).unwrap();
+    // 1 GiB of NUL bytes (a sparse file: nothing is written), long enough to read that the
+    // file can be cut while bootrules is at it.
+    f.set_len(1 << 30).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_bootrules"))
+        .args(["check", "--format", "json"])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Cut the file (as a log rotation by copy and truncate does) as soon as it is open.
+    let fds = PathBuf::from(format!("/proc/{}/fd", child.id()));
+    let started = std::time::Instant::now();
+    'wait: while started.elapsed() < std::time::Duration::from_secs(60) {
+        for fd in std::fs::read_dir(&fds).into_iter().flatten().flatten() {
+            if std::fs::read_link(fd.path()).is_ok_and(|target| target == path) {
+                break 'wait;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    f.set_len(BANNER.len() as u64).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = &doc["files"][0];
+    let warnings = file["warnings"].as_array().expect("a warning");
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .contains("shrank while it was read"),
+        "{file}"
+    );
+}
+
+#[test]
 fn a_file_without_read_permission_is_an_error() {
     let d = dir("perm");
     let path = d.0.join("locked.log");

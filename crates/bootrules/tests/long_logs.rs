@@ -43,6 +43,8 @@ fn whole_reports(dir: &Path) -> Vec<Value> {
     let limits = Limits {
         member_bytes: u64::MAX,
         members: usize::MAX,
+        archive_bytes: u64::MAX,
+        ratio: u64::MAX,
         context: 0,
     };
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)

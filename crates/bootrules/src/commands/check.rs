@@ -22,6 +22,8 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     let limits = Limits {
         member_bytes: args.max_member_mib.saturating_mul(1 << 20),
         members: args.max_members,
+        archive_bytes: args.max_archive_mib.saturating_mul(1 << 20),
+        ratio: args.max_ratio,
         // The HTML report shows each finding's evidence with the lines around it.
         context: if args.format == Format::Html { 3 } else { 0 },
     };

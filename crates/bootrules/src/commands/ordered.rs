@@ -19,7 +19,7 @@ use bootrules_rules::Pack;
 use indicatif::ProgressBar;
 
 use crate::report::{Printer, Summary};
-use crate::scan::Reports;
+use crate::scan::{Notes, Reports};
 
 /// Sessions of one log gathered before it is written session by session (if at the head):
 /// ordinary logs are written whole, with their verdict first in the human report.
@@ -215,10 +215,10 @@ impl Reports for InputReports<'_, '_> {
         }
     }
 
-    fn check(&mut self, pack: &Pack, shown: &str, log: &mut dyn Read) {
+    fn check(&mut self, pack: &Pack, shown: &str, log: &mut dyn Read, notes: &Notes) {
         let mut gathered: Vec<Session> = Vec::new();
         let mut streaming = false;
-        let report = check_reader_with(pack, shown, log, &mut |session| {
+        let mut report = check_reader_with(pack, shown, log, &mut |session| {
             if streaming {
                 self.shared.write(|printer| printer.session(session));
                 return;
@@ -240,11 +240,11 @@ impl Reports for InputReports<'_, '_> {
                 streaming = true;
             }
         });
+        report.warnings.extend(notes.take());
         if streaming {
             self.given += 1;
             self.shared.write(|printer| printer.end(&report));
         } else {
-            let mut report = report;
             if report.status == FileStatus::Ok {
                 report.sessions = gathered;
             }

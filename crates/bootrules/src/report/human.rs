@@ -20,10 +20,13 @@ pub fn write_file(out: &mut dyn Write, report: &FileReport, timeline: bool) -> i
         FileStatus::Ok => {}
     }
     let Some(last) = report.sessions.last() else {
-        return writeln!(out, "{}: empty (no console output)\n", report.path);
+        writeln!(out, "{}: empty (no console output)", report.path)?;
+        write_warnings(out, report)?;
+        return writeln!(out);
     };
     write!(out, "{}: ", report.path)?;
     write_verdict(out, last, report.sessions.len())?;
+    write_warnings(out, report)?;
     for session in &report.sessions {
         write_session(out, session)?;
         if timeline {
@@ -31,6 +34,14 @@ pub fn write_file(out: &mut dyn Write, report: &FileReport, timeline: bool) -> i
         }
     }
     writeln!(out)
+}
+
+/// What the reader noticed about a file it read (data ignored, a file that shrank).
+fn write_warnings(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+    for warning in &report.warnings {
+        writeln!(out, "  WARNING {warning}")?;
+    }
+    Ok(())
 }
 
 /// The verdict of a file: its last session's outcome, stage and top finding.
@@ -67,6 +78,7 @@ pub fn end_streamed(
         write!(out, "{}: ", report.path)?;
         write_verdict(out, last, sessions)?;
     }
+    write_warnings(out, report)?;
     writeln!(out)
 }
 

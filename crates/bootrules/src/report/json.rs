@@ -22,6 +22,8 @@ pub enum Style {
 
 /// Indentation of a file object inside the document's `files` array.
 const FILE_INDENT: &str = "    ";
+/// Indentation of a file object's fields (`FILE_INDENT` and two spaces).
+const FILE_INDENT_INNER: &str = "      ";
 const SESSION_INDENT: &str = "        ";
 
 /// Opens the document (`json` only).
@@ -96,6 +98,13 @@ pub fn end_file(
                     write!(out, ",\"{key}\":{}", serde_json::to_string(text)?)?;
                 }
             }
+            if !report.warnings.is_empty() {
+                write!(
+                    out,
+                    ",\"warnings\":{}",
+                    serde_json::to_string(&report.warnings)?
+                )?;
+            }
             writeln!(out, "}}")
         }
         Style::Document => {
@@ -108,6 +117,10 @@ pub fn end_file(
                     let text = serde_json::to_string(text)?;
                     write!(out, ",\n{FILE_INDENT}  \"{key}\": {text}")?;
                 }
+            }
+            if !report.warnings.is_empty() {
+                write!(out, ",\n{FILE_INDENT}  \"warnings\": ")?;
+                value(out, &report.warnings, Some(FILE_INDENT_INNER))?;
             }
             write!(out, "\n{FILE_INDENT}}}")
         }
@@ -177,16 +190,21 @@ mod tests {
 
     #[test]
     fn a_line_is_serdes_file_object() {
-        let mut out = Vec::new();
-        let report = FileReport::failed("x.log", "cannot read: no");
-        write_file(&mut out, Style::Line, 0, &report).unwrap();
-        let expected = serde_json::to_string(&report).unwrap() + "\n";
-        assert_eq!(String::from_utf8(out).unwrap(), expected);
+        let mut warned = sample();
+        warned.warnings = vec!["ignored 3 bytes".to_owned(), "and \"more\"".to_owned()];
+        for report in [FileReport::failed("x.log", "cannot read: no"), warned] {
+            let mut out = Vec::new();
+            write_file(&mut out, Style::Line, 0, &report).unwrap();
+            let expected = serde_json::to_string(&report).unwrap() + "\n";
+            assert_eq!(String::from_utf8(out).unwrap(), expected);
+        }
     }
 
     #[test]
     fn a_document_parses_to_the_same_objects() {
-        let reports = [sample(), FileReport::skipped("c.png", "an image")];
+        let mut warned = sample();
+        warned.warnings = vec!["the file shrank while it was read".to_owned()];
+        let reports = [sample(), FileReport::skipped("c.png", "an image"), warned];
         let mut out = Vec::new();
         start_document(&mut out).unwrap();
         for (i, r) in reports.iter().enumerate() {
