@@ -107,7 +107,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 fuzz_target!(|node: Node| {
     let bytes = build(&node, 0);
-    let limits = Limits { member_bytes: 1 << 20, members: 64, context: 0 };
+    let limits = Limits { member_bytes: 1 << 20, members: 64, context: 0, ..Limits::default() };
     let reports = scan_bytes(pack(), "fuzz.bin", &bytes, limits);
     assert!(!reports.is_empty(), "every input ends in at least one report");
 });
