@@ -71,7 +71,22 @@ pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleError> {
         let entry = entry.map_err(|e| RuleError::whole_file(&shown, e.to_string()))?;
         let path = entry.path();
         let wanted = path.extension().is_some_and(|e| e == "toml" || e == "rhai");
-        if entry.file_type().is_file() && wanted {
+        // A linked rule file is read through its link, never skipped without a word.
+        let is_file = if entry.path_is_symlink() {
+            let shown = path.display().to_string();
+            let target = std::fs::metadata(path)
+                .map_err(|e| RuleError::whole_file(&shown, format!("broken link: {e}")))?;
+            if wanted && !target.is_file() {
+                return Err(RuleError::whole_file(
+                    &shown,
+                    "a link to something not a file",
+                ));
+            }
+            target.is_file()
+        } else {
+            entry.file_type().is_file()
+        };
+        if is_file && wanted {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 RuleError::whole_file(&path.display().to_string(), format!("cannot read: {e}"))
             })?;

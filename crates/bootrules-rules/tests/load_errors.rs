@@ -160,3 +160,25 @@ fn a_pattern_over_the_size_limit_is_reported() {
     assert_eq!((e.file.as_str(), e.line, e.column), ("x.toml", 7, 13));
     assert!(e.message.starts_with("bad regular expression"), "{e}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_linked_rule_file_is_read_and_a_broken_link_is_reported() {
+    use bootrules_rules::sources_from_dir;
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tmp.path().join("elsewhere.txt");
+    std::fs::write(&real, GOOD).unwrap();
+    let pack = tmp.path().join("pack");
+    std::fs::create_dir(&pack).unwrap();
+    std::os::unix::fs::symlink(&real, pack.join("linked.toml")).unwrap();
+    let sources = sources_from_dir(&pack).expect("the link is followed");
+    assert_eq!(sources.len(), 1);
+    assert!(sources[0].text.contains("my-rule"));
+
+    std::os::unix::fs::symlink(tmp.path().join("missing"), pack.join("broken.toml")).unwrap();
+    let error = sources_from_dir(&pack).expect_err("a broken link is reported");
+    assert!(
+        error.file.ends_with("broken.toml") && error.message.contains("broken link"),
+        "{error:?}"
+    );
+}
