@@ -1,5 +1,6 @@
 //! What bootrules writes stays safe: `--output` never replaces a device or a link, keeps the
-//! mode of the file it replaces and honours the umask.
+//! mode of the file it replaces and honours the umask; names and log text cannot drive the
+//! terminal, forge a report line or start a spreadsheet formula.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,7 +11,9 @@ use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::run;
+use serde_json::Value;
+
+use common::{bin, run};
 
 struct Dir(PathBuf);
 
@@ -174,4 +177,219 @@ fn output_to_a_directory_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
     assert!(target.is_dir());
+}
+
+// --- names, titles and log text cannot drive a terminal or a spreadsheet ---
+
+/// Characters a terminal, a text viewer or a spreadsheet acts on rather than shows (a tab
+/// only moves to the next column).
+fn is_active(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}')
+}
+
+const FORGED: &str = "forged.log: booted at agent-ready [1 session]";
+
+/// A log named and filled to attack whoever reads the report: escape sequences that set the
+/// terminal title and clear the screen, a newline that forges a verdict line, bidi overrides,
+/// C1 controls (U+009B is CSI for 8-bit terminals), a spreadsheet formula; the same in the
+/// evidence line and in an archive member's name; and a rule pack whose title does it too.
+fn hostile(dir: &Path) -> (PathBuf, PathBuf) {
+    let root = &dir.join("logs");
+    std::fs::create_dir_all(root).unwrap();
+    let name =
+        format!("=cmd evil\x1b]0;pwned\x07\x1b[2J tick`s``x\n{FORGED}\n\u{202e}gol.\u{9b}31m.log");
+    let evidence = "[    2.000000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0) \u{9b}2J \u{202e}desrever\u{2069} \u{85}next =1+2 MARKER-EVIL";
+    let text = format!("{BANNER}{evidence}\n");
+    std::fs::write(root.join(&name), &text).unwrap();
+    // a log whose worst finding is the hostile rule's, so its title is the row's detail
+    std::fs::write(
+        root.join("title.log"),
+        format!("{BANNER}[    1.000000] MARKER-EVIL here\n"),
+    )
+    .unwrap();
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(text.len() as u64);
+    header.set_mode(0o644);
+    let member = format!("inner\x1b[2J\u{9b}0m\n{FORGED}.log");
+    header.as_gnu_mut().unwrap().name[..member.len()].copy_from_slice(member.as_bytes());
+    header.set_cksum();
+    tar.append(&header, text.as_bytes()).unwrap();
+    std::fs::write(root.join("ticket.tar"), tar.into_inner().unwrap()).unwrap();
+    let pack = dir.join("pack");
+    std::fs::create_dir_all(&pack).unwrap();
+    std::fs::write(
+        pack.join("evil.toml"),
+        r#"[[signature]]
+id = "evil-title"
+title = "=HYPERLINK(\"http://x\") \u001b]0;pwned\u0007\u001b[2J\nFORGED: booted \u202e \u009b"
+category = "other"
+severity = "critical"
+patterns = ['(?P<what>MARKER-EVIL.*)']
+message = "saw {what} \u001b[2J\u0085"
+remedy = "nothing \u202e"
+"#,
+    )
+    .unwrap();
+    (pack, root.join(name))
+}
+
+fn check_format(format: &str, pack: &Path, dir: &Path) -> String {
+    let out = bin()
+        .args(["check", "--format", format, "--rules"])
+        .arg(pack)
+        .arg(dir.join("logs"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stderr(&out)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn assert_inert(format: &str, text: &str) {
+    let active: Vec<(usize, char)> = text.char_indices().filter(|&(_, c)| is_active(c)).collect();
+    assert!(
+        active.is_empty(),
+        "{format}: raw control or bidi characters {active:?} in\n{text}"
+    );
+    for line in text.lines() {
+        let line = line.trim_start_matches(['|', ' ', '"']);
+        assert!(
+            !line.starts_with("forged.log") && !line.starts_with("FORGED"),
+            "{format}: a forged line: {line}"
+        );
+    }
+}
+
+#[test]
+fn the_human_report_shows_control_characters_as_escapes() {
+    let d = dir("human");
+    let (pack, _) = hostile(&d.0);
+    for args in [&[][..], &["--timeline"][..]] {
+        let out = bin()
+            .args(["check", "--rules"])
+            .arg(&pack)
+            .args(args)
+            .arg(d.0.join("logs"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_inert("human", &text);
+        assert!(text.contains(r"evil\u{1b}]0;pwned\u{7}\u{1b}[2J"), "{text}");
+        assert!(text.contains(r"\u{202e}desrever\u{2069}"), "{text}");
+        assert!(text.contains(r"\n"), "{text}");
+    }
+}
+
+#[test]
+fn markdown_cells_stay_cells_and_code_spans_survive_backticks() {
+    let d = dir("markdown");
+    let (pack, _) = hostile(&d.0);
+    let text = check_format("markdown", &pack, &d.0);
+    assert_inert("markdown", &text);
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with('|')).collect();
+    // header, rule, the two logs, the archive member
+    assert_eq!(rows.len(), 5, "{text}");
+    for row in &rows {
+        let pipes = unescaped_pipes(row);
+        assert_eq!(pipes, 8, "a row with {pipes} cell borders: {row}");
+    }
+    let row = rows.iter().find(|r| r.contains("tick")).unwrap();
+    let cell = row.split(" | ").next().unwrap().trim_start_matches("| ");
+    let fence = cell.chars().take_while(|&c| c == '`').count();
+    assert!(cell.ends_with(&"`".repeat(fence)), "{cell}");
+    let inner = &cell[fence..cell.len() - fence];
+    assert!(
+        !inner.contains(&"`".repeat(fence)),
+        "a run of {fence} backticks inside ends the code span early: {cell}"
+    );
+}
+
+/// Pipes that separate cells: not preceded by a backslash.
+fn unescaped_pipes(row: &str) -> usize {
+    let bytes = row.as_bytes();
+    (0..bytes.len())
+        .filter(|&i| bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\'))
+        .count()
+}
+
+#[test]
+fn csv_cells_start_no_formula_and_hold_no_control_characters() {
+    let d = dir("csv");
+    hostile(&d.0);
+    // Relative paths, so a file name is the start of its cell.
+    let logs = d.0.join("logs");
+    let mut names: Vec<_> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    let out = bin()
+        .current_dir(&logs)
+        .args(["check", "--format", "csv", "--rules", "../pack"])
+        .args(&names)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_inert("csv", &text);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut rows = 0;
+    let mut formulas = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        rows += 1;
+        for cell in &record {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a cell a spreadsheet would run: {cell:?}"
+            );
+            formulas += usize::from(cell.starts_with("'="));
+        }
+    }
+    assert!(rows >= 2, "{text}");
+    assert!(
+        formulas >= 1,
+        "the formula-like title is kept, neutralised: {text}"
+    );
+}
+
+#[test]
+fn html_shows_control_characters_as_escapes() {
+    let d = dir("html");
+    let (pack, _) = hostile(&d.0);
+    let text = check_format("html", &pack, &d.0);
+    assert_inert("html", &text);
+}
+
+/// JSON is for programs: every string exactly as read, escaped by the JSON encoder alone.
+#[test]
+fn json_keeps_names_and_text_exact() {
+    let d = dir("json");
+    let (pack, path) = hostile(&d.0);
+    let text = check_format("json", &pack, &d.0);
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let files = doc["files"].as_array().unwrap();
+    let file = files
+        .iter()
+        .find(|f| f["path"] == path.to_str().unwrap())
+        .expect("the exact path");
+    let finding = &file["sessions"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "evil-title")
+        .unwrap()
+        .clone();
+    assert!(finding["text"]
+        .as_str()
+        .unwrap()
+        .contains("\u{9b}2J \u{202e}desrever\u{2069}"));
+    assert!(finding["title"]
+        .as_str()
+        .unwrap()
+        .contains("\u{1b}]0;pwned"));
 }
