@@ -58,35 +58,38 @@ fn stderr(out: &Output) -> String {
 
 // --- `--output` never replaces what is not a regular file ---
 
-/// As root, `-o /dev/null` used to rename a regular file over the device node.
-#[test]
-fn output_to_dev_null_leaves_it_a_character_device() {
-    let d = dir("devnull");
-    let log = small_log(&d.0);
-    let out = check_to(Path::new("/dev/null"), &log);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let meta = std::fs::symlink_metadata("/dev/null").unwrap();
-    assert!(meta.file_type().is_char_device(), "/dev/null was replaced");
-}
-
-/// The same with a device node of our own (as root), so the case can be shown against a
-/// build that still renames over it without harming the system's /dev/null.
-#[test]
-fn output_to_a_character_device_writes_through_it() {
-    let d = dir("chardev");
-    let log = small_log(&d.0);
-    let node = d.0.join("null");
+/// Makes a device node like /dev/null in `dir` (as root; `None` otherwise).
+fn private_null(dir: &Path) -> Option<PathBuf> {
+    let node = dir.join("null");
     let made = std::process::Command::new("mknod")
         .arg(&node)
         .args(["c", "1", "3"])
         .status()
         .is_ok_and(|s| s.success());
-    if !made {
+    made.then_some(node)
+}
+
+fn leftovers(dir: &Path) -> Vec<std::ffi::OsString> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .filter(|name| name.as_bytes().starts_with(b".tmp"))
+        .collect()
+}
+
+/// A device node of our own (as root): the report is written through it, and it stays a
+/// device; no temporary file is left beside it.
+#[test]
+fn output_to_a_character_device_writes_through_it() {
+    let d = dir("chardev");
+    let log = small_log(&d.0);
+    let Some(node) = private_null(&d.0) else {
         eprintln!(
             "skipped: mknod needs root; output_to_dev_null_leaves_it_a_character_device covers it"
         );
         return;
-    }
+    };
     let out = check_to(&node, &log);
     assert!(out.status.success(), "{}", stderr(&out));
     let meta = std::fs::symlink_metadata(&node).unwrap();
@@ -94,12 +97,42 @@ fn output_to_a_character_device_writes_through_it() {
         meta.file_type().is_char_device(),
         "the device node was replaced"
     );
-    let leftovers: Vec<_> = std::fs::read_dir(&d.0)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().as_bytes().starts_with(b".tmp"))
-        .collect();
-    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    let left = leftovers(&d.0);
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+/// As root, `-o /dev/null` used to rename a regular file over the system's /dev/null. The
+/// binary is copied first, and tried on a device node of its own before /dev/null, so a build
+/// that still replaces devices (or one swapped in by a concurrent build) fails here without
+/// touching the system's.
+#[test]
+fn output_to_dev_null_leaves_it_a_character_device() {
+    let d = dir("devnull");
+    let log = small_log(&d.0);
+    let binary = d.0.join("bootrules");
+    std::fs::copy(env!("CARGO_BIN_EXE_bootrules"), &binary).unwrap();
+    let check_to = |target: &Path| {
+        std::process::Command::new(&binary)
+            .arg("check")
+            .arg("--output")
+            .arg(target)
+            .arg(&log)
+            .output()
+            .unwrap()
+    };
+    if let Some(node) = private_null(&d.0) {
+        let out = check_to(&node);
+        let meta = std::fs::symlink_metadata(&node).unwrap();
+        assert!(
+            out.status.success() && meta.file_type().is_char_device(),
+            "this build replaces device nodes; /dev/null was not tried: {}",
+            stderr(&out)
+        );
+    }
+    let out = check_to(Path::new("/dev/null"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let meta = std::fs::symlink_metadata("/dev/null").unwrap();
+    assert!(meta.file_type().is_char_device(), "/dev/null was replaced");
 }
 
 /// A symbolic link used to be replaced by the report. It is refused: the report would land
