@@ -1,11 +1,13 @@
-//! What bootrules writes stays safe: `--output` never replaces a device or a link, keeps the
-//! mode of the file it replaces and honours the umask; names and log text cannot drive the
-//! terminal, forge a report line or start a spreadsheet formula.
+//! What bootrules writes stays safe and in proportion to what it read: `--output` never
+//! replaces a device or a link, keeps the mode of the file it replaces and honours the umask;
+//! names and log text cannot drive the terminal, forge a report line or start a spreadsheet
+//! formula; a log of long crafted lines gives a report of about its own size.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
+use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -383,10 +385,10 @@ fn csv_cells_start_no_formula_and_hold_no_control_characters() {
             formulas += usize::from(cell.starts_with("'="));
         }
     }
-    assert!(rows >= 2, "{text}");
-    assert!(
-        formulas >= 1,
-        "the formula-like title is kept, neutralised: {text}"
+    assert_eq!(rows, 3, "{text}");
+    assert_eq!(
+        formulas, 2,
+        "the name and the title, kept, neutralised: {text}"
     );
 }
 
@@ -425,4 +427,186 @@ fn json_keeps_names_and_text_exact() {
         .as_str()
         .unwrap()
         .contains("\u{1b}]0;pwned"));
+}
+
+// --- the report stays in proportion to the log ---
+
+/// What sets off each signature of the default pack: the first example it must match, without
+/// its kernel timestamp, so many of them fit on one line of one boot.
+fn triggers() -> Vec<String> {
+    let mut triggers = Vec::new();
+    let signatures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/signatures");
+    let mut files: Vec<_> = std::fs::read_dir(signatures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    for file in files {
+        let doc: toml::Table = std::fs::read_to_string(file).unwrap().parse().unwrap();
+        let Some(signatures) = doc.get("signature").and_then(|s| s.as_array()) else {
+            continue;
+        };
+        for signature in signatures {
+            let first = signature
+                .get("examples")
+                .and_then(|e| e.get("match"))
+                .and_then(|m| m.as_array())
+                .and_then(|m| m.first());
+            let log = match first {
+                Some(toml::Value::String(log)) => log.as_str(),
+                Some(toml::Value::Table(t)) => t.get("log").and_then(|l| l.as_str()).unwrap_or(""),
+                _ => "",
+            };
+            for line in log.lines() {
+                let text = line.trim_start_matches(|c: char| {
+                    c == '[' || c == ']' || c == '.' || c == ' ' || c.is_ascii_digit()
+                });
+                if !text.is_empty() {
+                    triggers.push(text.to_owned());
+                }
+            }
+        }
+    }
+    triggers
+}
+
+/// About `megabytes` of lines of 16 KiB, each a new boot whose text repeats the triggers of
+/// the first `signatures` signatures of the pack.
+fn crafted_long_lines(root: &Path, megabytes: usize, signatures: usize) -> PathBuf {
+    let triggers = triggers();
+    let chosen = &triggers[..signatures.min(triggers.len())];
+    let mut line = format!(
+        "[    0.000000] Linux version 6.1.0 (x) {}",
+        chosen.join(" ")
+    );
+    while line.len() < 16 * 1024 {
+        line = format!("{line} {line}");
+    }
+    let mut end = 16 * 1024 - 1;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    line.truncate(end);
+    line.push('\n');
+    let path = root.join(format!("crafted-{signatures}.log"));
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for _ in 0..(megabytes << 20) / line.len() {
+        file.write_all(line.as_bytes()).unwrap();
+    }
+    file.flush().unwrap();
+    path
+}
+
+fn report_size(format: &str, log: &Path) -> u64 {
+    let d = log.parent().unwrap();
+    let target = d.join(format!("report.{format}"));
+    let out = run(&[
+        "check",
+        "--format",
+        format,
+        "--output",
+        target.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stderr(&out)
+    );
+    let size = std::fs::metadata(&target).unwrap().len();
+    std::fs::remove_file(&target).unwrap();
+    size
+}
+
+fn findings(log: &Path) -> Vec<Value> {
+    let out = run(&["check", "--format", "json", log.to_str().unwrap()]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["files"][0]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["findings"].as_array().unwrap().clone())
+        .collect()
+}
+
+/// The shape that showed it: 32 MB of 16 KiB lines, about 30 findings a line, each finding
+/// echoing its whole line, made a readable report of 1.19 GB.
+#[test]
+fn a_log_of_long_crafted_lines_gives_a_report_of_a_few_times_its_size() {
+    let d = dir("proportional");
+    let log = crafted_long_lines(&d.0, 2, 45);
+    let input = std::fs::metadata(&log).unwrap().len();
+    let sessions = input / (16 * 1024);
+    let found = findings(&log);
+    assert!(
+        found.len() as u64 >= 20 * sessions,
+        "the case needs many findings a line: {} in {sessions} sessions",
+        found.len()
+    );
+    for (format, most) in [("human", 4), ("json", 6), ("markdown", 1), ("csv", 1)] {
+        let size = report_size(format, &log);
+        assert!(
+            size < most * input,
+            "--format {format}: {size} bytes of report for {input} bytes of log"
+        );
+    }
+    // Each finding shows the start of its evidence line and says how much was cut.
+    let text = found[0]["text"].as_str().unwrap();
+    assert!(
+        text.ends_with('…') && text.chars().count() == 1025,
+        "{text}"
+    );
+    let cut = found[0]["text_cut"].as_u64().unwrap();
+    let whole = std::fs::read_to_string(&log).unwrap();
+    let line = whole.lines().next().unwrap();
+    assert_eq!(
+        text.chars().count() - 1 + cut as usize,
+        line.chars().count()
+    );
+}
+
+/// With the triggers of every signature on each line the report is larger, but each finding
+/// costs the same whatever the length of its line.
+#[test]
+fn a_finding_costs_a_bounded_size_however_long_its_line() {
+    let d = dir("per-finding");
+    let log = crafted_long_lines(&d.0, 1, usize::MAX);
+    let found = findings(&log).len() as u64;
+    for (format, most) in [("human", 2048), ("json", 3072)] {
+        let size = report_size(format, &log);
+        assert!(
+            size < most * found,
+            "--format {format}: {size} bytes for {found} findings"
+        );
+    }
+}
+
+/// A session where one `one-per` signature fires for hundreds of different units: the first
+/// twenty are findings, the rest a count on the first.
+#[test]
+fn one_signature_reports_at_most_twenty_findings_per_session() {
+    let d = dir("per-rule");
+    let mut text = BANNER.to_owned();
+    for n in 0..500 {
+        text.push_str(&format!(
+            "[FAILED] Failed to start unit-{n}.service - Unit number {n}.\n"
+        ));
+    }
+    let log = d.0.join("units.log");
+    std::fs::write(&log, text).unwrap();
+    let out = run(&["check", "--format", "json", log.to_str().unwrap()]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings: Vec<&Value> = doc["files"][0]["sessions"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "systemd-unit-failed")
+        .collect();
+    assert_eq!(findings.len(), 20);
+    assert_eq!(findings[0]["count"], 500);
+    assert_eq!(findings[0]["suppressed"], 480);
+    let human = run(&["check", log.to_str().unwrap()]);
+    let human = String::from_utf8(human.stdout).unwrap();
+    assert!(human.contains("480 more"), "{human}");
 }

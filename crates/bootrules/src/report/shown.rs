@@ -132,9 +132,11 @@ fn fix_finding(finding: &mut Finding) {
         fatal: _,
         line: _,
         text,
+        text_cut: _,
         message,
         remedy,
         count: _,
+        suppressed: _,
         captures,
         references,
     } = finding;
