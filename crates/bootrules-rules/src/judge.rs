@@ -84,7 +84,7 @@ struct State {
 const MAX_DISTINCT: usize = MAX_FINDINGS_PER_RULE - 1;
 
 /// Values past [`MAX_DISTINCT`] told apart to count them; past this many the count is a lower
-/// bound (a few KiB per signature and session at most).
+/// bound. (Hashes: some 64 KiB at most, for a signature past its cap in a session.)
 const MAX_BEYOND: usize = 4096;
 
 /// Lines a generic signature remembers as taken by a specific one.

@@ -209,7 +209,8 @@ impl Destination {
         }
     }
 
-    /// Flushes, and renames the temporary file over the destination.
+    /// Flushes; a temporary file is renamed over the destination, after a last look that the
+    /// destination is still a regular file or nothing.
     fn commit(self) -> Result<()> {
         match self {
             Self::Stdout(mut out) => out.flush().map_err(Into::into),
