@@ -44,6 +44,32 @@ impl std::fmt::Display for Severity {
     }
 }
 
+/// Characters of log text a finding carries: its evidence line and each capture. A console line
+/// runs to a few hundred characters (a spinner that rewrote itself with carriage returns, 685
+/// in the shared corpus); a longer one is cut, so a log of crafted 16 KiB lines, each evidence
+/// for dozens of signatures, cannot make a report many times its size.
+pub const MAX_EVIDENCE_CHARS: usize = 1024;
+
+/// Findings one signature reports in one session; the first of them counts the others in
+/// [`Finding::suppressed`].
+pub const MAX_FINDINGS_PER_RULE: usize = 20;
+
+/// Cuts `text` after [`MAX_EVIDENCE_CHARS`] characters and ends it with `…`; returns how many
+/// characters were cut (0 when the text was short enough and is left as it was).
+pub fn clip_evidence(text: &mut String) -> u64 {
+    let Some((end, _)) = text.char_indices().nth(MAX_EVIDENCE_CHARS) else {
+        return 0;
+    };
+    let cut = text[end..].chars().count() as u64;
+    text.truncate(end);
+    text.push('…');
+    cut
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// One known failure seen in one session.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
@@ -59,15 +85,23 @@ pub struct Finding {
     pub fatal: bool,
     /// 1-based line of the evidence in the original file.
     pub line: u64,
-    /// The evidence line as a person reads it.
+    /// The evidence line as a person reads it; past [`MAX_EVIDENCE_CHARS`] characters, cut
+    /// and ended with `…`.
     pub text: String,
+    /// How many characters were cut from the end of `text` (absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub text_cut: u64,
     /// What it means, with the matched details filled in.
     pub message: String,
     /// What to do next.
     pub remedy: String,
     /// How many lines of the session matched the signature's patterns.
     pub count: u64,
-    /// Named captures of the evidence (which disk, unit or mount point).
+    /// On the first finding of a signature that reached [`MAX_FINDINGS_PER_RULE`] in the
+    /// session: how many more findings it had (at least), not listed (absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub suppressed: u64,
+    /// Named captures of the evidence (which disk, unit or mount point), each cut as `text`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub captures: BTreeMap<String, String>,
     /// Where to read more.
@@ -92,4 +126,19 @@ pub struct Judgement {
     pub findings: Vec<Finding>,
     /// Rules that failed to run.
     pub failures: Vec<RuleFailure>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_evidence_is_cut_on_a_character_with_the_count_of_what_went() {
+        let mut short = "é".repeat(MAX_EVIDENCE_CHARS);
+        assert_eq!(clip_evidence(&mut short), 0);
+        assert_eq!(short, "é".repeat(MAX_EVIDENCE_CHARS));
+        let mut long = "é".repeat(MAX_EVIDENCE_CHARS + 10);
+        assert_eq!(clip_evidence(&mut long), 10);
+        assert_eq!(long, "é".repeat(MAX_EVIDENCE_CHARS) + "…");
+    }
 }

@@ -289,9 +289,11 @@ mod tests {
             fatal: false,
             line,
             text: String::new(),
+            text_cut: 0,
             message: String::new(),
             remedy: String::new(),
             count: 1,
+            suppressed: 0,
             captures: Default::default(),
             references: Vec::new(),
         }

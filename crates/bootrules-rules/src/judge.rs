@@ -4,9 +4,16 @@
 //! and what its evidence kind needs (the pending first line of a sequence, the recent lines of
 //! a windowed count, the events a script will read, capped). Memory does not grow with the log
 //! however often a pattern matches.
+//!
+//! What a finding shows stays in proportion too: a signature reports at most
+//! [`MAX_FINDINGS_PER_RULE`] findings per session (the first counts the rest), and each carries
+//! at most [`MAX_EVIDENCE_CHARS`](bootrules_core::finding::MAX_EVIDENCE_CHARS) characters of
+//! its evidence line and of each capture.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
 
+use bootrules_core::finding::{clip_evidence, MAX_FINDINGS_PER_RULE};
 use bootrules_core::{Finding, Judge, Judgement, Line, Progress, RuleFailure};
 
 use crate::pack::{Count, Origin, Owner, Pack, Role, Signature};
@@ -64,13 +71,24 @@ struct State {
     /// `one-per`: the first line of each further distinct value of the capture (the first
     /// value's line is `fired`), capped at [`MAX_DISTINCT`].
     distinct: Vec<Evidence>,
+    /// `one-per`: the values seen once `distinct` was full (hashed, at most [`MAX_BEYOND`]),
+    /// each a finding not listed.
+    beyond: HashSet<u64>,
     /// Generic signatures: evidence lines that a specific signature took too (reported at
     /// `info`, the specific finding explains them).
     explained: Vec<u64>,
 }
 
-/// The most findings one `one-per` signature reports in a session.
-const MAX_DISTINCT: usize = 32;
+/// Further values of a `one-per` signature's capture reported in a session, after the first:
+/// the signature reports [`MAX_FINDINGS_PER_RULE`] findings at most.
+const MAX_DISTINCT: usize = MAX_FINDINGS_PER_RULE - 1;
+
+/// Values past [`MAX_DISTINCT`] told apart to count them; past this many the count is a lower
+/// bound. (Hashes: some 64 KiB at most, for a signature past its cap in a session.)
+const MAX_BEYOND: usize = 4096;
+
+/// Lines a generic signature remembers as taken by a specific one.
+const MAX_EXPLAINED: usize = 32;
 
 /// Watches one session for every signature of a [`Pack`].
 pub struct PackJudge<'a> {
@@ -138,7 +156,7 @@ impl Judge for PackJudge<'_> {
                 && *claimed
                     .get_or_insert_with(|| self.claimed_by_specific(line, signals, progress));
             let state = self.states[index].get_or_insert_with(Box::default);
-            if explained && state.explained.len() <= MAX_DISTINCT {
+            if explained && state.explained.len() <= MAX_EXPLAINED {
                 state.explained.push(line.number);
             }
             let regex = self.pack.regex(pattern);
@@ -208,6 +226,7 @@ impl Judge for PackJudge<'_> {
                 let mut found = finding(pack, signature, evidence, state.count);
                 let line = found.line;
                 explain(&mut found, signature, explained(line));
+                found.suppressed = state.beyond.len() as u64;
                 judgement.findings.push(found);
                 for evidence in state.distinct {
                     let mut found = finding(pack, signature, evidence, 1);
@@ -326,13 +345,27 @@ fn evidence(signature: &Signature, state: &mut State, line: &Line<'_>, regex: &r
         });
     }
     if let (Some(first), Some(name)) = (&state.fired, &signature.one_per) {
-        // Each further value of the capture is a finding of its own (another failed unit).
+        // Each further value of the capture is a finding of its own (another failed unit); past
+        // the cap, the new values are only counted.
         if state.distinct.len() < MAX_DISTINCT {
             let e = Evidence::of(line, regex);
             let value = e.captures.get(name);
             let seen = |other: &Evidence| other.captures.get(name) == value;
             if value.is_some() && !seen(first) && !state.distinct.iter().any(seen) {
                 state.distinct.push(e);
+            }
+        } else if state.beyond.len() < MAX_BEYOND {
+            let caps = regex.captures(line.message);
+            let value = caps
+                .as_ref()
+                .and_then(|c| c.name(name))
+                .map(|m| m.as_str().trim());
+            let seen = |other: &Evidence| other.captures.get(name).map(String::as_str) == value;
+            if let Some(value) = value.filter(|_| !seen(first) && !state.distinct.iter().any(seen))
+            {
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                value.hash(&mut hasher);
+                state.beyond.insert(hasher.finish());
             }
         }
         return;
@@ -522,20 +555,24 @@ fn explain(finding: &mut Finding, signature: &Signature, explained: bool) {
 
 fn finding(pack: &Pack, signature: &Signature, mut evidence: Evidence, count: u64) -> Finding {
     let groups = pack.capture_names(signature);
-    let message = evidence
-        .captures
-        .remove("script_message")
-        .unwrap_or_else(|| fill_template(&signature.message, &evidence.captures, &groups));
-    let remedy = evidence
-        .captures
-        .remove("script_remedy")
-        .unwrap_or_else(|| fill_template(&signature.remedy, &evidence.captures, &groups));
+    let script_message = evidence.captures.remove("script_message");
+    let script_remedy = evidence.captures.remove("script_remedy");
     let category = signature
         .category_by_unit
         .as_ref()
         .and_then(|name| evidence.captures.get(name))
         .and_then(|unit| pack.category_of_unit(unit))
         .map_or(signature.category, |known| known.category);
+    // Log text is shown cut (the templates fill in the cut captures): a line of 16 KiB that is
+    // evidence for dozens of signatures must not be copied whole into each of their findings.
+    for value in evidence.captures.values_mut() {
+        clip_evidence(value);
+    }
+    let text_cut = clip_evidence(&mut evidence.text);
+    let message = script_message
+        .unwrap_or_else(|| fill_template(&signature.message, &evidence.captures, &groups));
+    let remedy = script_remedy
+        .unwrap_or_else(|| fill_template(&signature.remedy, &evidence.captures, &groups));
     Finding {
         rule: signature.id.clone(),
         title: signature.title.clone(),
@@ -544,9 +581,11 @@ fn finding(pack: &Pack, signature: &Signature, mut evidence: Evidence, count: u6
         fatal: signature.fatal,
         line: evidence.line,
         text: evidence.text,
+        text_cut,
         message,
         remedy,
         count: count.max(1),
+        suppressed: 0,
         captures: evidence.captures,
         references: signature.references.clone(),
     }

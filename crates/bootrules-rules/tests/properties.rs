@@ -1,5 +1,6 @@
 //! Properties over any input: no panic; every finding's line is a line of the input whose
-//! visible text is the evidence; reading the same bytes in any chunks gives the same sessions.
+//! visible text is the evidence (its start, when the line is long); reading the same bytes in
+//! any chunks gives the same sessions.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -38,6 +39,12 @@ fn log() -> impl Strategy<Value = Vec<u8>> {
     let line = prop_oneof![
         3 => (0..real_lines().len()).prop_map(|i| real_lines()[i].clone()),
         1 => proptest::collection::vec(any::<u8>(), 0..200),
+        // a real line followed by more than a finding shows of its evidence
+        1 => (0..real_lines().len(), "[ -~]{1000,1400}").prop_map(|(i, tail)| {
+            let mut line = real_lines()[i].clone();
+            line.extend_from_slice(tail.as_bytes());
+            line
+        }),
     ];
     proptest::collection::vec(line, 0..120).prop_map(|lines| lines.join(&b'\n'))
 }
@@ -80,7 +87,17 @@ proptest! {
                 let line = finding.line as usize;
                 prop_assert!(line >= 1 && line <= lines.len());
                 let visible = normaliser.normalise(finding.line, lines[line - 1]).text.to_owned();
-                prop_assert_eq!(&finding.text, &visible);
+                if finding.text_cut == 0 {
+                    prop_assert_eq!(&finding.text, &visible);
+                } else {
+                    // a long line is shown cut, ended with `…`, with the count of what went
+                    let kept = finding.text.strip_suffix('…').unwrap_or(&finding.text);
+                    prop_assert!(visible.starts_with(kept));
+                    prop_assert_eq!(
+                        kept.chars().count() as u64 + finding.text_cut,
+                        visible.chars().count() as u64
+                    );
+                }
             }
         }
     }

@@ -56,7 +56,9 @@ pub struct CheckArgs {
     /// Exit with status 1 when a finding is at least this severe.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
-    /// Write the report to FILE (atomically: a temporary file, then renamed) instead of stdout.
+    /// Write the report to FILE instead of stdout: a regular file is replaced atomically (a
+    /// temporary file, then renamed) and keeps its mode; a device or FIFO is written through; a
+    /// symbolic link is refused.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Files checked at once (default: all cores).

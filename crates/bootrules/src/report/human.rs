@@ -117,11 +117,14 @@ pub fn write_session(out: &mut dyn Write, session: &Session) -> io::Result<()> {
 }
 
 fn write_finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
-    let repeats = if f.count > 1 {
+    let mut repeats = if f.count > 1 {
         format!(", {} lines", f.count)
     } else {
         String::new()
     };
+    if f.suppressed > 0 {
+        repeats.push_str(&format!(", {} more not listed", f.suppressed));
+    }
     writeln!(
         out,
         "    {:<8} line {}  {} [{}{repeats}]",
@@ -130,7 +133,11 @@ fn write_finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         f.rule,
         f.category
     )?;
-    writeln!(out, "      | {}", f.text.trim_end())?;
+    if f.text_cut > 0 {
+        writeln!(out, "      | {} ({} more characters)", f.text, f.text_cut)?;
+    } else {
+        writeln!(out, "      | {}", f.text.trim_end())?;
+    }
     writeln!(out, "      means: {}", f.message)?;
     writeln!(out, "      do:    {}", f.remedy)
 }

@@ -4,6 +4,7 @@ pub mod html;
 pub mod human;
 pub mod json;
 pub mod printer;
+pub mod shown;
 pub mod table;
 pub mod timeline;
 
@@ -41,7 +42,7 @@ pub struct Unchecked {
 }
 
 /// Totals over a run, so an empty result is never ambiguous and a batch shows what is common.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize)]
 pub struct Summary {
     /// Stages loaded.
     pub stages: usize,

@@ -2,12 +2,13 @@
 //!
 //! A file comes whole ([`Printer::file`]) or, when it holds many boots, piece by piece
 //! ([`Printer::begin`], [`Printer::session`], [`Printer::end`]) so it is never held in memory.
+//! Formats that people read get their texts through [`shown`], JSON gets them exact.
 
 use std::io::{self, Write};
 
 use bootrules_core::{FileReport, Session};
 
-use super::{html, human, json, table, FileTally, Summary};
+use super::{html, human, json, shown, table, FileTally, Summary};
 use crate::args::Format;
 
 /// The report being written, and the totals of the files written so far.
@@ -32,6 +33,7 @@ pub struct Printer<'a> {
 
 /// A file begun but not ended.
 struct OpenFile {
+    /// Its path as the format shows it.
     path: String,
     sessions: usize,
     last: Option<Session>,
@@ -69,11 +71,24 @@ impl<'a> Printer<'a> {
         }
     }
 
+    /// True for the formats people read (every one but JSON): their texts go through
+    /// [`shown`], so names and log text cannot drive a terminal or forge a line.
+    fn for_people(&self) -> bool {
+        !matches!(self.format, Format::Json | Format::Jsonl)
+    }
+
     /// Writes one whole file.
     pub fn file(&mut self, report: &FileReport) -> io::Result<()> {
         self.summary.add(report);
         let index = self.files;
         self.files += 1;
+        let shown_copy;
+        let report = if self.for_people() {
+            shown_copy = shown::file(report.clone());
+            &shown_copy
+        } else {
+            report
+        };
         match self.format {
             Format::Human => human::write_file(self.out, report, self.timeline),
             Format::Jsonl => {
@@ -96,6 +111,13 @@ impl<'a> Printer<'a> {
     pub fn begin(&mut self, path: &str) -> io::Result<()> {
         let index = self.files;
         self.files += 1;
+        let shown_path;
+        let path = if self.for_people() {
+            shown_path = shown::text(path).into_owned();
+            &shown_path
+        } else {
+            path
+        };
         self.open = Some(OpenFile {
             path: path.to_owned(),
             sessions: 0,
@@ -117,10 +139,16 @@ impl<'a> Printer<'a> {
 
     /// Writes the next session of the file begun last.
     pub fn session(&mut self, session: Session) -> io::Result<()> {
+        let for_people = self.for_people();
         let Some(open) = self.open.as_mut() else {
             return Err(io::Error::other("a session outside any file"));
         };
         self.summary.add_session(&mut open.tally, &session);
+        let session = if for_people {
+            shown::session(session)
+        } else {
+            session
+        };
         let (out, path, index) = (&mut *self.out, open.path.as_str(), open.sessions);
         open.sessions += 1;
         match self.format {
@@ -151,6 +179,13 @@ impl<'a> Printer<'a> {
             return Err(io::Error::other("the end of a file never begun"));
         };
         self.summary.end_file(report, open.tally);
+        let shown_copy;
+        let report = if self.for_people() {
+            shown_copy = shown::file(report.clone());
+            &shown_copy
+        } else {
+            report
+        };
         let out = &mut *self.out;
         match self.format {
             Format::Human => human::end_streamed(out, report, open.last.as_ref(), open.sessions),
@@ -176,11 +211,16 @@ impl<'a> Printer<'a> {
 
     /// Writes what closes the format and returns the totals.
     pub fn finish(self) -> io::Result<Summary> {
+        let summary = if self.for_people() {
+            shown::summary(&self.summary)
+        } else {
+            Summary::default()
+        };
         match self.format {
-            Format::Human => human::write_summary(self.out, &self.summary),
+            Format::Human => human::write_summary(self.out, &summary),
             Format::Json => json::finish_document(self.out, self.files, &self.summary),
-            Format::Markdown => table::markdown_footer(self.out, &self.summary),
-            Format::Html => html::write_page(self.out, &self.kept, &self.summary),
+            Format::Markdown => table::markdown_footer(self.out, &summary),
+            Format::Html => html::write_page(self.out, &self.kept, &summary),
             Format::Jsonl | Format::Csv => Ok(()),
         }?;
         self.out.flush()?;

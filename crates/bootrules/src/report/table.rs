@@ -1,6 +1,11 @@
 //! One row per session: CSV for spreadsheets and scripts, Markdown to paste into a ticket.
 //! Files that could not be read or were skipped get a row too, so every input appears.
+//!
+//! The texts come with their control characters escaped ([`super::shown`]); here each format
+//! makes them inert in its own syntax: no CSV cell starts a spreadsheet formula, and no
+//! Markdown cell can end its code span, its cell or its row early, or become a link or markup.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use bootrules_core::{FileReport, FileStatus, Session};
@@ -73,14 +78,14 @@ fn session_row(path: &str, s: &Session) -> [String; 9] {
     ]
 }
 
-/// Writes CSV records (quoted as needed by the csv crate).
+/// Writes CSV records (quoted as needed by the csv crate), each cell [inert](csv_cell).
 fn csv_records<'a>(
     out: &mut dyn Write,
     records: impl IntoIterator<Item = &'a [String; 9]>,
 ) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for record in records {
-        writer.write_record(record)?;
+        writer.write_record(record.iter().map(|cell| csv_cell(cell).into_owned()))?;
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
     out.write_all(&bytes)
@@ -145,7 +150,7 @@ fn markdown_row(out: &mut dyn Write, row: [String; 9]) -> io::Result<()> {
         let finding = if rule.is_empty() {
             String::new()
         } else {
-            format!("`{rule}`: {}", cell(&detail))
+            format!("{}: {}", code(&rule), cell(&detail))
         };
         (outcome, finding)
     } else {
@@ -153,8 +158,9 @@ fn markdown_row(out: &mut dyn Write, row: [String; 9]) -> io::Result<()> {
     };
     writeln!(
         out,
-        "| `{}` | {session} | {outcome} | {stage} | {finding} | {severity} | {line} |",
-        cell(&path)
+        "| {} | {session} | {outcome} | {} | {finding} | {severity} | {line} |",
+        code(&path),
+        cell(&stage)
     )
 }
 
@@ -172,6 +178,77 @@ pub fn markdown_footer(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     )
 }
 
+/// A CSV cell that a spreadsheet shows rather than runs: one that starts like a formula
+/// (`=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as OWASP advises.
+fn csv_cell(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// Text for a Markdown table cell: what Markdown would read as markup, a link or HTML
+/// (``\ ` * _ [ ] < > ~``) and the cell border `|` are backslash-escaped, so they show as
+/// written; a newline (already escaped upstream) could not end the row anyway.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '~' | '|'
+        ) {
+            shown.push('\\');
+        }
+        shown.push(if c == '\n' { ' ' } else { c });
+    }
+    shown
+}
+
+/// Text as a Markdown code span in a table cell: fenced with more backticks than the longest
+/// run inside it (and spaced from a backtick at either end), so no backtick in a name ends it;
+/// `|` is escaped, as a table needs even inside code.
+fn code(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    let text = text.replace('|', "\\|").replace('\n', " ");
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_span_is_fenced_longer_than_any_backtick_run_inside() {
+        assert_eq!(code("plain.log"), "`plain.log`");
+        assert_eq!(code("a`b``c"), "```a`b``c```");
+        assert_eq!(code("`x|y`"), "`` `x\\|y` ``");
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_and_others_left_alone() {
+        for formula in ["=1+2", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(csv_cell(formula), format!("'{formula}"));
+        }
+        assert_eq!(csv_cell("a=b"), "a=b");
+    }
+
+    #[test]
+    fn markdown_in_a_cell_shows_as_written() {
+        assert_eq!(
+            cell("![x](http://t/) <img> a|b *c*"),
+            "!\\[x\\](http://t/) \\<img\\> a\\|b \\*c\\*"
+        );
+    }
 }

@@ -567,10 +567,26 @@ fn finding(out: &mut String, file: usize, f: &Finding, context: &[TraceLine]) ->
         }
     } else {
         write!(out, "<mark>{}</mark>", numbered(f.line, &f.text))?;
+        if f.text_cut > 0 {
+            write!(out, " ({} more characters)", f.text_cut)?;
+        }
     }
     writeln!(out, "</pre><dl>")?;
-    if f.count > 1 {
-        writeln!(out, "<dt>Seen</dt><dd>{} matching lines</dd>", f.count)?;
+    if f.count > 1 || f.suppressed > 0 {
+        write!(
+            out,
+            "<dt>Seen</dt><dd>{} matching line{}",
+            f.count,
+            plural(f.count as usize)
+        )?;
+        if f.suppressed > 0 {
+            write!(
+                out,
+                "; {} more findings of this signature not listed",
+                f.suppressed
+            )?;
+        }
+        writeln!(out, "</dd>")?;
     }
     writeln!(
         out,

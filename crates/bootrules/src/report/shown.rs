@@ -1,0 +1,268 @@
+//! Text as people see it: the readable, Markdown, CSV and HTML reports.
+//!
+//! Paths, archive member names, rule texts and log lines are untrusted. A name may hold an
+//! escape sequence that retitles or clears the terminal, a newline that forges a verdict line,
+//! a C1 control (U+009B starts a sequence on 8-bit terminals) or a bidi override that shows
+//! text reversed. [`Printer`](super::Printer) gives those formats a copy of each report made
+//! here, in which every such character is written as a visible escape (`\n`, `\r`,
+//! `\u{1b}`, `\u{202e}`); JSON, escaped by its encoder and read by programs, gets the original.
+//!
+//! The copies destructure every report type whole, so a text field added to one of them does
+//! not compile until it is listed here.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use bootrules_core::timeline::{FindingRef, Gap, Timeline};
+use bootrules_core::{
+    FileReport, Finding, Omitted, Pause, RuleFailure, Session, StageHit, TraceLine,
+};
+
+use super::{SevereFile, Summary, Unchecked};
+
+/// True for a character that a terminal or a text viewer acts on rather than shows: C0 and C1
+/// controls and DEL, bidirectional overrides, embeddings, isolates and marks, and the Unicode
+/// line and paragraph separators. A tab is kept: it only moves to the next column, and real
+/// console lines indent with it (fsck's `\t(i.e., without -a or -p options)`).
+pub fn is_active(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// `text` with each [active](is_active) character written as an escape; borrowed when there
+/// is none (nearly always). A backslash is left as it is: the escapes only need to be seen.
+pub fn text(text: &str) -> Cow<'_, str> {
+    if !text.contains(is_active) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\n' => shown.push_str("\\n"),
+            '\r' => shown.push_str("\\r"),
+            c if is_active(c) => {
+                let _ = write!(shown, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => shown.push(c),
+        }
+    }
+    Cow::Owned(shown)
+}
+
+/// Escapes a string in place.
+fn fix(s: &mut String) {
+    if let Cow::Owned(shown) = text(s) {
+        *s = shown;
+    }
+}
+
+/// A file's report as people may see it.
+pub fn file(mut report: FileReport) -> FileReport {
+    let FileReport {
+        path,
+        sessions,
+        status: _,
+        error,
+        reason,
+        context,
+        warnings,
+        omitted,
+    } = &mut report;
+    fix(path);
+    error.iter_mut().chain(reason.iter_mut()).for_each(fix);
+    warnings.iter_mut().for_each(fix);
+    let Omitted {
+        outcomes: _,
+        findings: _,
+        rules,
+        rule_errors: _,
+    } = omitted;
+    *rules = rules.iter().map(|r| text(r).into_owned()).collect();
+    sessions.iter_mut().for_each(fix_session);
+    context.iter_mut().for_each(fix_trace_line);
+    report
+}
+
+/// A session as people may see it.
+pub fn session(mut session: Session) -> Session {
+    fix_session(&mut session);
+    session
+}
+
+fn fix_session(session: &mut Session) {
+    let Session {
+        index: _,
+        start_line: _,
+        end_line: _,
+        outcome: _,
+        last_stage,
+        stages,
+        findings,
+        rule_errors,
+        timeline,
+    } = session;
+    last_stage.iter_mut().for_each(fix);
+    for StageHit {
+        id,
+        line: _,
+        time: _,
+        after: _,
+    } in stages
+    {
+        fix(id);
+    }
+    findings.iter_mut().for_each(fix_finding);
+    for RuleFailure { rule, message } in rule_errors {
+        fix(rule);
+        fix(message);
+    }
+    let Timeline {
+        gaps,
+        end,
+        end_time: _,
+        tail,
+    } = timeline;
+    gaps.iter_mut().chain(end.iter_mut()).for_each(fix_gap);
+    tail.iter_mut().for_each(fix_trace_line);
+}
+
+fn fix_finding(finding: &mut Finding) {
+    let Finding {
+        rule,
+        title,
+        category,
+        severity: _,
+        fatal: _,
+        line: _,
+        text,
+        text_cut: _,
+        message,
+        remedy,
+        count: _,
+        suppressed: _,
+        captures,
+        references,
+    } = finding;
+    for s in [rule, title, category, text, message, remedy] {
+        fix(s);
+    }
+    if captures
+        .iter()
+        .any(|(name, value)| name.contains(is_active) || value.contains(is_active))
+    {
+        *captures = std::mem::take(captures)
+            .into_iter()
+            .map(|(name, value)| {
+                (
+                    self::text(&name).into_owned(),
+                    self::text(&value).into_owned(),
+                )
+            })
+            .collect();
+    }
+    references.iter_mut().for_each(fix);
+}
+
+fn fix_gap(gap: &mut Gap) {
+    let Gap {
+        from,
+        to,
+        from_line: _,
+        to_line: _,
+        seconds: _,
+        at_least: _,
+        slow: _,
+        pause,
+        findings,
+        slower_than_usual: _,
+    } = gap;
+    fix(from);
+    to.iter_mut().for_each(fix);
+    if let Some(Pause {
+        seconds: _,
+        after_line: _,
+        line: _,
+        time: _,
+        text,
+    }) = pause
+    {
+        fix(text);
+    }
+    for FindingRef { rule, line: _ } in findings {
+        fix(rule);
+    }
+}
+
+fn fix_trace_line(line: &mut TraceLine) {
+    let TraceLine {
+        line: _,
+        time: _,
+        text,
+    } = line;
+    fix(text);
+}
+
+/// The totals of a run as people may see them.
+pub fn summary(summary: &Summary) -> Summary {
+    let mut shown = summary.clone();
+    let Summary {
+        stages: _,
+        signatures: _,
+        ignores: _,
+        files: _,
+        unreadable: _,
+        skipped: _,
+        sessions: _,
+        verdicts: _,
+        outcomes: _,
+        findings: _,
+        files_by_signature,
+        rule_errors: _,
+        most_severe,
+        unreadable_files,
+        skipped_files,
+        worst: _,
+    } = &mut shown;
+    *files_by_signature = std::mem::take(files_by_signature)
+        .into_iter()
+        .map(|(rule, files)| (text(&rule).into_owned(), files))
+        .collect();
+    for SevereFile {
+        path,
+        severity: _,
+        rule,
+        line: _,
+    } in most_severe
+    {
+        fix(path);
+        fix(rule);
+    }
+    for Unchecked { path, why } in unreadable_files.iter_mut().chain(skipped_files) {
+        fix(path);
+        fix(why);
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_and_bidi_become_escapes() {
+        assert_eq!(
+            text("a\x1b]0;t\x07b\nc\rd\u{9b}e\u{202e}f\u{2069}"),
+            r"a\u{1b}]0;t\u{7}b\nc\rd\u{9b}e\u{202e}f\u{2069}"
+        );
+        assert!(matches!(text("plain\tünïcode \\ ok"), Cow::Borrowed(_)));
+    }
+}
