@@ -610,3 +610,36 @@ fn one_signature_reports_at_most_twenty_findings_per_session() {
     let human = String::from_utf8(human.stdout).unwrap();
     assert!(human.contains("480 more"), "{human}");
 }
+
+#[test]
+fn rules_commands_show_a_packs_control_characters_as_escapes() {
+    let tmp = dir("rules-commands");
+    let (pack, _) = hostile(&tmp.0);
+    let pack = pack.to_str().unwrap();
+    for args in [
+        vec!["rules", "list", "--rules", pack],
+        vec!["rules", "explain", "evil-title", "--rules", pack],
+        vec!["rules", "validate", pack],
+        vec!["rules", "test", pack],
+    ] {
+        let out = run(&args);
+        for (stream, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = String::from_utf8_lossy(text);
+            let active: Vec<char> = text.chars().filter(|&c| is_active(c)).collect();
+            assert!(
+                active.is_empty(),
+                "{args:?} {stream}: {active:?} in\n{text}"
+            );
+        }
+    }
+    // a broken rule's line is shown under its error, escaped too
+    std::fs::write(
+        Path::new(pack).join("broken.toml"),
+        "[[signature]]\nid = \"x\"\ntitle = \"\u{1b}]0;pwned\u{7}\"\nbogus = 1\n",
+    )
+    .unwrap();
+    let out = run(&["rules", "validate", pack]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("pwned"), "{text}");
+    assert!(!text.contains(is_active), "{text}");
+}

@@ -8,6 +8,7 @@ use anyhow::Result;
 use bootrules_rules::{load, sources_from_dir, Pack, RuleSource};
 
 use crate::args::{self, Args, Command, PackArgs};
+use crate::report::shown;
 
 /// Exit statuses of the SPEC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,13 +41,13 @@ pub fn load_packs(packs: &PackArgs) -> Option<Pack> {
     match load_packs_quietly(packs) {
         Ok((pack, warnings)) => {
             for warning in &warnings {
-                eprintln!("{warning}");
+                eprintln!("{}", shown::lines(warning));
             }
             Some(pack)
         }
         Err(messages) => {
             for message in &messages {
-                eprintln!("{message}");
+                eprintln!("{}", shown::lines(message));
             }
             None
         }

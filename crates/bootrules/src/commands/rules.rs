@@ -7,6 +7,7 @@ use bootrules_rules::{default_sources, load, run_examples, sources_from_dir, Pac
 
 use super::{load_packs, Status};
 use crate::args::{ListFormat, PackArgs, RulesCommand};
+use crate::report::shown::{self, Escaping};
 
 pub fn run(command: RulesCommand) -> Result<Status> {
     match command {
@@ -14,13 +15,15 @@ pub fn run(command: RulesCommand) -> Result<Status> {
             patterns,
             format,
             packs,
-        } => with_pack(&packs, |pack, out| match (patterns, format) {
-            (true, _) => list_patterns(pack, out),
-            (false, ListFormat::Table) => list(pack, out),
-            (false, ListFormat::Json) => list_json(pack, out),
-            (false, ListFormat::Markdown) => {
-                out.write_all(bootrules_rules::catalogue::markdown(pack).as_bytes())?;
-                Ok(Status::Ok)
+        } => with_pack(&packs, format != ListFormat::Json, |pack, out| {
+            match (patterns, format) {
+                (true, _) => list_patterns(pack, out),
+                (false, ListFormat::Table) => list(pack, out),
+                (false, ListFormat::Json) => list_json(pack, out),
+                (false, ListFormat::Markdown) => {
+                    out.write_all(bootrules_rules::catalogue::markdown(pack).as_bytes())?;
+                    Ok(Status::Ok)
+                }
             }
         }),
         RulesCommand::Validate { dir } => Ok(validate(dir.as_deref())),
@@ -30,23 +33,30 @@ pub fn run(command: RulesCommand) -> Result<Status> {
                 no_default_rules: false,
                 disable: Vec::new(),
             };
-            with_pack(&packs, test)
+            with_pack(&packs, true, test)
         }
         RulesCommand::Explain { id, packs } => {
-            with_pack(&packs, |pack, out| explain(pack, &id, out))
+            with_pack(&packs, true, |pack, out| explain(pack, &id, out))
         }
     }
 }
 
-/// Loads the packs and runs `f` with them and a buffered standard output.
+/// Loads the packs and runs `f` with them and a buffered standard output, which shows rule
+/// text's control characters as escapes unless the output is for programs (`escape` false).
 fn with_pack(
     packs: &PackArgs,
+    escape: bool,
     f: impl FnOnce(&Pack, &mut dyn Write) -> io::Result<Status>,
 ) -> Result<Status> {
     let Some(pack) = load_packs(packs) else {
         return Ok(Status::Usage);
     };
-    let mut out = io::BufWriter::new(io::stdout().lock());
+    let stdout = io::BufWriter::new(io::stdout().lock());
+    let mut out: Box<dyn Write> = if escape {
+        Box::new(Escaping(stdout))
+    } else {
+        Box::new(stdout)
+    };
     let status = f(&pack, &mut out)?;
     out.flush()?;
     Ok(status)
@@ -177,7 +187,7 @@ fn validate(dir: Option<&std::path::Path>) -> Status {
     // A pack of signatures refers to the default stages, so it is validated on top of them.
     let layers = match (dir, sources) {
         (_, Err(e)) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", shown::lines(&e.to_string()));
             return Status::Usage;
         }
         (None, Ok(s)) => vec![s],
@@ -186,7 +196,7 @@ fn validate(dir: Option<&std::path::Path>) -> Status {
     match load(&layers) {
         Ok(pack) => {
             for lint in bootrules_rules::lints(&pack) {
-                eprintln!("warning: {lint}");
+                eprintln!("warning: {}", shown::lines(&lint.to_string()));
             }
             println!(
                 "ok: {} stages, {} signatures",
@@ -197,7 +207,7 @@ fn validate(dir: Option<&std::path::Path>) -> Status {
         }
         Err(errors) => {
             for e in &errors {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", shown::lines(&e.to_string()));
             }
             eprintln!(
                 "{} error{}",

@@ -41,12 +41,24 @@ pub fn is_active(c: char) -> bool {
 /// `text` with each [active](is_active) character written as an escape; borrowed when there
 /// is none (nearly always). A backslash is left as it is: the escapes only need to be seen.
 pub fn text(text: &str) -> Cow<'_, str> {
-    if !text.contains(is_active) {
+    escaped(text, false)
+}
+
+/// As [`text`], but newlines stay: for what a command writes line by line itself, where a
+/// rule's example or message may span lines.
+pub fn lines(text: &str) -> Cow<'_, str> {
+    escaped(text, true)
+}
+
+fn escaped(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    let active = |c: char| is_active(c) && !(keep_newlines && c == '\n');
+    if !text.contains(active) {
         return Cow::Borrowed(text);
     }
     let mut shown = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         match c {
+            '\n' if keep_newlines => shown.push(c),
             '\n' => shown.push_str("\\n"),
             '\r' => shown.push_str("\\r"),
             c if is_active(c) => {
@@ -251,6 +263,25 @@ pub fn summary(summary: &Summary) -> Summary {
         fix(why);
     }
     shown
+}
+
+/// A writer for a terminal: what it is given is written with every [active](is_active)
+/// character but the newline as an escape (the `rules` commands print rule packs' text, which
+/// a pack from anywhere may fill with escape sequences).
+pub struct Escaping<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for Escaping<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // `write!` hands over whole `str` pieces, so a piece is valid UTF-8 unless the caller
+        // wrote raw bytes; those are shown as the replacement character.
+        let piece = String::from_utf8_lossy(buf);
+        self.0.write_all(lines(&piece).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 #[cfg(test)]
