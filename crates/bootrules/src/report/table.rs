@@ -207,7 +207,7 @@ fn cell(text: &str) -> String {
 
 /// Text as a Markdown code span in a table cell: fenced with more backticks than the longest
 /// run inside it (and spaced from a backtick at either end), so no backtick in a name ends it;
-/// `|` is escaped, as a table needs even inside code.
+/// `|` is escaped, as a table needs even inside code (see [`pipes_escaped`]).
 fn code(text: &str) -> String {
     let mut longest = 0;
     let mut run = 0;
@@ -221,8 +221,24 @@ fn code(text: &str) -> String {
     } else {
         ""
     };
-    let text = text.replace('|', "\\|").replace('\n', " ");
-    format!("{fence}{pad}{text}{pad}{fence}")
+    format!("{fence}{pad}{}{pad}{fence}", pipes_escaped(text))
+}
+
+/// `text` for a table row: a table reads `\` followed by any character as one escaped
+/// character before it looks for the `|` between cells, so every `|` gets an odd number of
+/// backslashes right before it (one more, or two after an odd run of the text's own).
+fn pipes_escaped(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len() + 4);
+    let mut backslashes = 0;
+    for c in text.chars() {
+        match c {
+            '|' => shown.push_str(if backslashes % 2 == 0 { "\\|" } else { "\\\\|" }),
+            '\n' => shown.push(' '),
+            c => shown.push(c),
+        }
+        backslashes = if c == '\\' { backslashes + 1 } else { 0 };
+    }
+    shown
 }
 
 #[cfg(test)]
@@ -234,6 +250,9 @@ mod tests {
         assert_eq!(code("plain.log"), "`plain.log`");
         assert_eq!(code("a`b``c"), "```a`b``c```");
         assert_eq!(code("`x|y`"), "`` `x\\|y` ``");
+        // a backslash of the name's own before a pipe must not take the pipe's escape
+        assert_eq!(code(r"a\|b"), r"`a\\\|b`");
+        assert_eq!(code(r"a\\|b"), r"`a\\\|b`");
     }
 
     #[test]
