@@ -8,27 +8,15 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use common::lab;
-
-struct Dir(PathBuf);
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::{lab, Dir};
 
 fn dir(name: &str) -> Dir {
-    let path =
-        std::env::temp_dir().join(format!("bootrules-archives-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&path);
-    std::fs::create_dir_all(&path).unwrap();
-    Dir(path)
+    common::scratch_dir("archives", name)
 }
 
 fn files(out: &Output) -> Vec<Value> {

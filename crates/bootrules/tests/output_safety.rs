@@ -15,21 +15,10 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use common::{bin, run};
-
-struct Dir(PathBuf);
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::{bin, run, Dir};
 
 fn dir(name: &str) -> Dir {
-    let path = std::env::temp_dir().join(format!("bootrules-out-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&path);
-    std::fs::create_dir_all(&path).unwrap();
-    Dir(path)
+    common::scratch_dir("out", name)
 }
 
 const BANNER: &str =

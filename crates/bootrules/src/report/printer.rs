@@ -4,6 +4,7 @@
 //! ([`Printer::begin`], [`Printer::session`], [`Printer::end`]) so it is never held in memory.
 //! Formats that people read get their texts through [`shown`], JSON gets them exact.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use bootrules_core::{FileReport, Session};
@@ -77,18 +78,22 @@ impl<'a> Printer<'a> {
         !matches!(self.format, Format::Json | Format::Jsonl)
     }
 
+    /// The report as this format shows it: a [`shown`] copy for people, else the report itself.
+    fn as_shown<'r>(&self, report: &'r FileReport) -> Cow<'r, FileReport> {
+        if self.for_people() {
+            Cow::Owned(shown::file(report.clone()))
+        } else {
+            Cow::Borrowed(report)
+        }
+    }
+
     /// Writes one whole file.
     pub fn file(&mut self, report: &FileReport) -> io::Result<()> {
         self.summary.add(report);
         let index = self.files;
         self.files += 1;
-        let shown_copy;
-        let report = if self.for_people() {
-            shown_copy = shown::file(report.clone());
-            &shown_copy
-        } else {
-            report
-        };
+        let report = self.as_shown(report);
+        let report = report.as_ref();
         match self.format {
             Format::Human => human::write_file(self.out, report, self.timeline),
             Format::Jsonl => {
@@ -179,13 +184,8 @@ impl<'a> Printer<'a> {
             return Err(io::Error::other("the end of a file never begun"));
         };
         self.summary.end_file(report, open.tally);
-        let shown_copy;
-        let report = if self.for_people() {
-            shown_copy = shown::file(report.clone());
-            &shown_copy
-        } else {
-            report
-        };
+        let report = self.as_shown(report);
+        let report = report.as_ref();
         let out = &mut *self.out;
         match self.format {
             Format::Human => human::end_streamed(out, report, open.last.as_ref(), open.sessions),

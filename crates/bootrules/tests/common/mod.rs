@@ -21,3 +21,21 @@ pub fn lab(name: &str) -> PathBuf {
         .join("../../tests/fixtures/lab/logs")
         .join(name)
 }
+
+/// A folder of its own under the system's temporary folder, removed when dropped.
+pub struct Dir(pub PathBuf);
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh [`Dir`] named after the test suite, the test and the process.
+pub fn scratch_dir(suite: &str, name: &str) -> Dir {
+    let path =
+        std::env::temp_dir().join(format!("bootrules-{suite}-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&path);
+    std::fs::create_dir_all(&path).unwrap();
+    Dir(path)
+}
