@@ -82,12 +82,17 @@ def rule_pack(rule_dirs: Sequence[str]) -> Any:
     return bootrules.RulePack.shared(list(rule_dirs) or None)
 
 
-def top_finding(findings: Sequence[dict[str, Any]]) -> Optional[dict[str, Any]]:
-    """The finding that best explains a session, ranked as the command line ranks it.
+def top_finding(session: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The finding that best explains a session, chosen as the command line chooses it.
 
-    Most severe first, then fatal, then earliest line; among equals the later one in the list,
-    as Rust's `max_by_key` picks (the CSV and human reports show the same one).
+    The session's `cause` (the first finding of the chain that led to its outcome) when it has
+    one; else the most severe, then fatal, then earliest finding; among equals the later one in
+    the list, as Rust's `max_by_key` picks (the CSV and human reports show the same one).
     """
+    findings = session["findings"]
+    cause = session.get("cause")
+    if cause is not None and 0 <= cause < len(findings):
+        return findings[cause]
     best: Optional[dict[str, Any]] = None
     best_key: Optional[tuple[int, bool, int]] = None
     for finding in findings:
@@ -108,7 +113,7 @@ def session_rows(file_object: dict[str, Any], source: str) -> Iterator[tuple]:
         return
     for session in sessions:
         findings = session["findings"]
-        top = top_finding(findings)
+        top = top_finding(session)
         yield (
             path,
             source,

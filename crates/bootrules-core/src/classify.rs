@@ -4,7 +4,7 @@
 //! the session's [`Judge`]; it never looks inside a signal. This keeps every stage name and
 //! failure signature in the rule pack, where support engineers edit them.
 
-use crate::finding::Judgement;
+use crate::finding::{Finding, Judgement};
 use crate::line::Line;
 use crate::session::Progress;
 use crate::stage::StageModel;
@@ -100,6 +100,12 @@ pub trait RuleSet: Sync {
 
     /// A fresh judge for a new session of the file whose state is `file`.
     fn judge<'a>(&'a self, file: &'a Self::FileState) -> Self::Judge<'a>;
+
+    /// True when `cause` (an earlier finding) can explain `effect`: an emergency shell is
+    /// explained by the disk it waited for. None does by default.
+    fn explains(&self, _cause: &Finding, _effect: &Finding) -> bool {
+        false
+    }
 }
 
 /// Watches one session's signals and says at its end what was found.

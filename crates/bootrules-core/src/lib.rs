@@ -8,6 +8,7 @@
 // Tests may unwrap: a panic there is a failed test, not a crash on user input.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod cause;
 pub mod classify;
 pub mod finding;
 pub mod line;

@@ -9,6 +9,7 @@ use std::io;
 
 use serde::Serialize;
 
+use crate::cause;
 use crate::classify::{Judge, LineHits, RuleSet, StageMatch};
 use crate::finding::{Finding, RuleFailure, Severity};
 use crate::line::{Line, Normaliser};
@@ -105,6 +106,14 @@ pub struct Session {
     pub stages: Vec<StageHit>,
     /// Known failures seen, in line order.
     pub findings: Vec<Finding>,
+    /// The finding that best explains the outcome (an index in `findings`): the first of
+    /// `cause_chain`. Absent when no finding is an error or worse.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<usize>,
+    /// How the cause led to the finding that decided the outcome: indices in `findings`, in
+    /// line order, the cause first (see [`crate::cause::chain`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cause_chain: Vec<usize>,
     /// Rules that could not be evaluated for this session.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rule_errors: Vec<RuleFailure>,
@@ -416,7 +425,7 @@ pub fn check_log_with<R: RuleSet>(
                     && line.time.is_some_and(|t| t >= o.progress.max_kernel_time))
         }) {
             let end = ended.end_line;
-            sessions.push(close(model, ended, end, false, sessions.len()));
+            sessions.push(close(rules, ended, end, false, sessions.len()));
         }
 
         // Borrowed in place: a session is too large to move in and out on every line.
@@ -429,7 +438,7 @@ pub fn check_log_with<R: RuleSet>(
                 if session.progress.start_line < line.number {
                     let previous = std::mem::replace(session, start(rules, &file, line.number));
                     let end = line.number - u64::from(!shares_line);
-                    sessions.push(close(model, previous, end, true, sessions.len()));
+                    sessions.push(close(rules, previous, end, true, sessions.len()));
                 } else {
                     // A log that begins with the end of a boot unseen before it (`login:
                     // SeaBIOS …`): what precedes the new boot on its first line is that boot's.
@@ -455,7 +464,7 @@ pub fn check_log_with<R: RuleSet>(
     if let Some(o) = open.take() {
         let end = o.end_line;
         let handed_off = o.progress.handed_off;
-        let last = close(model, o, end, false, sessions.len());
+        let last = close(rules, o, end, false, sessions.len());
         sessions.finish(last, handed_off);
     }
     Ok(())
@@ -542,8 +551,8 @@ fn start<'a, R: RuleSet>(rules: &'a R, file: &'a R::FileState, line: u64) -> Ope
     }
 }
 
-fn close<J: Judge>(
-    model: &StageModel,
+fn close<R: RuleSet, J: Judge>(
+    rules: &R,
     open: Open<J>,
     end_line: u64,
     followed_by_new_boot: bool,
@@ -557,9 +566,11 @@ fn close<J: Judge>(
         ..
     } = open;
     progress.next_boot_followed = followed_by_new_boot;
+    let model = rules.stages();
     let judgement = judge.finish(&progress, &last.as_line());
     let mut findings = judgement.findings;
     findings.sort_by_key(|f| f.line);
+    let cause_chain = cause::chain(rules, &findings);
     let outcome = judge_outcome(&progress, &findings, followed_by_new_boot);
     let end_line = end_line.max(progress.start_line);
     let stages: Vec<StageHit> = progress
@@ -587,6 +598,8 @@ fn close<J: Judge>(
             .map(|(_, stage)| model.get(stage).id.clone()),
         stages,
         findings,
+        cause: cause_chain.first().copied(),
+        cause_chain,
         rule_errors: judgement.failures,
         timeline,
     }

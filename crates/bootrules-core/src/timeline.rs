@@ -325,6 +325,8 @@ mod tests {
             last_stage: None,
             stages: Vec::new(),
             findings: Vec::new(),
+            cause: None,
+            cause_chain: Vec::new(),
             rule_errors: Vec::new(),
             timeline: Timeline {
                 gaps: gaps

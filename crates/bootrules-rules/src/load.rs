@@ -21,7 +21,7 @@ use crate::precompile::{self, Compiled, Unbuilt};
 use crate::prefilter::{required_literals, Prefilter};
 use crate::script;
 use crate::spec::{
-    EvidenceSpec, IgnoreSpec, MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec,
+    Category, EvidenceSpec, IgnoreSpec, MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec,
     StageSpec, UnitCategorySpec,
 };
 
@@ -140,6 +140,10 @@ impl<T> Layer<T> {
 
     fn len(&self) -> usize {
         self.by_id.len()
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
     }
 }
 
@@ -720,6 +724,16 @@ fn compile(
             .iter()
             .filter_map(|s| stage_ref(&mut c, s, file))
             .collect();
+        for by in &spec.explained_by {
+            let name = by.get_ref();
+            let category = Category::ALL.iter().any(|c| c.as_str() == name);
+            if !category && !layered.signatures.contains(name) {
+                let message = format!(
+                    "`explained-by` names `{name}`, which is neither a category nor a signature id"
+                );
+                c.error(file, by.span(), message);
+            }
+        }
         if spec.shows_stage.is_some() && spec.patterns.is_empty() {
             let message = format!(
                 "signature `{id}`: `shows-stage` applies to its `patterns`, which are missing"
@@ -814,6 +828,7 @@ fn compile(
             until_stage,
             shows_stage,
             unless_in,
+            explained_by: strings(&spec.explained_by),
             missing,
             sequence,
             count,
@@ -890,10 +905,16 @@ fn compile(
             Some(done) => done.literals.clone(),
             None => required_literals(re.as_str()),
         }));
+    let signature_index = signatures
+        .iter()
+        .enumerate()
+        .map(|(index, s)| (s.id.clone(), index))
+        .collect();
     Pack {
         model,
         stages,
         signatures,
+        signature_index,
         ignores,
         unit_categories,
         warnings,

@@ -4,7 +4,9 @@
 //! multi-literal search per line, the few patterns that can match it, and only their regexes
 //! run, to confirm the match, find its position and its named captures.
 
-use bootrules_core::{Line, LineHits, RuleSet, Severity, StageMatch, StageModel};
+use std::collections::HashMap;
+
+use bootrules_core::{Finding, Line, LineHits, RuleSet, Severity, StageMatch, StageModel};
 use regex::Regex;
 
 use crate::error::RuleError;
@@ -152,6 +154,8 @@ pub struct Signature {
     pub shows_stage: Option<usize>,
     /// Stages (indices) in which its lines do not count.
     pub unless_in: Vec<usize>,
+    /// Categories and signature ids whose earlier findings explain this one's.
+    pub explained_by: Vec<String>,
     /// Evidence by absence.
     pub missing: Option<Missing>,
     /// Evidence by order.
@@ -225,6 +229,8 @@ pub struct Pack {
     pub(crate) model: StageModel,
     pub(crate) stages: Vec<Stage>,
     pub(crate) signatures: Vec<Signature>,
+    /// Each signature's index by id.
+    pub(crate) signature_index: HashMap<String, usize>,
     pub(crate) ignores: Vec<Ignore>,
     pub(crate) unit_categories: Vec<UnitCategory>,
     pub(crate) warnings: Vec<RuleError>,
@@ -253,7 +259,9 @@ impl Pack {
 
     /// The signature with this id.
     pub fn signature(&self, id: &str) -> Option<&Signature> {
-        self.signatures.iter().find(|s| s.id == id)
+        self.signature_index
+            .get(id)
+            .and_then(|&index| self.signatures.get(index))
     }
 
     /// The ignores.
@@ -328,6 +336,14 @@ impl RuleSet for Pack {
 
     fn stages(&self) -> &StageModel {
         &self.model
+    }
+
+    fn explains(&self, cause: &Finding, effect: &Finding) -> bool {
+        self.signature(&effect.rule).is_some_and(|s| {
+            s.explained_by
+                .iter()
+                .any(|by| *by == cause.category || *by == cause.rule)
+        })
     }
 
     fn classify(&self, line: &Line<'_>, hits: &mut LineHits) {

@@ -178,6 +178,11 @@ pub struct SignatureSpec {
     /// device timeout in the initramfs is the root's, not one of /etc/fstab).
     #[serde(default)]
     pub unless_in: Vec<Spanned<String>>,
+    /// Categories and signature ids whose earlier error-or-worse findings explain this one (an
+    /// emergency shell is explained by the fstab disk it waited for): the report names them
+    /// as the cause.
+    #[serde(default)]
+    pub explained_by: Vec<Spanned<String>>,
     /// Evidence by absence: once `after` is reached, one of `stages` or `patterns` must follow.
     pub missing: Option<MissingSpec>,
     /// Evidence by order: a `patterns` line, then a `then` line within a window.
@@ -395,6 +400,28 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category, in the SPEC's order.
+    pub const ALL: [Category; 18] = [
+        Self::Bootloader,
+        Self::KernelPanic,
+        Self::RootMount,
+        Self::Initramfs,
+        Self::Filesystem,
+        Self::Fstab,
+        Self::EmergencyMode,
+        Self::DiskIo,
+        Self::KernelHang,
+        Self::Memory,
+        Self::Network,
+        Self::GuestAgent,
+        Self::CloudInit,
+        Self::SystemdUnit,
+        Self::Selinux,
+        Self::ShutdownHang,
+        Self::Platform,
+        Self::Other,
+    ];
+
     /// The name used in rule files and reports.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 use bootrules_core::{FileReport, FileStatus, Finding, Session};
 
-use super::{top_finding, Summary};
+use super::attention::{self, Earlier};
+use super::{outcome_finding, top_finding, Summary};
 
 /// Writes one file's verdict, sessions and findings.
 pub fn write_file(out: &mut dyn Write, report: &FileReport, timeline: bool) -> io::Result<()> {
@@ -25,7 +26,8 @@ pub fn write_file(out: &mut dyn Write, report: &FileReport, timeline: bool) -> i
         return writeln!(out);
     };
     write!(out, "{}: ", report.path)?;
-    write_verdict(out, last, report.sessions.len())?;
+    let earlier = attention::earlier(&report.sessions);
+    write_verdict(out, last, earlier.as_ref(), report.sessions.len())?;
     write_warnings(out, report)?;
     for session in &report.sessions {
         write_session(out, session)?;
@@ -44,8 +46,14 @@ fn write_warnings(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
     Ok(())
 }
 
-/// The verdict of a file: its last session's outcome, stage and top finding.
-fn write_verdict(out: &mut dyn Write, last: &Session, sessions: usize) -> io::Result<()> {
+/// The verdict of a file: its last session's outcome, stage and cause, and the earlier
+/// sessions that need attention.
+fn write_verdict(
+    out: &mut dyn Write,
+    last: &Session,
+    earlier: Option<&Earlier>,
+    sessions: usize,
+) -> io::Result<()> {
     write!(
         out,
         "{} at {}",
@@ -54,6 +62,12 @@ fn write_verdict(out: &mut dyn Write, last: &Session, sessions: usize) -> io::Re
     )?;
     if let Some(top) = top_finding(last) {
         write!(out, ": {} (line {})", top.title, top.line)?;
+    }
+    if let Some(then) = outcome_finding(last) {
+        write!(out, " → {} (line {})", then.title, then.line)?;
+    }
+    if let Some(earlier) = earlier {
+        write!(out, "; earlier: {}", earlier.describe())?;
     }
     writeln!(out, " [{sessions} session{}]", plural(sessions))
 }
@@ -69,6 +83,7 @@ pub fn end_streamed(
     out: &mut dyn Write,
     report: &FileReport,
     last: Option<&Session>,
+    earlier: Option<&Earlier>,
     sessions: usize,
 ) -> io::Result<()> {
     if let Some(error) = &report.error {
@@ -76,7 +91,7 @@ pub fn end_streamed(
     }
     if let Some(last) = last {
         write!(out, "{}: ", report.path)?;
-        write_verdict(out, last, sessions)?;
+        write_verdict(out, last, earlier, sessions)?;
     }
     write_warnings(out, report)?;
     writeln!(out)
@@ -106,6 +121,15 @@ pub fn write_session(out: &mut dyn Write, session: &Session) -> io::Result<()> {
                 super::timeline::seconds(usual.median_seconds)
             )?;
         }
+    }
+    if session.cause_chain.len() > 1 {
+        let chain: Vec<String> = session
+            .cause_chain
+            .iter()
+            .filter_map(|&index| session.findings.get(index))
+            .map(|f| format!("{} (line {})", f.rule, f.line))
+            .collect();
+        writeln!(out, "    CAUSE    {}", chain.join(" → "))?;
     }
     for finding in &session.findings {
         write_finding(out, finding)?;
@@ -163,6 +187,13 @@ fn write_batch(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         "verdicts (last session of each file): {}",
         list(&s.verdicts)
     )?;
+    if s.worst_sessions != s.verdicts {
+        writeln!(
+            out,
+            "worst session of each file: {}",
+            list(&s.worst_sessions)
+        )?;
+    }
     if !s.files_by_signature.is_empty() {
         let mut common: Vec<_> = s.files_by_signature.iter().collect();
         common.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));

@@ -1,5 +1,6 @@
 //! Rendering reports: a readable one for people, JSON/JSONL/CSV for tools, Markdown for tickets.
 
+pub mod attention;
 pub mod html;
 pub mod human;
 pub mod json;
@@ -60,6 +61,8 @@ pub struct Summary {
     pub sessions: usize,
     /// Outcome of each file's last session: where each VM stands.
     pub verdicts: BTreeMap<&'static str, usize>,
+    /// Outcome of each file's worst session (a hung shutdown before a boot that came up).
+    pub worst_sessions: BTreeMap<&'static str, usize>,
     /// Outcome of every session.
     pub outcomes: BTreeMap<&'static str, usize>,
     /// Findings by severity.
@@ -121,6 +124,12 @@ impl Summary {
         }
         self.rule_errors += session.rule_errors.len();
         tally.verdict = Some(session.outcome);
+        if tally
+            .worst_outcome
+            .is_none_or(|w| attention::urgency(session.outcome) <= attention::urgency(w))
+        {
+            tally.worst_outcome = Some(session.outcome);
+        }
         if let Some(f) = session.findings.iter().max_by_key(|f| rank(f)) {
             if tally.worst.as_ref().is_none_or(|w| rank(f) > rank(w)) {
                 tally.worst = Some(f.clone());
@@ -152,6 +161,23 @@ impl Summary {
         if let Some(verdict) = tally.verdict {
             *self.verdicts.entry(verdict.as_str()).or_default() += 1;
         }
+        let omitted_worst = report
+            .omitted
+            .outcomes
+            .keys()
+            .filter_map(|name| Outcome::ALL.iter().copied().find(|o| o.as_str() == *name))
+            .min_by_key(|&o| attention::urgency(o));
+        let worst = match (tally.worst_outcome, omitted_worst) {
+            (Some(a), Some(b)) => Some(if attention::urgency(b) < attention::urgency(a) {
+                b
+            } else {
+                a
+            }),
+            (a, b) => a.or(b),
+        };
+        if let Some(worst) = worst {
+            *self.worst_sessions.entry(worst.as_str()).or_default() += 1;
+        }
         for rule in tally.rules {
             *self.files_by_signature.entry(rule).or_default() += 1;
         }
@@ -177,6 +203,8 @@ impl Summary {
 pub struct FileTally {
     /// The outcome of the latest session: where the VM stands.
     verdict: Option<Outcome>,
+    /// The most urgent outcome of its sessions.
+    worst_outcome: Option<Outcome>,
     /// The signatures found in the file, once each.
     rules: Vec<String>,
     /// Its most severe finding.
@@ -188,7 +216,20 @@ fn rank(f: &Finding) -> (Severity, bool, std::cmp::Reverse<u64>) {
     (f.severity, f.fatal, std::cmp::Reverse(f.line))
 }
 
-/// The finding that best explains the session.
+/// The finding that best explains the session: its cause (the first of the chain that led to
+/// the finding that decided the outcome), else its most severe finding.
 pub fn top_finding(session: &Session) -> Option<&Finding> {
-    session.findings.iter().max_by_key(|f| rank(f))
+    session
+        .cause
+        .and_then(|index| session.findings.get(index))
+        .or_else(|| session.findings.iter().max_by_key(|f| rank(f)))
+}
+
+/// The finding that decided the outcome when it is not the cause (the emergency shell that an
+/// fstab disk led to): the last of the cause chain.
+pub fn outcome_finding(session: &Session) -> Option<&Finding> {
+    let last = *session.cause_chain.last()?;
+    (session.cause != Some(last))
+        .then(|| session.findings.get(last))
+        .flatten()
 }

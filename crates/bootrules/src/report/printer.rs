@@ -9,6 +9,7 @@ use std::io::{self, Write};
 
 use bootrules_core::{FileReport, Session};
 
+use super::attention::EarlierWatch;
 use super::{html, human, json, shown, table, FileTally, Summary};
 use crate::args::Format;
 
@@ -39,6 +40,8 @@ struct OpenFile {
     sessions: usize,
     last: Option<Session>,
     tally: FileTally,
+    /// Its earlier sessions that need attention.
+    watch: EarlierWatch,
 }
 
 impl<'a> Printer<'a> {
@@ -128,6 +131,7 @@ impl<'a> Printer<'a> {
             sessions: 0,
             last: None,
             tally: FileTally::default(),
+            watch: EarlierWatch::default(),
         });
         match self.format {
             Format::Human => human::begin_streamed(self.out, path),
@@ -149,6 +153,7 @@ impl<'a> Printer<'a> {
             return Err(io::Error::other("a session outside any file"));
         };
         self.summary.add_session(&mut open.tally, &session);
+        open.watch.add(&session);
         let session = if for_people {
             shown::session(session)
         } else {
@@ -188,7 +193,11 @@ impl<'a> Printer<'a> {
         let report = report.as_ref();
         let out = &mut *self.out;
         match self.format {
-            Format::Human => human::end_streamed(out, report, open.last.as_ref(), open.sessions),
+            Format::Human => {
+                let earlier = open.watch.earlier();
+                let last = open.last.as_ref();
+                human::end_streamed(out, report, last, earlier.as_ref(), open.sessions)
+            }
             Format::Jsonl => {
                 json::end_file(out, json::Style::Line, open.sessions, report)?;
                 out.flush()

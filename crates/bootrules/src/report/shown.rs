@@ -119,6 +119,8 @@ fn fix_session(session: &mut Session) {
         last_stage,
         stages,
         findings,
+        cause: _,
+        cause_chain: _,
         rule_errors,
         timeline,
     } = session;
@@ -235,6 +237,7 @@ pub fn summary(summary: &Summary) -> Summary {
         skipped: _,
         sessions: _,
         verdicts: _,
+        worst_sessions: _,
         outcomes: _,
         findings: _,
         files_by_signature,

@@ -8,9 +8,9 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use bootrules_core::{FileReport, FileStatus, Session};
+use bootrules_core::{FileReport, FileStatus, Finding, Session};
 
-use super::{top_finding, Summary};
+use super::{outcome_finding, top_finding, Summary};
 
 /// The columns of both tables.
 const COLUMNS: [&str; 9] = [
@@ -74,8 +74,20 @@ fn session_row(path: &str, s: &Session) -> [String; 9] {
         top.map(|f| f.severity.to_string()).unwrap_or_default(),
         top.map(|f| f.line.to_string()).unwrap_or_default(),
         "ok".to_owned(),
-        top.map(|f| f.title.clone()).unwrap_or_default(),
+        detail(s, top),
     ]
+}
+
+/// The top finding's title, and the finding it led to when that decided the outcome.
+fn detail(s: &Session, top: Option<&Finding>) -> String {
+    let mut text = top.map(|f| f.title.clone()).unwrap_or_default();
+    if let Some(then) = outcome_finding(s) {
+        text.push_str(&format!(
+            " → {} ({}, line {})",
+            then.title, then.rule, then.line
+        ));
+    }
+    text
 }
 
 /// Writes CSV records (quoted as needed by the csv crate), each cell [inert](csv_cell).

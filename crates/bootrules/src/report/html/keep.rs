@@ -2,7 +2,9 @@
 //! whatever the logs hold: a log of a million boots is shown by its boots that need attention
 //! (up to a limit) and its last one, the others only counted (by outcome, severity and rule).
 
-use bootrules_core::{FileReport, Omitted, Outcome, Session, Severity};
+use bootrules_core::{FileReport, Omitted, Session};
+
+use crate::report::attention::needs_attention;
 
 /// Sessions that need attention shown in full per file; the file's last session is always
 /// shown besides.
@@ -11,17 +13,6 @@ pub const SESSIONS_PER_FILE: usize = 20;
 /// Sessions shown in full on one page, over all files; past it, each file shows its last
 /// session only.
 pub const SESSIONS_PER_PAGE: usize = 2_000;
-
-/// True when a session did not end up or cleanly down, or found something serious.
-pub fn needs_attention(session: &Session) -> bool {
-    !matches!(
-        session.outcome,
-        Outcome::Booted | Outcome::PoweredOff | Outcome::Rebooted
-    ) || session
-        .findings
-        .iter()
-        .any(|f| f.severity >= Severity::Error)
-}
 
 /// Picks the sessions of one file as they come: the first [`SESSIONS_PER_FILE`] that need
 /// attention and the last one are kept; the others are counted.
@@ -70,6 +61,7 @@ pub fn fit_page(report: &mut FileReport, shown: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bootrules_core::Outcome;
 
     fn session(outcome: Outcome, start_line: u64) -> Session {
         Session {
@@ -80,6 +72,8 @@ mod tests {
             last_stage: None,
             stages: Vec::new(),
             findings: Vec::new(),
+            cause: None,
+            cause_chain: Vec::new(),
             rule_errors: Vec::new(),
             timeline: Default::default(),
         }

@@ -16,7 +16,7 @@ use std::io::{self, Write};
 use bootrules_core::{FileReport, FileStatus, Finding, Outcome, Session, TraceLine};
 
 use super::timeline::{gap_flags, gap_length, seconds, stage_time};
-use super::{top_finding, Summary};
+use super::{attention, top_finding, Summary};
 
 const STYLE: &str = include_str!("style.css");
 
@@ -60,6 +60,8 @@ fn urgency(report: &FileReport) -> u8 {
         (_, Some(Outcome::Reset)) => 4,
         (FileStatus::Skipped, _) => 8,
         (_, None) => 7,
+        // Up or cleanly down now, but an earlier boot failed, hung or crashed.
+        (_, Some(_)) if attention::earlier(&report.sessions).is_some() => 4,
         (_, Some(_)) => 6,
     }
 }
@@ -177,17 +179,31 @@ fn attention(out: &mut String, files: &[FileReport], order: &[usize], dir: &str)
     for i in bad {
         let report = &files[i];
         let last = report.sessions.last();
-        let top = last.and_then(top_finding);
+        let earlier = attention::earlier(&report.sessions);
+        // The last session explains the verdict unless it is fine and an earlier one is not.
+        let last_bad = last.is_none_or(attention::needs_attention);
+        let top = last
+            .and_then(top_finding)
+            .filter(|_| last_bad || earlier.is_none());
+        let mut why = top.map_or_else(
+            || "no known failure signature".to_owned(),
+            |f| esc(&f.title).to_string(),
+        );
+        if let Some(earlier) = earlier.as_ref().filter(|_| !last_bad || top.is_none()) {
+            if top.is_none() {
+                why.clear();
+            } else {
+                why.push_str("; ");
+            }
+            why.push_str(&format!("earlier: {}", esc(&earlier.describe())));
+        }
         writeln!(
             out,
             r##"<tr><td><a href="#file-{i}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td></tr>"##,
             esc(short(&report.path, dir)),
             verdict_badge(report),
             esc(last.and_then(|s| s.last_stage.as_deref()).unwrap_or("-")),
-            top.map_or_else(
-                || "no known failure signature".to_owned(),
-                |f| esc(&f.title).to_string()
-            ),
+            why,
             top.map_or_else(String::new, |f| f.line.to_string()),
         )?;
     }

@@ -1,0 +1,61 @@
+//! The cause of a session: which finding explains its outcome, and the chain that led there.
+//!
+//! The finding that stopped a boot is often a symptom (an emergency shell, a rescue prompt, a
+//! panic that only says init died); the line that names the cause came earlier. The pack says
+//! which findings explain which (a rule set's [`RuleSet::explains`]); this module follows that
+//! relation back from the finding that decided the outcome.
+
+use crate::classify::RuleSet;
+use crate::finding::{Finding, Severity};
+
+/// The causal chain of a session's findings, as indices in line order: it ends with the
+/// finding that decided the outcome (the most severe fatal one, else the most severe of error
+/// or worse) and holds every error-or-worse finding before it that explains a member of the
+/// chain. Empty when no finding is an error or worse. Its first member is the cause.
+pub fn chain<R: RuleSet>(rules: &R, findings: &[Finding]) -> Vec<usize> {
+    let Some(anchor) = anchor(findings) else {
+        return Vec::new();
+    };
+    // Each member's distance from the anchor: among findings on one line, the one explaining
+    // the others is the cause.
+    let mut depth = vec![None; findings.len()];
+    depth[anchor] = Some(0usize);
+    let mut queue = vec![anchor];
+    while let Some(effect) = queue.pop() {
+        let below = depth[effect].unwrap_or(0) + 1;
+        for (index, candidate) in findings.iter().enumerate() {
+            if depth[index].is_none()
+                && candidate.severity >= Severity::Error
+                && candidate.line <= findings[effect].line
+                && rules.explains(candidate, &findings[effect])
+            {
+                depth[index] = Some(below);
+                queue.push(index);
+            }
+        }
+    }
+    let mut members: Vec<(usize, usize)> = depth
+        .iter()
+        .enumerate()
+        .filter_map(|(index, d)| d.map(|d| (index, d)))
+        .collect();
+    members.sort_by_key(|&(index, d)| (findings[index].line, std::cmp::Reverse(d), index));
+    members.into_iter().map(|(index, _)| index).collect()
+}
+
+/// The finding that decided the outcome: most severe, fatal first, earliest.
+fn anchor(findings: &[Finding]) -> Option<usize> {
+    findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.severity >= Severity::Error)
+        .min_by_key(|(index, f)| {
+            (
+                std::cmp::Reverse(f.severity),
+                !f.fatal,
+                f.line,
+                std::cmp::Reverse(*index),
+            )
+        })
+        .map(|(index, _)| index)
+}
