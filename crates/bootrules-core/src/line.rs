@@ -47,10 +47,14 @@ impl Normaliser {
     pub fn normalise<'a>(&'a mut self, number: u64, raw: &'a [u8]) -> Line<'a> {
         let raw = trim_carriage_returns(raw);
         // Most lines have nothing to strip: they are used where they lie, uncopied.
-        let bytes = if is_plain(raw) {
+        let bare_sgr = has_bare_sgr(raw);
+        let bytes = if is_plain(raw) && !bare_sgr {
             raw
         } else {
             strip_terminal_noise(raw, &mut self.bytes);
+            if bare_sgr {
+                remove_bare_sgr(&mut self.bytes);
+            }
             &self.bytes
         };
         // Valid UTF-8 (nearly every line) is used where it lies; only invalid bytes are copied
@@ -116,6 +120,47 @@ fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
             i += 1;
         }
     }
+}
+
+/// True when the line holds a colour sequence whose ESC was lost on the way into a ticket
+/// (`[0;1;31mFAILED[0m]`, or `.[0;32m` where the paste showed ESC as a dot).
+fn has_bare_sgr(raw: &[u8]) -> bool {
+    memchr::memchr_iter(b'[', raw).any(|at| bare_sgr_end(raw, at + 1).is_some())
+}
+
+/// The end of `digits(;digits)*m` starting at `at` (just after a `[`), if that is what is there.
+fn bare_sgr_end(raw: &[u8], at: usize) -> Option<usize> {
+    let mut j = at;
+    if !raw.get(j)?.is_ascii_digit() {
+        return None;
+    }
+    while raw.get(j).is_some_and(|b| b.is_ascii_digit() || *b == b';') {
+        j += 1;
+    }
+    (raw.get(j) == Some(&b'm')).then_some(j + 1)
+}
+
+/// Removes colour sequences that lost their ESC, with the dot or `␛` a paste shows for it.
+fn remove_bare_sgr(bytes: &mut Vec<u8>) {
+    const ESC_GLYPH: &[u8] = "\u{241b}".as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'[' {
+            if let Some(end) = bare_sgr_end(bytes, i + 1) {
+                if out.ends_with(ESC_GLYPH) {
+                    out.truncate(out.len() - ESC_GLYPH.len());
+                } else if out.last() == Some(&b'.') {
+                    out.pop();
+                }
+                i = end;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    *bytes = out;
 }
 
 /// The line without the carriage returns a serial console ends lines with.
@@ -411,6 +456,23 @@ mod tests {
     fn osc_and_charset_escapes_are_removed() {
         assert_eq!(norm("\x1b]0;title\x07\x1b(Blogin: ").0, "login: ");
         assert_eq!(norm("\x1bcSeaBIOS").0, "SeaBIOS");
+        // a paste that lost the ESC of systemd's colours, or showed it as a dot or a glyph
+        assert_eq!(
+            norm("[0;1;31mFAILED[0m] Failed to start [0;1;39mLoad Kernel Modules[0m.").0,
+            "FAILED] Failed to start Load Kernel Modules."
+        );
+        assert_eq!(
+            norm("[.[0;1;31mFAILED.[0m] Failed to start .[0;1;39mLoad Kernel Modules.[0m.").0,
+            "[FAILED] Failed to start Load Kernel Modules."
+        );
+        assert_eq!(
+            norm("[\u{241b}[0;32m  OK  \u{241b}[0m] Started").0,
+            "[  OK  ] Started"
+        );
+        assert_eq!(
+            norm("[    0.000000] Linux version 6.1 [1] ok").0,
+            "[    0.000000] Linux version 6.1 [1] ok"
+        );
     }
 
     #[test]

@@ -373,8 +373,10 @@ impl RuleSet for Pack {
                 }),
                 Owner::Signature(index, role) => {
                     hits.signals.push(pattern);
-                    if role == Role::Evidence {
-                        if let Some(stage) = self.signatures[index].shows_stage {
+                    let signature = &self.signatures[index];
+                    // A line the signature excludes is not its evidence, so it shows no stage.
+                    if let (Role::Evidence, Some(stage)) = (role, signature.shows_stage) {
+                        if !signature.exclude.iter().any(|x| x.is_match(line.message)) {
                             hits.stages.push(StageMatch::shown(stage));
                         }
                     }

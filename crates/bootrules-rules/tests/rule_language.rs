@@ -512,7 +512,10 @@ fn explained_by_makes_an_earlier_finding_the_cause() {
         "shell-started",
         "patterns = ['shell started']\nexplained-by = [\"disk-gone\"]",
     )
-    .replace("severity = \"error\"", "severity = \"critical\"\nfatal = true");
+    .replace(
+        "severity = \"error\"",
+        "severity = \"critical\"\nfatal = true",
+    );
     let pack = pack_with(&[("x.toml", &format!("{cause}\n{symptom}"))]);
     let report = run(&pack, "disk gone\nsomething else\nshell started\n");
     let session = &report.sessions[0];
@@ -525,25 +528,35 @@ fn explained_by_makes_an_earlier_finding_the_cause() {
     assert_eq!(session.cause, Some(session.cause_chain[0]));
 
     // Without the relation, the fatal finding is its own cause.
-    let plain = rule("shell-started", "patterns = ['shell started']")
-        .replace("severity = \"error\"", "severity = \"critical\"\nfatal = true");
+    let plain = rule("shell-started", "patterns = ['shell started']").replace(
+        "severity = \"error\"",
+        "severity = \"critical\"\nfatal = true",
+    );
     let pack = pack_with(&[("x.toml", &format!("{cause}\n{plain}"))]);
     let report = run(&pack, "disk gone\nshell started\n");
     let session = &report.sessions[0];
     assert_eq!(session.cause_chain.len(), 1);
-    assert_eq!(session.findings[session.cause.unwrap()].rule, "shell-started");
+    assert_eq!(
+        session.findings[session.cause.unwrap()].rule,
+        "shell-started"
+    );
 }
 
 #[test]
 fn explained_by_names_only_categories_and_signatures() {
     let errors = load_errors(&[(
         "x.toml",
-        &rule("shell-started", "patterns = ['shell started']\nexplained-by = [\"fstab\", \"no-such-rule\"]"),
+        &rule(
+            "shell-started",
+            "patterns = ['shell started']\nexplained-by = [\"fstab\", \"no-such-rule\"]",
+        ),
     )]);
     let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert_eq!(text.len(), 1, "{text:?}");
     assert!(
-        text[0].contains("`explained-by` names `no-such-rule`, which is neither a category nor a signature id"),
+        text[0].contains(
+            "`explained-by` names `no-such-rule`, which is neither a category nor a signature id"
+        ),
         "{text:?}"
     );
 }
