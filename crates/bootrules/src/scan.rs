@@ -8,6 +8,7 @@
 //! becomes an error for the member that reached a limit and a skipped report for each member
 //! after it, instead of an endless run or an exhausted memory.
 
+pub mod console;
 mod readers;
 mod zipdir;
 
@@ -39,6 +40,8 @@ pub struct Limits {
     pub ratio: u64,
     /// Lines kept on each side of a finding's evidence (0: none, and no second read).
     pub context: u64,
+    /// Check text that shows no console-log evidence too (`--all-text`).
+    pub all_text: bool,
 }
 
 impl Default for Limits {
@@ -50,6 +53,7 @@ impl Default for Limits {
             archive_bytes: 16384 << 20,
             ratio: 100,
             context: 0,
+            all_text: false,
         }
     }
 }
@@ -283,6 +287,18 @@ impl<'p> Scan<'p> {
         let limits = &self.limits;
         match kind {
             Kind::Text => {
+                let mut reader = reader;
+                if !limits.all_text {
+                    match reader.peek(console::CONSOLE_SNIFF_BYTES) {
+                        Ok(head) if !console::looks_like_console_log(self.pack, head) => {
+                            return out.add(FileReport::skipped(shown, console::NOT_CONSOLE));
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            return out.add(FileReport::failed(shown, format!("cannot read: {e}")))
+                        }
+                    }
+                }
                 let mut limited = Limited::new(
                     reader,
                     if depth == 0 {

@@ -26,6 +26,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         ratio: args.max_ratio,
         // The HTML report shows each finding's evidence with the lines around it.
         context: if args.format == Format::Html { 3 } else { 0 },
+        all_text: args.all_text,
     };
     let jobs = args
         .jobs

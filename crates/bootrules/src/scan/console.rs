@@ -1,0 +1,118 @@
+//! Telling a console log from other text: a ticket's folder also holds notes, READMEs, source
+//! and the tool's own earlier reports, which would otherwise be judged as failed boots.
+//!
+//! A console log shows itself early: a kernel timestamp or syslog prefix, or a line that a stage
+//! or signature of the pack knows, printed at the start of a line. Text that quotes such lines
+//! inside markup, a table cell or a JSON string is a document about a log, not a log.
+
+use bootrules_core::{LineHits, Normaliser, RuleSet};
+use bootrules_rules::Pack;
+
+/// Bytes looked at for console-log evidence.
+pub const CONSOLE_SNIFF_BYTES: usize = 64 * 1024;
+
+/// Why text with no evidence is skipped.
+pub const NOT_CONSOLE: &str = "not a console log: no kernel, boot-loader, init or agent line in \
+     the first 64 KiB (use --all-text to check it anyway)";
+
+/// The header of the tool's own CSV report.
+const OWN_CSV_HEADER: &[u8] = b"path,session,outcome,last_stage,";
+
+/// True when `head` (the first bytes of a text stream) shows a console log, or holds nothing to
+/// judge (an empty file is reported as such, not skipped). UTF-16 text is left to the checker.
+pub fn looks_like_console_log(pack: &Pack, head: &[u8]) -> bool {
+    if head.iter().all(u8::is_ascii_whitespace) || is_utf16(head) {
+        return true;
+    }
+    if is_structured_document(head)
+        || head.starts_with(OWN_CSV_HEADER)
+        || is_own_readable_report(head)
+    {
+        return false;
+    }
+    let mut normaliser = Normaliser::default();
+    let mut hits = LineHits::default();
+    let complete = match head.iter().rposition(|&b| b == b'\n') {
+        Some(last) if head.len() >= CONSOLE_SNIFF_BYTES => &head[..last],
+        _ => head,
+    };
+    complete.split(|&b| b == b'\n').any(|raw| {
+        let line = normaliser.normalise(0, raw);
+        if quoted(line.text) {
+            return false;
+        }
+        if line.from_kernel || line.relayed {
+            return true;
+        }
+        hits.clear();
+        pack.classify(&line, &mut hits);
+        !hits.stages.is_empty() || !hits.signals.is_empty()
+    })
+}
+
+/// A line that begins as markup, a table row, a quoted string or a comment: it shows a log
+/// line inside another document (a report, source code, a rule file).
+fn quoted(text: &str) -> bool {
+    let text = text.trim_start();
+    matches!(
+        text.as_bytes().first(),
+        Some(b'<' | b'{' | b'"' | b'|' | b'\'' | b'`' | b'#')
+    ) || ["b\"", "r\"", "//"].iter().any(|p| text.starts_with(p))
+}
+
+/// The tool's own readable report (and timeline), by its first line: `PATH: OUTCOME at STAGE`.
+fn is_own_readable_report(head: &[u8]) -> bool {
+    const OUTCOMES: [&str; 8] = [
+        "booted",
+        "powered-off",
+        "rebooted",
+        "reset",
+        "boot-failed",
+        "crashed",
+        "boot-stalled",
+        "shutdown-stalled",
+    ];
+    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let first = String::from_utf8_lossy(first);
+    first.ends_with(": (many sessions; verdict after them)")
+        || OUTCOMES
+            .iter()
+            .any(|o| first.contains(&format!(": {o} at ")) && first.contains(" session"))
+}
+
+/// HTML, XML or JSON, from their first bytes (a console log never starts so; kmsg's `<6>` does
+/// start with `<`, so a digit after it is not markup).
+fn is_structured_document(head: &[u8]) -> bool {
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let start = text.trim_ascii_start();
+    let lower: Vec<u8> = start.iter().take(16).map(u8::to_ascii_lowercase).collect();
+    let markup = [
+        &b"<!"[..],
+        b"<?xml",
+        b"<html",
+        b"<svg",
+        b"<head",
+        b"<body",
+        b"<table",
+        b"<div",
+    ]
+    .iter()
+    .any(|tag| lower.starts_with(tag));
+    let json = match start {
+        [b'{', rest @ ..] | [b'[', rest @ ..] => {
+            matches!(
+                rest.trim_ascii_start().first(),
+                Some(b'"' | b'{' | b'[' | b'}' | b']')
+            )
+        }
+        _ => false,
+    };
+    markup || json
+}
+
+/// UTF-16 (a byte order mark, or NULs between ASCII letters), which the checker decodes.
+fn is_utf16(head: &[u8]) -> bool {
+    head.starts_with(b"\xff\xfe")
+        || head.starts_with(b"\xfe\xff")
+        || (head.len() >= 4 && head[..4].iter().filter(|&&b| b == 0).count() == 2)
+}

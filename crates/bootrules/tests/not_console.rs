@@ -1,0 +1,124 @@
+//! Text that is not a console log (notes, source, command output, the tool's own reports) is
+//! skipped with the reason, and no console log is ever skipped: the fixtures, the shared corpus
+//! and a 15-line excerpt of a boot stay checked.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+
+use common::{lab, run, scratch_dir};
+use serde_json::Value;
+
+/// Every file object of `check --format jsonl` over `paths`, by file name.
+fn statuses(extra: &[&str], paths: &[&Path]) -> Vec<(String, String, Option<String>)> {
+    let mut args = vec!["check", "--format", "jsonl"];
+    args.extend_from_slice(extra);
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    args.extend(shown.iter().map(String::as_str));
+    let out = run(&args);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).unwrap();
+            let name = Path::new(v["path"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let reason = v["reason"].as_str().map(str::to_owned);
+            (name, v["status"].as_str().unwrap().to_owned(), reason)
+        })
+        .collect()
+}
+
+#[test]
+fn notes_source_command_output_and_reports_are_skipped_and_an_excerpt_is_not() {
+    let dir = scratch_dir("not-console", "mixed");
+    let log = lab("debian12-itools-fstab-missing-disk.log");
+    let log_arg = log.to_str().unwrap();
+    for (format, name) in [
+        ("human", "report.txt"),
+        ("json", "report.json"),
+        ("jsonl", "report.jsonl"),
+        ("csv", "report.csv"),
+        ("markdown", "report.md"),
+        ("html", "report.html"),
+    ] {
+        let out = run(&["check", "--format", format, log_arg]);
+        std::fs::write(dir.0.join(name), out.stdout).unwrap();
+    }
+    let timeline = run(&["timeline", log_arg]);
+    std::fs::write(dir.0.join("timeline.txt"), timeline.stdout).unwrap();
+    std::fs::write(
+        dir.0.join("customer-notes.txt"),
+        "Hi team,\nthe VM did not come back after Tuesday's reboot; the portal shows it running.\nThanks\n",
+    )
+    .unwrap();
+    std::fs::write(dir.0.join("one-line.txt"), "see attached\n").unwrap();
+    std::fs::write(
+        dir.0.join("parse.rs"),
+        "// reads the banner\nfn banner() -> &'static str {\n    \"[    0.000000] Linux version 6.1.0\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.0.join("df.txt"),
+        "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sda1        30G   12G   18G  41% /\ntmpfs           1.9G     0  1.9G   0% /dev/shm\n",
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let excerpt: Vec<&str> = text.lines().skip(689).take(15).collect();
+    std::fs::write(dir.0.join("excerpt.log"), excerpt.join("\n")).unwrap();
+    std::fs::write(dir.0.join("empty.log"), "").unwrap();
+
+    let found = statuses(&[], &[&dir.0]);
+    assert_eq!(found.len(), 13, "{found:?}");
+    for (name, status, reason) in &found {
+        let checked = matches!(name.as_str(), "excerpt.log" | "empty.log");
+        if checked {
+            assert_eq!(status, "ok", "{name} is checked");
+        } else {
+            assert_eq!(status, "skipped", "{name} is not a console log");
+            assert!(
+                reason
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("not a console log: "),
+                "{name}: {reason:?}"
+            );
+        }
+    }
+
+    // --all-text checks them all.
+    let forced = statuses(&["--all-text"], &[&dir.0]);
+    assert!(
+        forced.iter().all(|(_, status, _)| status == "ok"),
+        "{forced:?}"
+    );
+}
+
+#[test]
+fn no_console_log_of_the_fixtures_or_the_shared_corpus_is_skipped() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut dirs = vec![
+        root.join("tests/fixtures/lab/logs"),
+        root.join("tests/fixtures/corpus/logs"),
+    ];
+    let shared = root.join("../shared/corpus");
+    if shared.is_dir() {
+        dirs.push(shared.join("logs"));
+        dirs.push(shared.join("lab/logs"));
+    } else {
+        eprintln!(
+            "skipped in part: {} is absent; the fixtures still ran",
+            shared.display()
+        );
+    }
+    let paths: Vec<&Path> = dirs.iter().map(|d| d.as_path()).collect();
+    let found = statuses(&[], &paths);
+    assert!(found.len() >= 24, "{found:?}");
+    let skipped: Vec<_> = found.iter().filter(|(_, s, _)| s != "ok").collect();
+    assert!(skipped.is_empty(), "{skipped:?}");
+}
