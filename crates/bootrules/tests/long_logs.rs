@@ -46,6 +46,7 @@ fn whole_reports(dir: &Path) -> Vec<Value> {
         archive_bytes: u64::MAX,
         ratio: u64::MAX,
         context: 0,
+        all_text: false,
     };
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
