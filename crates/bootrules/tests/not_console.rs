@@ -72,11 +72,20 @@ fn notes_source_command_output_and_reports_are_skipped_and_an_excerpt_is_not() {
     let excerpt: Vec<&str> = text.lines().skip(689).take(15).collect();
     std::fs::write(dir.0.join("excerpt.log"), excerpt.join("\n")).unwrap();
     std::fs::write(dir.0.join("empty.log"), "").unwrap();
+    // a paste that lost systemd's ESC characters (Microsoft Learn, an Ubuntu boot on Azure)
+    std::fs::write(
+        dir.0.join("lost-escapes.log"),
+        "[ [0;32m  OK   [0m] Reached target Swap.\n[ [0;32m  OK   [0m] Reached target Login Prompts.\n",
+    )
+    .unwrap();
 
     let found = statuses(&[], &[&dir.0]);
-    assert_eq!(found.len(), 13, "{found:?}");
+    assert_eq!(found.len(), 14, "{found:?}");
     for (name, status, reason) in &found {
-        let checked = matches!(name.as_str(), "excerpt.log" | "empty.log");
+        let checked = matches!(
+            name.as_str(),
+            "excerpt.log" | "empty.log" | "lost-escapes.log"
+        );
         if checked {
             assert_eq!(status, "ok", "{name} is checked");
         } else {

@@ -18,12 +18,12 @@ fn the_verdict_names_the_missing_fstab_disk_before_the_emergency_shell() {
     let human = stdout(&["check", log.to_str().unwrap()]);
     let verdict = human.lines().next().unwrap();
     assert!(
-        verdict.contains("boot-failed at system-init: Timed out waiting for a device from /etc/fstab (line 701) → systemd started the emergency shell"),
+        verdict.contains("boot-failed at system-init: Timed out waiting for a device from /etc/fstab (line 701) → local-fs.target failed and systemd switched to emergency mode (line 704)"),
         "{verdict}"
     );
     assert!(
         human.contains(
-            "CAUSE    fstab-device-timeout (line 701) → fstab-mount-dependency-failed (line 703) → emergency-target-reached (line 712)"
+            "CAUSE    fstab-device-timeout (line 701) → fstab-mount-dependency-failed (line 703) → emergency-local-fs-failed (line 704)"
         ),
         "{human}"
     );
@@ -48,7 +48,7 @@ fn the_verdict_names_the_missing_fstab_disk_before_the_emergency_shell() {
         [
             "fstab-device-timeout",
             "fstab-mount-dependency-failed",
-            "emergency-target-reached"
+            "emergency-local-fs-failed"
         ]
     );
 

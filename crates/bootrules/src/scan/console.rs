@@ -98,13 +98,10 @@ fn is_structured_document(head: &[u8]) -> bool {
     ]
     .iter()
     .any(|tag| lower.starts_with(tag));
+    // (`[[` is no sign: a paste that lost systemd's ESC starts `[ [0;32m  OK  …`)
     let json = match start {
-        [b'{', rest @ ..] | [b'[', rest @ ..] => {
-            matches!(
-                rest.trim_ascii_start().first(),
-                Some(b'"' | b'{' | b'[' | b'}' | b']')
-            )
-        }
+        [b'{', rest @ ..] => matches!(rest.trim_ascii_start().first(), Some(b'"' | b'}')),
+        [b'[', rest @ ..] => matches!(rest.trim_ascii_start().first(), Some(b'"' | b'{' | b']')),
         _ => false,
     };
     markup || json
