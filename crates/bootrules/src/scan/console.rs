@@ -19,9 +19,10 @@ pub const NOT_CONSOLE: &str = "not a console log: no kernel, boot-loader, init o
 const OWN_CSV_HEADER: &[u8] = b"path,session,outcome,last_stage,";
 
 /// True when `head` (the first bytes of a text stream) shows a console log, or holds nothing to
-/// judge (an empty file is reported as such, not skipped). UTF-16 text is left to the checker.
+/// judge: an empty file is reported as such, and a log that begins with NUL padding (a console
+/// file written ahead of its text) is read on. UTF-16 text is left to the checker.
 pub fn looks_like_console_log(pack: &Pack, head: &[u8]) -> bool {
-    if head.iter().all(u8::is_ascii_whitespace) || is_utf16(head) {
+    if head.iter().all(|&b| b == 0 || b.is_ascii_whitespace()) || is_utf16(head) {
         return true;
     }
     if is_structured_document(head)
