@@ -161,6 +161,13 @@ pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<ExampleFailure>) {
         }
     }
     for signature in pack.signatures().iter().filter(|s| !s.disabled) {
+        if signature.examples_match.is_empty() || signature.examples_no_match.is_empty() {
+            let diff = vec![
+                "- examples.match and examples.no-match (each signature needs both)".to_owned(),
+                "+ none".to_owned(),
+            ];
+            r.record(&signature.id, &signature.origin, "", diff);
+        }
         for example in &signature.examples_match {
             let report = r.check(example.log());
             let wanted = example.category().map(|c| c.as_str());

@@ -18,6 +18,7 @@ pub mod precompile;
 pub mod prefilter;
 pub mod script;
 pub mod spec;
+pub mod suggest;
 
 pub use error::RuleError;
 pub use examples::{run_examples, ExampleFailure, ExampleRun};

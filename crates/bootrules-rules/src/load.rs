@@ -24,6 +24,7 @@ use crate::spec::{
     Category, EvidenceSpec, IgnoreSpec, MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec,
     StageSpec, UnitCategorySpec,
 };
+use crate::suggest;
 
 include!(concat!(env!("OUT_DIR"), "/default_pack.rs"));
 
@@ -144,6 +145,10 @@ impl<T> Layer<T> {
 
     fn contains(&self, id: &str) -> bool {
         self.by_id.contains_key(id)
+    }
+
+    fn ids(&self) -> impl Iterator<Item = &str> {
+        self.by_id.keys().map(String::as_str)
     }
 }
 
@@ -274,12 +279,14 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
 fn parse_file(source: &RuleSource, errors: &mut Vec<RuleError>) -> RuleFile {
     let report = |e: toml::de::Error, errors: &mut Vec<RuleError>| {
         let span = e.span().unwrap_or(0..0);
-        errors.push(RuleError::at(
-            &source.path,
-            &source.text,
-            span,
-            e.message().trim_end(),
-        ));
+        let mut message = suggest::toml_message(e.message().trim_end());
+        if message.starts_with("invalid escape sequence") {
+            message.push_str(
+                "; write regular expressions in single quotes ('foo\\d+'), where a backslash \
+                 is kept as written",
+            );
+        }
+        errors.push(RuleError::at(&source.path, &source.text, span, message));
     };
     let first_error = match toml::from_str::<RuleFile>(&source.text) {
         Ok(parsed) => return parsed,
@@ -363,6 +370,34 @@ fn regex_problem(e: &regex::Error) -> String {
     }
 }
 
+/// Where in a pattern its syntax error lies (bytes of the pattern), as regex-syntax finds it.
+fn regex_error_span(pattern: &str) -> Option<Range<usize>> {
+    let span = match regex_syntax::Parser::new().parse(pattern) {
+        Err(regex_syntax::Error::Parse(e)) => *e.span(),
+        Err(regex_syntax::Error::Translate(e)) => *e.span(),
+        _ => return None,
+    };
+    Some(span.start.offset..span.end.offset.max(span.start.offset + 1))
+}
+
+/// The file bytes of `inner` (bytes of the pattern) when the pattern is written as is between
+/// its quotes (a literal string, or a basic one without escapes); else the whole string.
+fn span_in_file(
+    text: &str,
+    string: Range<usize>,
+    pattern: &str,
+    inner: Range<usize>,
+) -> Range<usize> {
+    for quotes in [1, 3] {
+        let body = string.start + quotes..string.end.saturating_sub(quotes);
+        if text.get(body.clone()) == Some(pattern) {
+            let end = (body.start + inner.end).min(body.end);
+            return body.start + inner.start..end;
+        }
+    }
+    string
+}
+
 fn phase(spec: PhaseSpec) -> Phase {
     match spec {
         PhaseSpec::Boot => Phase::Boot,
@@ -413,8 +448,14 @@ impl Compiler<'_> {
             Err(Unbuilt::Invalid(e)) => Some(e),
             Err(Unbuilt::OverBudget) => None,
         };
+        let mut span = pattern.span();
         let message = match problem {
-            Some(e) => format!("bad regular expression: {}", regex_problem(&e)),
+            Some(e) => {
+                if let Some(inner) = regex_error_span(text) {
+                    span = span_in_file(&self.files[file].text, pattern.span(), text, inner);
+                }
+                format!("bad regular expression: {}", regex_problem(&e))
+            }
             None if self.over_budget => return None,
             None => {
                 self.over_budget = true;
@@ -426,7 +467,7 @@ impl Compiler<'_> {
                 )
             }
         };
-        self.error(file, pattern.span(), message);
+        self.error(file, span, message);
         None
     }
 
@@ -594,9 +635,10 @@ fn compile(
                     Some(at) => shown_outside.push(at),
                     None => {
                         let message = format!(
-                            "unknown stage `{}`, expected one of {}",
+                            "unknown stage `{}`, expected one of {}{}",
                             id.get_ref(),
-                            stage_ids.join(", ")
+                            stage_ids.join(", "),
+                            suggest::did_you_mean(id.get_ref(), stage_ids.iter().copied())
                         );
                         c.error(file, id.span(), message);
                     }
@@ -654,9 +696,10 @@ fn compile(
         if found.is_none() {
             let known: Vec<&str> = model.stages().iter().map(|s| s.id.as_str()).collect();
             let message = format!(
-                "unknown stage `{}`, expected one of {}",
+                "unknown stage `{}`, expected one of {}{}",
                 id.get_ref(),
-                known.join(", ")
+                known.join(", "),
+                suggest::did_you_mean(id.get_ref(), known.iter().copied())
             );
             c.error(file, id.span(), message);
         }
@@ -728,8 +771,13 @@ fn compile(
             let name = by.get_ref();
             let category = Category::ALL.iter().any(|c| c.as_str() == name);
             if !category && !layered.signatures.contains(name) {
+                let known = Category::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .chain(layered.signatures.ids());
                 let message = format!(
-                    "`explained-by` names `{name}`, which is neither a category nor a signature id"
+                    "`explained-by` names `{name}`, which is neither a category nor a signature id{}",
+                    suggest::did_you_mean(name, known)
                 );
                 c.error(file, by.span(), message);
             }

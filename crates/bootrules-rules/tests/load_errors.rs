@@ -79,7 +79,7 @@ remedy = "r"
     ]);
     assert_eq!(all.len(), 3, "{all:?}");
     let a = all.iter().find(|e| e.file == "a.toml").unwrap();
-    assert_eq!((a.line, a.column), (7, 13));
+    assert_eq!((a.line, a.column), (7, 14));
     assert!(
         a.message.starts_with("bad regular expression"),
         "{}",
@@ -131,7 +131,7 @@ fn every_broken_rule_of_one_file_is_reported() {
     let text = "[[signature]]\nid = \"one\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['x']\nmesage = \"typo\"\nremedy = \"r\"\n\n[[signature]]\nid = \"two\"\ntitle = \"t\"\ncategory = \"others\"\nseverity = \"info\"\npatterns = ['y']\nmessage = \"m\"\nremedy = \"r\"\n\n[[signature]]\nid = \"three\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['(']\nmessage = \"m\"\nremedy = \"r\"\n";
     let all = errors(&[("r.toml", text)]);
     let at: Vec<(usize, usize)> = all.iter().map(|e| (e.line, e.column)).collect();
-    assert_eq!(at, [(7, 1), (13, 12), (24, 13)], "{all:?}");
+    assert_eq!(at, [(7, 1), (13, 12), (24, 14)], "{all:?}");
 }
 
 #[test]
@@ -147,7 +147,7 @@ fn a_bad_pattern_written_twice_is_reported_at_both_places() {
         .iter()
         .map(|e| (e.file.as_str(), e.line, e.column))
         .collect();
-    assert_eq!(places, [("a.toml", 7, 13), ("b.toml", 7, 12)], "{all:?}");
+    assert_eq!(places, [("a.toml", 7, 14), ("b.toml", 7, 13)], "{all:?}");
     assert!(all
         .iter()
         .all(|e| e.message.starts_with("bad regular expression")));

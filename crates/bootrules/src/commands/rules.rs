@@ -350,7 +350,14 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
         }
         return Ok(Status::Ok);
     }
-    eprintln!("bootrules: no rule with id `{id}` (see `bootrules rules list`)");
+    let known = pack
+        .stages()
+        .iter()
+        .map(|s| s.id.as_str())
+        .chain(pack.signatures().iter().map(|s| s.id.as_str()))
+        .chain(pack.ignores().iter().map(|i| i.id.as_str()));
+    let hint = bootrules_rules::suggest::did_you_mean(id, known);
+    eprintln!("bootrules: no rule with id `{id}`{hint} (see `bootrules rules list`)");
     Ok(Status::Usage)
 }
 

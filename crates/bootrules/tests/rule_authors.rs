@@ -1,0 +1,74 @@
+//! What a rule author sees when a rule is wrong: the closest name for a misspelling, a hint for
+//! a regular expression in double quotes, the caret at the broken part of a pattern, and
+//! `rules test` failing a signature that has no examples.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{run, scratch_dir};
+
+fn signature(id: &str, body: &str) -> String {
+    format!(
+        "[[signature]]\nid = \"{id}\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"error\"\nmessage = \"m\"\nremedy = \"r\"\n{body}\n"
+    )
+}
+
+#[test]
+fn explain_suggests_the_closest_rule_id() {
+    let out = run(&["rules", "explain", "emergency-mod"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("no rule with id `emergency-mod`; did you mean `emergency-mode`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn validate_points_at_each_mistake_with_a_suggestion() {
+    let dir = scratch_dir("rule-authors", "validate");
+    let text = [
+        signature("typo-key", "patterns = ['x']").replace("category = ", "categry = "),
+        signature("double-quoted", "patterns = [\"foo\\d+\"]"),
+        signature("typo-stage", "from-stage = \"kernal\"\npatterns = ['x']"),
+        signature("open-group", "patterns = ['foo(?P<x>\\d+']"),
+    ]
+    .join("\n");
+    std::fs::write(dir.0.join("team.toml"), text).unwrap();
+    let out = run(&["rules", "validate", dir.0.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("unknown field `categry`"), "{err}");
+    assert!(err.contains("; did you mean `category`?"), "{err}");
+    assert!(
+        err.contains("write regular expressions in single quotes ('foo\\d+')"),
+        "{err}"
+    );
+    assert!(err.contains("unknown stage `kernal`"), "{err}");
+    assert!(err.contains("; did you mean `kernel`?"), "{err}");
+    // the caret stands under the group that is not closed, not under the whole pattern
+    assert!(
+        err.contains("bad regular expression: unclosed group\n  | patterns = ['foo(?P<x>\\d+']\n  |                 ^\n"),
+        "{err}"
+    );
+    assert!(err.contains("4 errors"), "{err}");
+}
+
+#[test]
+fn a_signature_without_examples_fails_rules_test() {
+    let dir = scratch_dir("rule-authors", "no-examples");
+    std::fs::write(
+        dir.0.join("team.toml"),
+        signature("untested", "patterns = ['acme failed']"),
+    )
+    .unwrap();
+    let out = run(&["rules", "test", dir.0.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("untested: example failed\n  - examples.match and examples.no-match (each signature needs both)\n  + none\n"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("passed, 1 failed"), "{text}");
+}
