@@ -316,7 +316,7 @@ fn invalid_rules_exit_two_with_file_line_and_column() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.contains("bad.toml:6:13: bad regular expression"),
+        err.contains("bad.toml:6:14: bad regular expression"),
         "{err}"
     );
     assert!(out.stdout.is_empty());

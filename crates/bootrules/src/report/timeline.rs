@@ -114,6 +114,32 @@ pub fn write(out: &mut dyn Write, session: &Session) -> io::Result<()> {
             }
         }
     }
+    write_legend(out, session)
+}
+
+/// Says what `?` and `≥` mean, when the timeline shows them.
+fn write_legend(out: &mut dyn Write, session: &Session) -> io::Result<()> {
+    let timeline = &session.timeline;
+    let lengths: Vec<String> = timeline
+        .gaps
+        .iter()
+        .chain(&timeline.end)
+        .map(gap_length)
+        .collect();
+    let times: Vec<String> = session.stages.iter().map(stage_time).collect();
+    if lengths.iter().any(|l| l == "?") || times.iter().any(|t| t == "-") {
+        writeln!(
+            out,
+            "      ? and -: no kernel time on the lines around it (systemd's status lines carry \
+             none), so the gap cannot be measured"
+        )?;
+    }
+    if lengths.iter().chain(&times).any(|t| t.starts_with('≥')) {
+        writeln!(
+            out,
+            "      ≥: at least: measured from the last kernel time before a line that has none"
+        )?;
+    }
     Ok(())
 }
 

@@ -5,8 +5,11 @@
 //! or signature of the pack knows, printed at the start of a line. Text that quotes such lines
 //! inside markup, a table cell or a JSON string is a document about a log, not a log.
 
+use std::sync::OnceLock;
+
 use bootrules_core::{LineHits, Normaliser, RuleSet};
 use bootrules_rules::Pack;
+use regex::RegexSet;
 
 /// Bytes looked at for console-log evidence.
 pub const CONSOLE_SNIFF_BYTES: usize = 64 * 1024;
@@ -47,7 +50,26 @@ pub fn looks_like_console_log(pack: &Pack, head: &[u8]) -> bool {
         }
         hits.clear();
         pack.classify(&line, &mut hits);
-        !hits.stages.is_empty() || !hits.signals.is_empty()
+        !hits.stages.is_empty()
+            || !hits.signals.is_empty()
+            || console_forms().is_match(line.message)
+    })
+}
+
+/// Line forms that only consoles print, whatever the pack knows: an init's status tags
+/// (systemd's `[  OK  ]`, OpenRC's and upstart's ` * Starting …` and `[ ok ]`), a program
+/// tagged with its PID, a login prompt.
+fn console_forms() -> &'static RegexSet {
+    static FORMS: OnceLock<RegexSet> = OnceLock::new();
+    FORMS.get_or_init(|| {
+        RegexSet::new([
+            r"^\[\s*(?:OK|FAILED|DEPEND|TIME|INFO|WARN|WARNING)\s*\] ",
+            r"^\s*\* [A-Z][\w-]* .*\.\.\.",
+            r"\[ ?(?:ok|OK|!!) ?\]\s*$",
+            r"^[A-Za-z][\w.-]{2,}\[\d+\]: ",
+            r"^\S+ login: ?$",
+        ])
+        .unwrap_or_else(|_| RegexSet::empty())
     })
 }
 

@@ -551,6 +551,28 @@ fn notes(gap: &bootrules_core::Gap, s: &Session) -> String {
     notes
 }
 
+/// Escaped text with its `backquoted` spans (commands, file names in remedies) set as code.
+fn with_code(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len() < 3 {
+        return esc(text).to_string();
+    }
+    let mut html = String::with_capacity(text.len() + 16);
+    for (n, part) in parts.iter().enumerate() {
+        // an odd count of backquotes leaves the last one as it was written
+        let inside = n % 2 == 1 && n + 1 < parts.len();
+        if n % 2 == 1 && !inside {
+            html.push('`');
+        }
+        if inside {
+            let _ = write!(html, "<code>{}</code>", esc(part));
+        } else {
+            let _ = write!(html, "{}", esc(part));
+        }
+    }
+    html
+}
+
 fn finding(out: &mut String, file: usize, f: &Finding, context: &[TraceLine]) -> fmt::Result {
     let open = f.severity >= bootrules_core::Severity::Error;
     writeln!(
@@ -607,8 +629,8 @@ fn finding(out: &mut String, file: usize, f: &Finding, context: &[TraceLine]) ->
     writeln!(
         out,
         "<dt>What it means</dt><dd>{}</dd><dt>What to do</dt><dd>{}</dd>",
-        esc(&f.message),
-        esc(&f.remedy)
+        with_code(&f.message),
+        with_code(&f.remedy)
     )?;
     if !f.references.is_empty() {
         writeln!(out, "<dt>References</dt><dd><ul>")?;

@@ -3,6 +3,7 @@
 //! text equivalent next to it in the page.
 
 use std::fmt::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bootrules_core::{Outcome, Session, Severity};
 
@@ -101,6 +102,9 @@ struct Place {
     estimated: bool,
 }
 
+/// The number of the next drawing's hatch pattern (any number unique in the page will do).
+static NEXT_PATTERN: AtomicUsize = AtomicUsize::new(0);
+
 /// A session's stages on a kernel-time axis: gaps as bars (slow ones red, unknown ones hollow),
 /// findings as triangles, and the stretch after the last stage up to the end of the log (red
 /// and marked "stopped" when the session did not end cleanly).
@@ -155,6 +159,9 @@ pub fn timeline(out: &mut String, session: &Session) -> fmt::Result {
         |time| x_of(time).max(places.last().map_or(left, |p| p.x)),
     );
 
+    // Every drawing of the page defines its own pattern: ids must be unique in the page, and
+    // session numbers repeat from file to file.
+    let hatch = NEXT_PATTERN.fetch_add(1, Ordering::Relaxed);
     let label = format!(
         "Timeline of session {}: {} stages, {} at {}",
         session.index + 1,
@@ -171,7 +178,7 @@ pub fn timeline(out: &mut String, session: &Session) -> fmt::Result {
     writeln!(
         out,
         r##"<defs><pattern id="hatch-{0}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fde2e1"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b3261e" stroke-width="2.5"/></pattern></defs>"##,
-        session.index
+        hatch
     )?;
     // The axis, its ticks, and the band before the kernel's clock.
     writeln!(
@@ -239,7 +246,7 @@ pub fn timeline(out: &mut String, session: &Session) -> fmt::Result {
     if let (Some(end), Some(last)) = (&t.end, places.last()) {
         let width = (end_x - last.x).max(if stopped { 4.0 } else { 0.0 });
         let fill = if stopped {
-            format!("url(#hatch-{})", session.index)
+            format!("url(#hatch-{hatch})")
         } else {
             "#dee2e6".to_owned()
         };
