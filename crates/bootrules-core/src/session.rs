@@ -418,11 +418,12 @@ pub fn check_log_with<R: RuleSet>(
             .sort_by_key(|hit| (hit.at, model.rank(hit.stage)));
 
         // After power-off or restart only the dying kernel's own last lines (its clock still
-        // running, no new stage) belong to the ended session; anything else is the next boot.
+        // running, or no clock printed at all, and no new stage) belong to the ended session;
+        // anything else is the next boot.
         if let Some(ended) = open.take_if(|o| {
             o.progress.end_mark.is_some()
                 && !(hits.stages.iter().all(|hit| hit.shown)
-                    && line.time.is_some_and(|t| t >= o.progress.max_kernel_time))
+                    && line.time.is_none_or(|t| t >= o.progress.max_kernel_time))
         }) {
             let end = ended.end_line;
             sessions.push(close(rules, ended, end, false, sessions.len()));
@@ -611,10 +612,12 @@ fn judge_outcome(progress: &Progress, findings: &[Finding], followed_by_new_boot
     let fatal = findings.iter().filter(|f| f.fatal).map(|f| f.line);
     let mut fatal_before_boot = false;
     let mut fatal_while_up = false;
-    for line in fatal {
+    // A fatal finding once shutdown began (a panic as systemd-shutdown exits) ends no boot: the
+    // session's outcome is its shutdown's, whether or not the excerpt showed the boot come up.
+    for line in fatal.filter(|&line| before(progress.shutdown_at, line)) {
         if before(progress.booted_at, line) {
             fatal_before_boot = true;
-        } else if before(progress.shutdown_at, line) {
+        } else {
             fatal_while_up = true;
         }
     }

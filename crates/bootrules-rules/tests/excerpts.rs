@@ -283,3 +283,27 @@ fn a_kernel_banner_after_later_kernel_lines_still_begins_a_boot() {
     let report = check_bytes(&pack, "tail.log", log.as_bytes());
     assert_eq!(report.sessions.len(), 2, "{:#?}", report.sessions);
 }
+
+#[test]
+fn a_panic_as_systemd_shutdown_exits_belongs_to_the_shutdown() {
+    let pack = default_pack().unwrap();
+    // a QEMU guest's poweroff (github.com/raspberrypi, untimed console): the kernel reports PID 1
+    // `systemd-shutdow` exiting after the halt; no new boot began
+    let s = judge(
+        &pack,
+        "[  OK  ] Reached target System Power Off.\nreboot: System halted\nKernel panic - not syncing: Attempted to kill init! exitcode=0x00000000\nCPU: 0 PID: 1 Comm: systemd-shutdow Not tainted 6.1.0 #1\n",
+    );
+    assert_eq!(s.outcome, Outcome::PoweredOff);
+    assert_eq!(s.last_stage.as_deref(), Some("power-off"));
+    assert!(categories(&s).contains(&"kernel-panic"), "{:?}", rules(&s));
+}
+
+#[test]
+fn a_fatal_finding_once_shutdown_began_ends_no_boot() {
+    let pack = default_pack().unwrap();
+    let s = judge(
+        &pack,
+        "[  OK  ] Stopped target Multi-User System.\n[  100.1] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n",
+    );
+    assert_eq!(s.outcome, Outcome::ShutdownStalled);
+}
