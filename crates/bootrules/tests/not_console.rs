@@ -72,6 +72,12 @@ fn notes_source_command_output_and_reports_are_skipped_and_an_excerpt_is_not() {
     let excerpt: Vec<&str> = text.lines().skip(689).take(15).collect();
     std::fs::write(dir.0.join("excerpt.log"), excerpt.join("\n")).unwrap();
     std::fs::write(dir.0.join("empty.log"), "").unwrap();
+    // a call trace pasted without the kernel's timestamps or its header
+    std::fs::write(
+        dir.0.join("trace.txt"),
+        "Call Trace:\n <TASK>\n dump_stack_lvl+0x44/0x5c\n ? do_syscall_64+0x5d/0xb0\n",
+    )
+    .unwrap();
     // a paste that lost systemd's ESC characters (Microsoft Learn, an Ubuntu boot on Azure)
     std::fs::write(
         dir.0.join("lost-escapes.log"),
@@ -80,11 +86,11 @@ fn notes_source_command_output_and_reports_are_skipped_and_an_excerpt_is_not() {
     .unwrap();
 
     let found = statuses(&[], &[&dir.0]);
-    assert_eq!(found.len(), 14, "{found:?}");
+    assert_eq!(found.len(), 15, "{found:?}");
     for (name, status, reason) in &found {
         let checked = matches!(
             name.as_str(),
-            "excerpt.log" | "empty.log" | "lost-escapes.log"
+            "excerpt.log" | "empty.log" | "lost-escapes.log" | "trace.txt"
         );
         if checked {
             assert_eq!(status, "ok", "{name} is checked");

@@ -58,7 +58,8 @@ pub fn looks_like_console_log(pack: &Pack, head: &[u8]) -> bool {
 
 /// Line forms that only consoles print, whatever the pack knows: an init's status tags
 /// (systemd's `[  OK  ]`, OpenRC's and upstart's ` * Starting …` and `[ ok ]`), a program
-/// tagged with its PID, a login prompt.
+/// tagged with its PID, a login prompt, a kernel report's frames and headers, journalctl's
+/// separators.
 fn console_forms() -> &'static RegexSet {
     static FORMS: OnceLock<RegexSet> = OnceLock::new();
     FORMS.get_or_init(|| {
@@ -68,6 +69,12 @@ fn console_forms() -> &'static RegexSet {
             r"\[ ?(?:ok|OK|!!) ?\]\s*$",
             r"^[A-Za-z][\w.-]{2,}\[\d+\]: ",
             r"^\S+ login: ?$",
+            // a kernel report pasted without its timestamps: stack frames and its fixed headers
+            r"^\s*(?:\? )?[\w.]+\+0x[0-9a-f]+/0x[0-9a-f]+",
+            r"^(?:Call Trace|Modules linked in|Hardware name|RIP|Code):",
+            r"^-+\[ (?:cut here|end trace [0-9a-f]+) \]-+",
+            // journalctl's own separators
+            r"^-- (?:Boot [0-9a-f]+|Logs begin at|Journal begins at) ",
         ])
         .unwrap_or_else(|_| RegexSet::empty())
     })
