@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use bootrules_core::{LineHits, Normaliser, RuleSet};
+use bootrules_core::{LineHits, Normaliser, Outcome, RuleSet};
 use bootrules_rules::Pack;
 use regex::RegexSet;
 
@@ -92,20 +92,10 @@ fn quoted(text: &str) -> bool {
 
 /// The tool's own readable report (and timeline), by its first line: `PATH: OUTCOME at STAGE`.
 fn is_own_readable_report(head: &[u8]) -> bool {
-    const OUTCOMES: [&str; 8] = [
-        "booted",
-        "powered-off",
-        "rebooted",
-        "reset",
-        "boot-failed",
-        "crashed",
-        "boot-stalled",
-        "shutdown-stalled",
-    ];
     let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
     let first = String::from_utf8_lossy(first);
     first.ends_with(": (many sessions; verdict after them)")
-        || OUTCOMES
+        || Outcome::ALL
             .iter()
             .any(|o| first.contains(&format!(": {o} at ")) && first.contains(" session"))
 }
