@@ -220,14 +220,10 @@ fn windows_of_the_lab_logs_are_never_split_nor_ahead_of_the_whole_log() {
 
 #[test]
 fn windows_of_the_shared_corpus_are_never_split_nor_ahead_of_the_whole_log() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/logs");
-    if !dir.is_dir() {
-        eprintln!(
-            "skipped: {} is absent (a clone outside the workspace); the lab windows still ran",
-            dir.display()
-        );
+    let Some(corpus) = test_support::shared_corpus() else {
         return;
-    }
+    };
+    let dir = corpus.join("logs");
     let pack = default_pack().unwrap();
     assert!(windows_agree_with_whole_logs(&pack, &dir) > 1000);
 }

@@ -52,15 +52,12 @@ fn chromium_run(browser: &Path, page: &Path, extra: &[&str]) -> std::process::Ou
 #[test]
 fn the_report_renders_in_chromium() {
     let Some(browser) = chromium() else {
-        println!("skipped: no chromium at /usr/bin/chromium or on PATH");
+        test_support::missing("no chromium at /usr/bin/chromium or on PATH");
         return;
     };
-    let shared = repo().join("../shared/corpus/logs");
-    let logs = if shared.is_dir() {
-        shared
-    } else {
-        println!("{} is not there: using the lab logs", shared.display());
-        repo().join("tests/fixtures/lab/logs")
+    let logs = match test_support::shared_corpus() {
+        Some(shared) => shared.join("logs"),
+        None => repo().join("tests/fixtures/lab/logs"),
     };
     let logs = logs.canonicalize().unwrap();
     let artifacts = repo().join("target/test-artifacts");

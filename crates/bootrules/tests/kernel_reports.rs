@@ -128,13 +128,9 @@ fn syzkaller_reports_yield_their_category() {
 
 #[test]
 fn all_kernel_reports_of_the_shared_corpus_yield_their_category() {
-    let dir = repo().join("../shared/corpus/kernel");
-    if !dir.join("LABELS.toml").is_file() {
-        eprintln!(
-            "skipped: {} is absent; the syzkaller fixtures still ran",
-            dir.display()
-        );
+    let Some(corpus) = test_support::shared_corpus() else {
         return;
-    }
+    };
+    let dir = corpus.join("kernel");
     assert_eq!(check_reports(&dir), 166);
 }

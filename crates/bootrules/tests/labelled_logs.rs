@@ -3,7 +3,7 @@
 //!
 //! The lab logs and the Apache-2.0 syzkaller log are copied into `tests/fixtures`, so these
 //! tests always run; the rest of the shared corpus is read from `../shared/corpus` when it is
-//! there and skipped with a printed reason when it is not.
+//! there; when it is not, the test says so (`SKIPPED`, a failure under CI).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use bootrules_core::{check_reader, FileReport, Severity};
 use bootrules_rules::{default_pack, Pack};
+use test_support::shared_corpus;
 
 /// Disagreements with the labels that are understood, each with the reason. A test fails when
 /// one of them stops happening, so the list cannot go stale.
@@ -202,19 +203,6 @@ fn check_labelled(dir: &Path) -> usize {
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn shared_corpus() -> Option<PathBuf> {
-    let dir = repo().join("../shared/corpus");
-    if dir.join("LABELS.toml").is_file() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipped: {} is absent (a clone outside the workspace); the fixtures still ran",
-            dir.display()
-        );
-        None
-    }
 }
 
 #[test]

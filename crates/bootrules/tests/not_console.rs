@@ -121,15 +121,9 @@ fn no_console_log_of_the_fixtures_or_the_shared_corpus_is_skipped() {
         root.join("tests/fixtures/lab/logs"),
         root.join("tests/fixtures/corpus/logs"),
     ];
-    let shared = root.join("../shared/corpus");
-    if shared.is_dir() {
+    if let Some(shared) = test_support::shared_corpus() {
         dirs.push(shared.join("logs"));
         dirs.push(shared.join("lab/logs"));
-    } else {
-        eprintln!(
-            "skipped in part: {} is absent; the fixtures still ran",
-            shared.display()
-        );
     }
     let paths: Vec<&Path> = dirs.iter().map(|d| d.as_path()).collect();
     let found = statuses(&[], &paths);

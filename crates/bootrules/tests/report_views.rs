@@ -183,11 +183,10 @@ fn markup_in_a_log_is_shown_as_text() {
 /// The shared corpus, when present: every file appears with its verdict.
 #[test]
 fn the_html_report_of_the_shared_corpus_names_every_file() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/logs");
-    if !corpus.is_dir() {
-        println!("skipped: {} is not there", corpus.display());
+    let Some(shared) = test_support::shared_corpus() else {
         return;
-    }
+    };
+    let corpus = shared.join("logs");
     let page = html(&[corpus.to_str().unwrap()]);
     for entry in std::fs::read_dir(&corpus).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
