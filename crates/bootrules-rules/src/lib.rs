@@ -9,6 +9,7 @@
 
 pub mod catalogue;
 pub mod error;
+mod every_problem;
 pub mod examples;
 pub mod judge;
 pub mod lint;

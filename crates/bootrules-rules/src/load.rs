@@ -13,6 +13,7 @@ use regex::Regex;
 use toml::Spanned;
 
 use crate::error::{LineStarts, RuleError};
+use crate::every_problem::parse_every_problem;
 use crate::pack::{
     Count, Ignore, Missing, Origin, Owner, Pack, Role, Sequence, Shown, Signature, Stage,
     UnitCategory,
@@ -216,6 +217,9 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
                 .chain(parsed.signature.iter().map(|s| &s.id))
                 .chain(parsed.ignore.iter().map(|s| &s.id))
                 .chain(parsed.unit_category.iter().map(|s| &s.id));
+            // a second rule of the same id in one pack is reported and left out, so the first
+            // one is still checked
+            let mut duplicates = HashSet::new();
             for id in ids {
                 if let Some(&(first, at)) = ids_in_pack.get(id.get_ref()) {
                     let first_line = files[first].text[..at].matches('\n').count() + 1;
@@ -225,23 +229,25 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
                         files[first].path
                     );
                     errors.push(err(&files, file, id.span(), message));
+                    duplicates.insert(id.span().start);
                 } else {
                     ids_in_pack.insert(id.get_ref().clone(), (file, id.span().start));
                 }
             }
-            for spec in parsed.stage {
+            let kept = |id: &Spanned<String>| !duplicates.contains(&id.span().start);
+            for spec in parsed.stage.into_iter().filter(|s| kept(&s.id)) {
                 let id = spec.id.get_ref().clone();
                 layered.stages.put(&id, spec, file);
             }
-            for spec in parsed.signature {
+            for spec in parsed.signature.into_iter().filter(|s| kept(&s.id)) {
                 let id = spec.id.get_ref().clone();
                 layered.signatures.put(&id, spec, file);
             }
-            for spec in parsed.ignore {
+            for spec in parsed.ignore.into_iter().filter(|s| kept(&s.id)) {
                 let id = spec.id.get_ref().clone();
                 layered.ignores.put(&id, spec, file);
             }
-            for spec in parsed.unit_category {
+            for spec in parsed.unit_category.into_iter().filter(|s| kept(&s.id)) {
                 let id = spec.id.get_ref().clone();
                 layered.unit_categories.put(&id, spec, file);
             }
@@ -273,9 +279,22 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
     }
 }
 
+/// Values that stand in for a required field whose value was rejected (and reported), so the
+/// rest of the rule is still checked.
+const STAND_INS: &[(&str, &str)] = &[
+    ("title", "'…'"),
+    ("description", "'…'"),
+    ("message", "'…'"),
+    ("remedy", "'…'"),
+    ("category", "'other'"),
+    ("severity", "'warning'"),
+    ("phase", "'boot'"),
+];
+
 /// Parses one rule file. When the whole file does not parse, each `[[…]]` rule is parsed on
 /// its own (the other rules blanked out, so positions stay those of the file), so every broken
-/// rule is reported and the good ones still load.
+/// rule is reported and the good ones still load; within a rule, every rejected field is
+/// reported, not only the first (see [`parse_every_problem`]).
 fn parse_file(source: &RuleSource, errors: &mut Vec<RuleError>) -> RuleFile {
     let report = |e: toml::de::Error, errors: &mut Vec<RuleError>| {
         let span = e.span().unwrap_or(0..0);
@@ -288,25 +307,32 @@ fn parse_file(source: &RuleSource, errors: &mut Vec<RuleError>) -> RuleFile {
         }
         errors.push(RuleError::at(&source.path, &source.text, span, message));
     };
-    let first_error = match toml::from_str::<RuleFile>(&source.text) {
-        Ok(parsed) => return parsed,
-        Err(e) => e,
-    };
-    let chunks = rule_chunks(&source.text);
-    if chunks.len() < 2 {
-        report(first_error, errors);
-        return RuleFile::default();
+    if let Ok(parsed) = toml::from_str::<RuleFile>(&source.text) {
+        return parsed;
     }
     let mut merged = RuleFile::default();
-    for chunk in &chunks {
-        let alone = blank_outside(&source.text, chunk.clone());
-        match toml::from_str::<RuleFile>(&alone) {
-            Ok(part) => merged.absorb(part),
-            Err(e) => report(e, errors),
+    let before = errors.len();
+    for chunk in rule_chunks(&source.text) {
+        // each rule is parsed at its place in a copy of the file: past this many problems the
+        // file is not worth that cost
+        if errors.len() - before >= MOST_PROBLEMS_PER_FILE {
+            let message = format!(
+                "more than {MOST_PROBLEMS_PER_FILE} problems: the rest of the file was not checked"
+            );
+            errors.push(RuleError::whole_file(&source.path, message));
+            break;
+        }
+        let alone = blank_outside(&source.text, chunk);
+        let mut report = |e| report(e, errors);
+        if let Some(part) = parse_every_problem::<RuleFile>(&alone, STAND_INS, &mut report) {
+            merged.absorb(part);
         }
     }
     merged
 }
+
+/// How many problems of one rule file are reported before the rest of it is left unchecked.
+const MOST_PROBLEMS_PER_FILE: usize = 100;
 
 /// Byte ranges of the file's top part and of each `[[stage]]`, `[[signature]]`, `[[ignore]]`.
 fn rule_chunks(text: &str) -> Vec<Range<usize>> {

@@ -1,6 +1,6 @@
 //! What a rule author sees when a rule is wrong: the closest name for a misspelling, a hint for
-//! a regular expression in double quotes, the caret at the broken part of a pattern, and
-//! `rules test` failing a signature that has no examples.
+//! a regular expression in double quotes, the caret at the broken part of a pattern, every
+//! problem of a rule at once, and `rules test` failing a signature that has no examples.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -53,6 +53,32 @@ fn validate_points_at_each_mistake_with_a_suggestion() {
         "{err}"
     );
     assert!(err.contains("4 errors"), "{err}");
+}
+
+#[test]
+fn every_problem_of_one_rule_is_reported_at_once() {
+    let dir = scratch_dir("rule-authors", "every-problem");
+    let text = "[[signature]]\nid = \"many-problems\"\ntitle = \"t\"\ncategory = \"filesystm\"\n\
+        severity = \"eror\"\npatterns = ['foo(bar', 'x[']\nstage-range = [\"kernel\"]\n\
+        from-stage = \"kernl\"\nmessage = \"m\"\nremedy = \"r\"\n\
+        examples.match = [\"foo\"]\nexamples.no-match = 3\n";
+    std::fs::write(dir.0.join("team.toml"), text).unwrap();
+    let out = run(&["rules", "validate", dir.0.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    for (place, problem) in [
+        ("team.toml:4:12", "unknown variant `filesystm`"),
+        ("team.toml:5:12", "unknown variant `eror`"),
+        ("team.toml:6:17", "unclosed group"),
+        ("team.toml:6:26", "unclosed character class"),
+        ("team.toml:7:1", "unknown field `stage-range`"),
+        ("team.toml:8:14", "unknown stage `kernl`"),
+        ("team.toml:12:21", "invalid type: integer `3`"),
+    ] {
+        let line = err.lines().find(|l| l.contains(place));
+        assert!(line.is_some_and(|l| l.contains(problem)), "{place}: {err}");
+    }
+    assert!(err.contains("7 errors"), "{err}");
 }
 
 #[test]
