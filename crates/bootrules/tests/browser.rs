@@ -1,8 +1,9 @@
 //! The HTML report in a real browser: headless Chromium renders the report of the shared
 //! corpus (or of the lab logs shipped in the repo), the rendered DOM must hold the verdicts and
-//! the timeline drawings, and a screenshot is kept in `target/test-artifacts/report.png`.
+//! the timeline drawings (no label overlapping another or leaving its drawing, as measured in
+//! the browser), and a screenshot is kept in `target/test-artifacts/report.png`.
 //!
-//! Skipped, with the reason printed, when no Chromium is installed (`.ci/run` installs it).
+//! Without Chromium the test prints `SKIPPED` (and fails under CI; `.ci/run` installs it).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -101,6 +102,8 @@ fn the_report_renders_in_chromium() {
     assert!(timelines > 10, "{timelines} timeline drawings rendered");
     assert!(dom.contains("<circle"), "stage markers are drawn");
 
+    labels_stay_apart_and_inside_their_drawings(&browser, &page);
+
     let shot = artifacts.join("report.png");
     let _ = std::fs::remove_file(&shot);
     let started = Instant::now();
@@ -121,4 +124,32 @@ fn the_report_renders_in_chromium() {
     );
     let png = std::fs::read(&shot).expect("a screenshot was written");
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
+}
+
+/// Renders a copy of the report with `browser/label_check.js` appended, which measures every
+/// text of every timeline drawing as the browser laid it out and writes what it found into the
+/// page, read back from the DOM.
+fn labels_stay_apart_and_inside_their_drawings(browser: &Path, page: &Path) {
+    let script = include_str!("browser/label_check.js");
+    let html = std::fs::read_to_string(page).unwrap();
+    let measured = page.with_file_name("report-label-check.html");
+    let with_script = html.replacen("</body>", &format!("<script>{script}</script></body>"), 1);
+    std::fs::write(&measured, with_script).unwrap();
+    let out = chromium_run(browser, &measured, &["--dump-dom"]);
+    assert!(out.status.success());
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let start = dom
+        .find(r#"<pre id="label-check">"#)
+        .expect("the check ran")
+        + 22;
+    let found = &dom[start..start + dom[start..].find("</pre>").unwrap()];
+    let mut lines = found.lines();
+    let labels: usize = lines
+        .next()
+        .and_then(|l| l.strip_prefix("labels "))
+        .and_then(|n| n.parse().ok())
+        .expect("a count of labels");
+    assert!(labels > 50, "{labels} labels measured");
+    let problems: Vec<&str> = lines.collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

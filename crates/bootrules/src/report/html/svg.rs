@@ -88,11 +88,19 @@ fn severity_colour(severity: Severity) -> &'static str {
 }
 
 const WIDTH: f64 = 760.0;
-const AXIS_Y: f64 = 104.0;
+/// Room above the axis for the longest stage label (`filesystems-unmounted`), slanted.
+const AXIS_Y: f64 = 142.0;
+/// Room below the axis for the ticks and the "stopped" mark.
+const HEIGHT: f64 = AXIS_Y + 58.0;
 const LEFT: f64 = 12.0;
 const RIGHT: f64 = WIDTH - 110.0;
-/// Least distance between two stage labels, so stages reached together stay readable.
-const LABEL_GAP: f64 = 16.0;
+/// How far stage labels are slanted up from the axis, in degrees.
+const LABEL_SLANT: f64 = 55.0;
+/// Least distance along the axis between two stage labels: slanted, their lines of text are
+/// then `LABEL_GAP * sin(LABEL_SLANT)` apart, more than a line of 11.5 px text is tall.
+const LABEL_GAP: f64 = 18.0;
+/// A generous width of one character of a label (11.5 px sans-serif).
+const LABEL_CHAR: f64 = 7.0;
 /// Room for stages printed before the kernel's clock starts (firmware, bootloader).
 const BEFORE_KERNEL: f64 = 90.0;
 
@@ -171,7 +179,7 @@ pub fn timeline(out: &mut String, session: &Session) -> fmt::Result {
     );
     writeln!(
         out,
-        r#"<svg class="timeline" role="img" viewBox="0 0 {WIDTH} 160" width="{WIDTH}" height="160" aria-label="{}"><title>{}</title>"#,
+        r#"<svg class="timeline" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" aria-label="{}"><title>{}</title>"#,
         esc(&label),
         esc(&label)
     )?;
@@ -293,9 +301,10 @@ pub fn timeline(out: &mut String, session: &Session) -> fmt::Result {
         )?;
     }
     // Stages: a dot and a slanted label, labels pushed apart when stages come close together.
-    let mut label_x = f64::MIN;
-    for (stage, place) in stages.iter().zip(&places) {
-        label_x = place.x.max(label_x + LABEL_GAP);
+    let xs: Vec<f64> = places.iter().map(|p| p.x).collect();
+    let lengths: Vec<usize> = stages.iter().map(|s| s.id.chars().count()).collect();
+    let label_xs = label_positions(&xs, &lengths);
+    for ((stage, place), &label_x) in stages.iter().zip(&places).zip(&label_xs) {
         let when = match (stage.time, stage.after) {
             (Some(time), _) => format!("{time:.3} s"),
             (None, Some(after)) => format!("after {after:.3} s (no timestamp on its line)"),
@@ -303,7 +312,7 @@ pub fn timeline(out: &mut String, session: &Session) -> fmt::Result {
         };
         writeln!(
             out,
-            r##"<g><title>{} at line {}: {}</title><circle cx="{:.1}" cy="{AXIS_Y}" r="4.5" fill="{}" stroke="#1d2125"/><line x1="{:.1}" y1="{}" x2="{:.1}" y2="{}" stroke="#adb5bd"/><text transform="translate({:.1},{}) rotate(-50)" font-size="11.5">{}</text></g>"##,
+            r##"<g><title>{} at line {}: {}</title><circle cx="{:.1}" cy="{AXIS_Y}" r="4.5" fill="{}" stroke="#1d2125"/><line x1="{:.1}" y1="{}" x2="{:.1}" y2="{}" stroke="#adb5bd"/><text transform="translate({:.1},{}) rotate(-{LABEL_SLANT})" font-size="11.5">{}</text></g>"##,
             esc(&stage.id),
             stage.line,
             esc(&when),
@@ -323,6 +332,23 @@ pub fn timeline(out: &mut String, session: &Session) -> fmt::Result {
         )?;
     }
     writeln!(out, "</svg>")
+}
+
+/// Where each stage's label starts: at its stage, pushed right when the one before is too close,
+/// then pulled back left where a label would run off the right edge of the drawing.
+fn label_positions(xs: &[f64], lengths: &[usize]) -> Vec<f64> {
+    let mut at: Vec<f64> = Vec::with_capacity(xs.len());
+    for &x in xs {
+        let pushed = at.last().map_or(x, |&before| x.max(before + LABEL_GAP));
+        at.push(pushed);
+    }
+    let reach = |chars: usize| chars as f64 * LABEL_CHAR * LABEL_SLANT.to_radians().cos();
+    let mut limit = f64::MAX;
+    for (x, &chars) in at.iter_mut().zip(lengths).rev() {
+        *x = x.min(limit).min(WIDTH - 4.0 - reach(chars)).max(LEFT);
+        limit = *x - LABEL_GAP;
+    }
+    at
 }
 
 /// The x of a line: between the places of the stages around it, by line number.
