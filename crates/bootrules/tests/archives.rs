@@ -393,6 +393,44 @@ fn data_after_a_gzip_stream_is_ignored_with_a_warning() {
     }
 }
 
+/// Every format shows a file's warnings: CSV and Markdown as rows of status `warning` (also
+/// when the file is written as it is read), HTML beside the file.
+#[test]
+fn warnings_show_in_csv_markdown_and_html() {
+    let d = dir("gzip-warning-formats");
+    let mut garbage = gzip(&log());
+    garbage.extend_from_slice(b"this is not gzip\n");
+    let path = d.0.join("garbage.log.gz");
+    std::fs::write(&path, garbage).unwrap();
+    let warning = "17 bytes after the gzip data were ignored";
+    for (format, row) in [
+        ("csv", format!("{},,,,,,,warning,{warning}", path.display())),
+        ("markdown", format!("|  | warning |  | {warning}")),
+    ] {
+        for jobs in ["1", "2"] {
+            let out = common::bin()
+                .args(["check", "--format", format, "--jobs", jobs])
+                .arg(&path)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains(&row), "{format} --jobs {jobs}:\n{text}");
+        }
+    }
+    let page = d.0.join("report.html");
+    let out = common::bin()
+        .args(["check", "--format", "html", "--output"])
+        .args([&page, &path])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(2), "{out:?}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains(&format!("<strong>Warning:</strong> {warning}")),
+        "{html}"
+    );
+}
+
 #[test]
 fn tar_links_and_devices_are_listed_as_skipped() {
     let d = dir("tar-kinds");

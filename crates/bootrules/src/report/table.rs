@@ -1,5 +1,6 @@
 //! One row per session: CSV for spreadsheets and scripts, Markdown to paste into a ticket.
-//! Files that could not be read or were skipped get a row too, so every input appears.
+//! Files that could not be read or were skipped get a row too, so every input appears, and each
+//! warning about a file (data ignored, a file that shrank) a row of status `warning`.
 //!
 //! The texts come with their control characters escaped ([`super::shown`]); here each format
 //! makes them inert in its own syntax: no CSV cell starts a spreadsheet formula, and no
@@ -27,14 +28,28 @@ const COLUMNS: [&str; 9] = [
 
 /// The rows of one file.
 fn rows(report: &FileReport) -> Vec<[String; 9]> {
-    if report.sessions.is_empty() {
-        return vec![file_row(report)];
-    }
-    report
-        .sessions
-        .iter()
-        .map(|s| session_row(&report.path, s))
-        .collect()
+    let mut rows = if report.sessions.is_empty() {
+        vec![file_row(report)]
+    } else {
+        report
+            .sessions
+            .iter()
+            .map(|s| session_row(&report.path, s))
+            .collect()
+    };
+    rows.extend(warning_rows(report));
+    rows
+}
+
+/// A row for each warning about the file, after its sessions.
+fn warning_rows(report: &FileReport) -> impl Iterator<Item = [String; 9]> + '_ {
+    report.warnings.iter().map(|warning| {
+        let mut row: [String; 9] = Default::default();
+        row[0] = report.path.clone();
+        row[7] = "warning".to_owned();
+        row[8] = warning.clone();
+        row
+    })
 }
 
 /// The row of a file with no sessions: unreadable, skipped or empty.
@@ -118,12 +133,13 @@ pub fn csv_session(out: &mut dyn Write, path: &str, session: &Session) -> io::Re
     csv_records(out, [&session_row(path, session)])
 }
 
-/// Ends a file written as it is read: a row only if it could not be read to its end.
+/// Ends a file written as it is read: a row if it could not be read to its end, and its
+/// warnings.
 pub fn csv_end(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
     if report.error.is_some() {
         csv_records(out, [&file_row(report)])?;
     }
-    Ok(())
+    csv_records(out, &warning_rows(report).collect::<Vec<_>>())
 }
 
 /// Writes the Markdown table header.
@@ -148,10 +164,14 @@ pub fn markdown_session(out: &mut dyn Write, path: &str, session: &Session) -> i
     markdown_row(out, session_row(path, session))
 }
 
-/// Ends a file written as it is read: a row only if it could not be read to its end.
+/// Ends a file written as it is read: a row if it could not be read to its end, and its
+/// warnings.
 pub fn markdown_end(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
     if report.error.is_some() {
         markdown_row(out, file_row(report))?;
+    }
+    for row in warning_rows(report) {
+        markdown_row(out, row)?;
     }
     Ok(())
 }

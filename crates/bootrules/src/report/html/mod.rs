@@ -349,6 +349,13 @@ fn file(out: &mut String, index: usize, report: &FileReport, dir: &str) -> fmt::
         esc(short(&report.path, dir)),
         verdict_badge(report)
     )?;
+    for warning in &report.warnings {
+        writeln!(
+            out,
+            r#"<p class="file-warning"><strong>Warning:</strong> {}</p>"#,
+            esc(warning)
+        )?;
+    }
     match report.status {
         FileStatus::Error => writeln!(
             out,
