@@ -452,7 +452,10 @@ impl<'p> Scan<'p> {
         let directory = match zipdir::locate(&mut reader) {
             Ok(directory) => directory,
             Err(why) => {
-                return out.add(FileReport::failed(shown, format!("cannot read zip: {why}")))
+                // a zip cut short (an upload that stopped) has no directory at all
+                allowance.lift();
+                let why = why.to_string();
+                return self.zip_by_local_headers(shown, &mut reader, 0, &why, depth, out);
             }
         };
         // The zip reader reads the directory and its end, bounded, and sees nothing before it.
@@ -460,15 +463,19 @@ impl<'p> Scan<'p> {
         let config = zip::read::Config {
             archive_offset: zip::read::ArchiveOffset::Known(directory.archive_offset),
         };
-        let mut archive = match zip::ZipArchive::with_config(config, reader) {
+        let mut archive = match zip::ZipArchive::with_config(config, &mut reader) {
             Ok(archive) => archive,
             Err(e) => {
-                let why = if allowance.tripped() {
+                // (the zip reader says "Could not find EOCD" for most kinds of damage)
+                let e = e.to_string();
+                let why = if allowance.tripped() || e.contains("EOCD") {
                     "a damaged zip: its directory cannot be read".to_owned()
                 } else {
-                    e.to_string()
+                    e
                 };
-                return out.add(FileReport::failed(shown, format!("cannot read zip: {why}")));
+                allowance.lift();
+                let start = directory.archive_offset;
+                return self.zip_by_local_headers(shown, &mut reader, start, &why, depth, out);
             }
         };
         allowance.lift();
@@ -539,6 +546,81 @@ impl<'p> Scan<'p> {
         }
         if out.count() == before {
             out.add(FileReport::skipped(shown, "an archive with no files in it"));
+        }
+    }
+}
+
+impl Scan<'_> {
+    /// A zip whose directory the zip reader rejects: its members are read one after another
+    /// from their own headers (as `unzip` salvages them), each report saying so, so one damaged
+    /// entry does not cost the whole ticket. A member that stores its size after its data
+    /// cannot be read this way and ends the salvage.
+    fn zip_by_local_headers<R: Read + Seek>(
+        &self,
+        shown: &str,
+        reader: &mut R,
+        start: u64,
+        why: &str,
+        depth: usize,
+        out: &mut dyn Reports,
+    ) {
+        let before = out.count();
+        if let Err(e) = reader.seek(io::SeekFrom::Start(start)) {
+            return out.add(FileReport::failed(shown, format!("cannot read zip: {e}")));
+        }
+        let note =
+            format!("read from its own header: the zip's directory could not be read ({why})");
+        for index in 0.. {
+            if index == self.limits.members {
+                out.add(FileReport::failed(
+                    shown,
+                    format!(
+                        "more than {} members; only the first were read",
+                        self.limits.members
+                    ),
+                ));
+                break;
+            }
+            let member = match zip::read::read_zipfile_from_stream(reader) {
+                Ok(Some(member)) => member,
+                Ok(None) => break,
+                Err(e) => {
+                    out.add(FileReport::failed(
+                        shown,
+                        format!("cannot read zip: {why}; reading its members one by one stopped after {index}: {e}"),
+                    ));
+                    break;
+                }
+            };
+            let raw = member.name().to_owned();
+            if raw.ends_with(['/', '\\']) {
+                continue;
+            }
+            let name = format!("{shown}!/{}", member_name(&raw));
+            if let Some(spent) = self.budget.spent() {
+                out.add(FileReport::skipped(&name, format!("not read: {spent}")));
+                continue;
+            }
+            if member.size() > self.limits.member_bytes {
+                out.add(FileReport::failed(
+                    &name,
+                    format!(
+                        "expands to {} bytes, over the limit of {} (--max-member-mib; an archive \
+                         bomb?)",
+                        member.size(),
+                        bytes(self.limits.member_bytes)
+                    ),
+                ));
+                continue;
+            }
+            self.notes.add(note.clone());
+            let decoded = Metered::new(member, &self.budget);
+            let limited = Limited::new(decoded, self.limits.member_bytes);
+            self.stream(&name, stream(limited), depth + 1, out);
+            self.notes.take();
+        }
+        if out.count() == before {
+            out.add(FileReport::failed(shown, format!("cannot read zip: {why}")));
         }
     }
 }
