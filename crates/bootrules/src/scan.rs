@@ -528,21 +528,8 @@ impl<'p> Scan<'p> {
                 out.add(FileReport::skipped(&name, "a symbolic link (not followed)"));
                 continue;
             }
-            if member.size() > self.limits.member_bytes {
-                out.add(FileReport::failed(
-                    &name,
-                    format!(
-                        "expands to {} bytes, over the limit of {} (--max-member-mib; an archive \
-                         bomb?)",
-                        member.size(),
-                        bytes(self.limits.member_bytes)
-                    ),
-                ));
-                continue;
-            }
-            let decoded = Metered::new(member, &self.budget);
-            let limited = Limited::new(decoded, self.limits.member_bytes);
-            self.stream(&name, stream(limited), depth + 1, out);
+            let size = member.size();
+            self.zip_member(&name, size, member, depth, out);
         }
         if out.count() == before {
             out.add(FileReport::skipped(shown, "an archive with no files in it"));
@@ -551,6 +538,31 @@ impl<'p> Scan<'p> {
 }
 
 impl Scan<'_> {
+    /// One member of a zip, of the size its header states: refused over the member limit, else
+    /// decompressed within the input's budget and checked.
+    fn zip_member(
+        &self,
+        name: &str,
+        size: u64,
+        member: impl Read,
+        depth: usize,
+        out: &mut dyn Reports,
+    ) {
+        if size > self.limits.member_bytes {
+            return out.add(FileReport::failed(
+                name,
+                format!(
+                    "expands to {size} bytes, over the limit of {} (--max-member-mib; an archive \
+                     bomb?)",
+                    bytes(self.limits.member_bytes)
+                ),
+            ));
+        }
+        let decoded = Metered::new(member, &self.budget);
+        let limited = Limited::new(decoded, self.limits.member_bytes);
+        self.stream(name, stream(limited), depth + 1, out);
+    }
+
     /// A zip whose directory the zip reader rejects: its members are read one after another
     /// from their own headers (as `unzip` salvages them), each report saying so, so one damaged
     /// entry does not cost the whole ticket. A member that stores its size after its data
@@ -601,22 +613,9 @@ impl Scan<'_> {
                 out.add(FileReport::skipped(&name, format!("not read: {spent}")));
                 continue;
             }
-            if member.size() > self.limits.member_bytes {
-                out.add(FileReport::failed(
-                    &name,
-                    format!(
-                        "expands to {} bytes, over the limit of {} (--max-member-mib; an archive \
-                         bomb?)",
-                        member.size(),
-                        bytes(self.limits.member_bytes)
-                    ),
-                ));
-                continue;
-            }
             self.notes.add(note.clone());
-            let decoded = Metered::new(member, &self.budget);
-            let limited = Limited::new(decoded, self.limits.member_bytes);
-            self.stream(&name, stream(limited), depth + 1, out);
+            let size = member.size();
+            self.zip_member(&name, size, member, depth, out);
             self.notes.take();
         }
         if out.count() == before {
