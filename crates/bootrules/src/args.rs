@@ -22,6 +22,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Check logs and show each session's timeline: the same as `check --timeline`.
     Timeline(CheckArgs),
+    /// Find the failures no rule knows: lines shared by sessions that ended badly with no known
+    /// cause, each with a rule skeleton to start from.
+    Suggest(SuggestArgs),
     /// Inspect, validate and test rule packs.
     Rules {
         /// Which rules command.
@@ -95,6 +98,45 @@ pub struct CheckArgs {
     /// Which rule packs to load.
     #[command(flatten)]
     pub packs: PackArgs,
+}
+
+/// Options of `bootrules suggest`.
+#[derive(Debug, clap::Args)]
+pub struct SuggestArgs {
+    /// Log files or directories (searched recursively); `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SuggestFormat::Human)]
+    pub format: SuggestFormat,
+    /// How many suggestions to show, most shared first.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
+    /// Also write the rule skeletons as a pack folder (DIR/suggested.toml) that `rules
+    /// validate` and `rules test` accept as it stands.
+    #[arg(long, short, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Files checked at once (default: all cores).
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Check every text input, also those that show no console-log line in their first
+    /// 64 KiB.
+    #[arg(long)]
+    pub all_text: bool,
+    /// Which rule packs to load.
+    #[command(flatten)]
+    pub packs: PackArgs,
+}
+
+/// Report formats of `suggest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SuggestFormat {
+    /// A readable report.
+    Human,
+    /// One JSON document.
+    Json,
+    /// A table and the skeletons, to paste into a review.
+    Markdown,
 }
 
 /// Report formats of `check`.

@@ -37,12 +37,7 @@ pub fn check_with_context<R: RuleSet>(
     reader: impl Read,
     radius: u64,
 ) -> FileReport {
-    let spool = tempfile::tempfile().ok();
-    let mut tee = Tee {
-        inner: reader,
-        copy: spool.map(BufWriter::new),
-        room: SPOOL_LIMIT,
-    };
+    let mut tee = Tee::spool(reader);
     let mut keeper = Keeper::default();
     let mut report = check_reader_with(rules, path, &mut tee, &mut |s| keeper.add(s));
     if report.status == FileStatus::Ok {
@@ -51,15 +46,11 @@ pub fn check_with_context<R: RuleSet>(
     if report.sessions.is_empty() {
         return report;
     }
-    let Some(copy) = tee.copy else {
+    let Some(spool) = tee.reread() else {
         return report;
     };
     let wanted = wanted_lines(&report, radius);
-    if let Ok(mut spool) = copy.into_inner() {
-        if spool.rewind().is_ok() {
-            report.context = read_lines(spool, &wanted).unwrap_or_default();
-        }
-    }
+    report.context = read_lines(spool, &wanted).unwrap_or_default();
     report
 }
 
@@ -105,10 +96,29 @@ fn read_lines(spool: File, wanted: &BTreeSet<u64>) -> io::Result<Vec<TraceLine>>
 
 /// Passes reads through and keeps a copy of the first `room` bytes; a failed copy only loses
 /// the context.
-struct Tee<R, W> {
+pub struct Tee<R, W> {
     inner: R,
     copy: Option<W>,
     room: u64,
+}
+
+impl<R: Read> Tee<R, BufWriter<File>> {
+    /// Copies what is read of `reader` (up to [`SPOOL_LIMIT`] bytes) to an anonymous temporary
+    /// file; without one, reads still pass through and there is nothing to read again.
+    pub fn spool(reader: R) -> Self {
+        Self {
+            inner: reader,
+            copy: tempfile::tempfile().ok().map(BufWriter::new),
+            room: SPOOL_LIMIT,
+        }
+    }
+
+    /// The copy, rewound to be read a second time (`None` when it could not be kept).
+    pub fn reread(self) -> Option<File> {
+        let mut file = self.copy?.into_inner().ok()?;
+        file.rewind().ok()?;
+        Some(file)
+    }
 }
 
 impl<R: Read, W: Write> Read for Tee<R, W> {

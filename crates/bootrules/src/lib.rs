@@ -11,3 +11,4 @@ pub mod context;
 pub mod inputs;
 pub mod report;
 pub mod scan;
+pub mod suggest;

@@ -3,6 +3,7 @@
 mod check;
 mod ordered;
 mod rules;
+mod suggest;
 
 use anyhow::Result;
 use bootrules_rules::{load, sources_from_dir, Pack, RuleSource};
@@ -31,6 +32,7 @@ pub fn run(args: Args) -> Result<Status> {
             timeline: true,
             ..check
         }),
+        Command::Suggest(suggest) => suggest::run(&suggest),
         Command::Rules { command } => rules::run(command),
     }
 }

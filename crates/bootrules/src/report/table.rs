@@ -223,7 +223,7 @@ fn csv_cell(cell: &str) -> Cow<'_, str> {
 /// Text for a Markdown table cell: what Markdown would read as markup, a link or HTML
 /// (``\ ` * _ [ ] < > ~``) and the cell border `|` are backslash-escaped, so they show as
 /// written; a newline (already escaped upstream) could not end the row anyway.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     let mut shown = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(
@@ -240,7 +240,7 @@ fn cell(text: &str) -> String {
 /// Text as a Markdown code span in a table cell: fenced with more backticks than the longest
 /// run inside it (and spaced from a backtick at either end), so no backtick in a name ends it;
 /// `|` is escaped, as a table needs even inside code (see [`pipes_escaped`]).
-fn code(text: &str) -> String {
+pub(crate) fn code(text: &str) -> String {
     let mut longest = 0;
     let mut run = 0;
     for c in text.chars() {
