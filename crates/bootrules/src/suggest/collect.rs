@@ -47,6 +47,18 @@ fn warning_words() -> &'static Regex {
     })
 }
 
+/// Lines of a kernel report's body (stack frames, registers, its closing line): they follow
+/// the report's first line, which says what happened, and never explain a stop themselves.
+fn report_body() -> &'static Regex {
+    static BODY: OnceLock<Regex> = OnceLock::new();
+    BODY.get_or_init(|| {
+        Regex::new(
+            r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+|^-+\[ (?:end|cut here)|^(?:Exception stack|Call [Tt]race|Code:|RIP:|pc :|lr :|Hardware name:|CPU: \d+ PID: \d+|Kernel Offset:|Stack:)|^\s*(?:[A-Z][A-Z0-9]{1,3}: +[0-9a-fA-F]{4,}\b|[0-9a-f]{2,4}: (?:[0-9a-f]{8} ){3})",
+        )
+        .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
+    })
+}
+
 /// Why a line was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {
@@ -148,6 +160,20 @@ fn is_clean(session: &Session) -> bool {
             .all(|f| f.severity < Severity::Error)
 }
 
+/// The lines a pattern of the pack took as evidence (not those a script pointed at, such as
+/// the last line of a boot that stopped without an error).
+fn known_lines(pack: &Pack, session: &Session) -> BTreeSet<u64> {
+    session
+        .findings
+        .iter()
+        .filter(|f| {
+            pack.signature(&f.rule)
+                .is_none_or(|s| !s.patterns.is_empty())
+        })
+        .map(|f| f.line)
+        .collect()
+}
+
 /// The sessions of one log that matter, as judged.
 struct Picked {
     start: u64,
@@ -184,7 +210,7 @@ impl Harvester {
                 start: session.start_line,
                 end: session.end_line,
                 unexplained: why,
-                evidence: session.findings.iter().map(|f| f.line).collect(),
+                evidence: known_lines(pack, &session),
             });
         });
         let mut harvest = LogHarvest {
@@ -302,11 +328,15 @@ impl<'p> Gathering<'p> {
             from_the_stop: None,
             before,
         };
+        if report_body().is_match(message) {
+            return;
+        }
         if self.last.len() == LAST_LINES {
             self.last.pop_front();
         }
         self.last.push_back(candidate.clone());
         if self.picked.evidence.contains(&number)
+            || report_body().is_match(message)
             || !warning_words().is_match(message)
             || pack.is_ignored(&candidate.text)
         {
@@ -427,7 +457,7 @@ mod tests {
     fn a_boot_with_a_known_cause_gives_nothing() {
         let log = "[    0.000000] Linux version 6.1.0 (x@y)\n\
                    [    6.2] Run /init as init process\n\
-                   [    7.0] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n";
+                   ALERT!  UUID=0d2f6e33 does not exist.  Dropping to a shell!\n";
         let harvest = Harvester::harvest(&pack(), "t.log", &mut log.as_bytes());
         assert!(harvest.unexplained.is_empty(), "{harvest:?}");
         assert_eq!(harvest.sessions, 1);

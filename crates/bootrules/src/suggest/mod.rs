@@ -32,6 +32,8 @@ const MAX_HEALTHY_SAMPLES: usize = 5_000;
 const EXAMPLES: usize = 3;
 /// Warnings counted as near the stop of their session: so many came after them at most.
 const NEAR_THE_STOP: usize = 10;
+/// What a line that only came before a stop (no warning in it) weighs in the ranking.
+const LAST_LINE_WEIGHT: f64 = 0.2;
 /// Template hashes kept per cluster.
 const KEYS_PER_CLUSTER: usize = 64;
 
@@ -55,7 +57,10 @@ struct Seen {
     sessions: u64,
     near_sessions: u64,
     last_near_session: Option<u64>,
-    nearest: Option<usize>,
+    /// Per session, how near the stop its line came (1 for the last warning, ½ for the one
+    /// before…), summed over sessions: a line that ends many stops ranks first.
+    weight: f64,
+    session_weight: f64,
     logs: u64,
     last_session: Option<u64>,
     last_log: Option<u64>,
@@ -189,18 +194,23 @@ impl Miner {
                 }
                 seen.warning |= candidate.why == Why::Warning;
                 if let Some(distance) = candidate.from_the_stop {
-                    seen.nearest = Some(seen.nearest.map_or(distance, |n| n.min(distance)));
                     if distance < NEAR_THE_STOP && seen.last_near_session != Some(session_id) {
                         seen.last_near_session = Some(session_id);
                         seen.near_sessions += 1;
                     }
                 }
+                let weight = candidate
+                    .from_the_stop
+                    .map_or(LAST_LINE_WEIGHT, |d| 1.0 / (1.0 + d as f64));
                 if seen.last_session != Some(session_id) {
                     seen.last_session = Some(session_id);
                     seen.sessions += 1;
+                    seen.weight += seen.session_weight;
+                    seen.session_weight = 0.0;
                     *seen.stages.entry(stage.clone()).or_default() += 1;
                     *seen.outcomes.entry(outcome.clone()).or_default() += 1;
                 }
+                seen.session_weight = seen.session_weight.max(weight);
                 if seen.last_log != Some(log_id) {
                     seen.last_log = Some(log_id);
                     seen.logs += 1;
@@ -234,15 +244,13 @@ impl Miner {
         let total = ranked.len() as u64;
         // A shape healthy sessions print as often as failing ones explains nothing.
         ranked.retain(|(_, seen, in_healthy)| *in_healthy < seen.sessions);
-        // Warnings just before a stop first: what a person reads first to find the cause.
+        // Warnings just before a stop first, and those that end many stops: what a person reads
+        // first to find a cause.
+        let weight = |seen: &Seen| seen.weight + seen.session_weight;
         ranked.sort_by(|a, b| {
-            (b.1.near_sessions, b.1.sessions, b.1.warning, b.1.logs)
-                .cmp(&(a.1.near_sessions, a.1.sessions, a.1.warning, a.1.logs))
-                .then_with(|| {
-                    a.1.nearest
-                        .unwrap_or(usize::MAX)
-                        .cmp(&b.1.nearest.unwrap_or(usize::MAX))
-                })
+            weight(&b.1)
+                .total_cmp(&weight(&a.1))
+                .then_with(|| (b.1.sessions, b.1.logs).cmp(&(a.1.sessions, a.1.logs)))
                 .then_with(|| a.0.cmp(&b.0))
         });
         let mut taken = BTreeSet::new();
