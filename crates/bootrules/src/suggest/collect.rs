@@ -53,7 +53,7 @@ fn report_body() -> &'static Regex {
     static BODY: OnceLock<Regex> = OnceLock::new();
     BODY.get_or_init(|| {
         Regex::new(
-            r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+|^-+\[ (?:end|cut here)|^(?:Exception stack|Call [Tt]race|Code:|RIP:|pc :|lr :|Hardware name:|CPU: \d+ PID: \d+|Kernel Offset:|Stack:)|^\s*(?:[A-Z][A-Z0-9]{1,3}: +[0-9a-fA-F]{4,}\b|[0-9a-f]{2,4}: (?:[0-9a-f]{8} ){3})",
+            r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+|^-+\[ (?:end|cut here)|^</?TASK>$|^(?:Exception stack|Call [Tt]race|Code:|RIP:|pc :|lr :|Hardware name:|CPU: \d+ PID: \d+|Kernel Offset:|Stack:)|^\s*(?:[A-Z][A-Z0-9]{1,3}: +[0-9a-fA-F]{4,}\b|[0-9a-f]{2,4}: (?:[0-9a-f]{8} ){3})",
         )
         .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
     })

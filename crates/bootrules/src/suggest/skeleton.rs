@@ -2,7 +2,7 @@
 //! pattern, a guessed category and the examples; the author writes what it means and what to
 //! do, and reviews the rest.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use bootrules_core::Normaliser;
 use bootrules_rules::Pack;
@@ -152,7 +152,7 @@ pub fn id(tokens: &[String], pack: &Pack, taken: &mut BTreeSet<String>) -> Strin
 }
 
 /// The category of the unit or program the lines name, else of the signature whose patterns
-/// share the most words with them, else `other`.
+/// share the most rare words with them, else `other`.
 pub fn category(tokens: &[String], examples: &[String], pack: &Pack) -> String {
     for unit in named_units(examples) {
         if let Some(units) = pack.category_of_unit(&unit) {
@@ -169,27 +169,46 @@ pub fn category(tokens: &[String], examples: &[String], pack: &Pack) -> String {
                 .collect::<Vec<_>>()
         })
         .collect();
-    let mut best: Option<(usize, &str)> = None;
-    for signature in pack.signatures() {
-        if signature.generic {
-            continue;
+    // Words many signatures use (`failed`, `error`, `device`) say nothing of the component.
+    let per_signature: Vec<(BTreeSet<String>, &str)> = pack
+        .signatures()
+        .iter()
+        .filter(|s| !s.generic)
+        .map(|s| (pattern_words(&s.patterns), s.category.as_str()))
+        .collect();
+    let mut used_by: BTreeMap<&str, usize> = BTreeMap::new();
+    for (theirs, _) in &per_signature {
+        for word in theirs {
+            *used_by.entry(word.as_str()).or_default() += 1;
         }
-        let theirs: BTreeSet<String> = signature
-            .patterns
-            .iter()
-            .flat_map(|p| {
-                p.split(|c: char| !c.is_ascii_alphanumeric())
-                    .filter(|w| w.len() >= 4)
-                    .map(str::to_ascii_lowercase)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let shared = words.intersection(&theirs).count();
-        if shared >= 2 && best.is_none_or(|(b, _)| shared > b) {
-            best = Some((shared, signature.category.as_str()));
+    }
+    let mut best: Option<(usize, &str)> = None;
+    for (theirs, category) in &per_signature {
+        let shared = words
+            .intersection(theirs)
+            .filter(|w| used_by.get(w.as_str()).is_some_and(|&n| n <= RARE_WORD))
+            .count();
+        if shared >= 1 && best.is_none_or(|(b, _)| shared > b) {
+            best = Some((shared, category));
         }
     }
     best.map_or_else(|| "other".to_owned(), |(_, c)| c.to_owned())
+}
+
+/// A word in the patterns of at most this many signatures names a component.
+const RARE_WORD: usize = 3;
+
+/// The words (four letters or more) of a signature's patterns.
+fn pattern_words(patterns: &[String]) -> BTreeSet<String> {
+    patterns
+        .iter()
+        .flat_map(|p| {
+            p.split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| w.len() >= 4 && has_word(w))
+                .map(str::to_ascii_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// Units and programs the lines name: what follows systemd's `Failed to start`, unit file
@@ -235,12 +254,15 @@ pub fn no_match(pattern: &Regex, tokens: &[String], candidates: &[&String]) -> V
         })
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    // two lines of different shapes say more than two of one
     let mut chosen: Vec<String> = Vec::new();
+    let mut shapes = BTreeSet::new();
     for (_, _, line) in scored {
         if chosen.len() == 2 {
             break;
         }
-        if !chosen.contains(line) {
+        let message = normaliser.normalise(1, line.as_bytes()).message.to_owned();
+        if shapes.insert(super::template::tokens(&message)) {
             chosen.push(line.clone());
         }
     }
