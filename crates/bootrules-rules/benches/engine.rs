@@ -133,6 +133,15 @@ fn benches(c: &mut Criterion) {
         big.bench_function(format!("default + {rules} rules"), |b| {
             b.iter(|| black_box(load(&[default_sources(), pack.clone()])))
         });
+        // one typo at the end: the file no longer parses whole, and its rules are parsed in
+        // halving runs around the broken one (not each rule against the whole file)
+        let mut broken = pack.clone();
+        broken[0]
+            .text
+            .push_str("[[signature]]\nid = \"typo\"\ntitel = \"t\"\n");
+        big.bench_function(format!("{rules} rules, one broken"), |b| {
+            b.iter(|| black_box(load(&[broken.clone()])))
+        });
     }
     big.finish();
 }

@@ -69,8 +69,23 @@ pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleError> {
         return Err(RuleError::whole_file(&shown, message));
     }
     let mut sources = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| RuleError::whole_file(&shown, e.to_string()))?;
+    // Linked folders are walked too (a team pack linked into a shared one); a loop of links
+    // is an error, as is a broken link, each naming the link.
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| match e.path() {
+            Some(path) if path.is_symlink() && !path.exists() => RuleError::whole_file(
+                &path.display().to_string(),
+                format!(
+                    "broken link: {}",
+                    e.io_error().map_or(e.to_string(), ToString::to_string)
+                ),
+            ),
+            Some(path) => RuleError::whole_file(&path.display().to_string(), e.to_string()),
+            None => RuleError::whole_file(&shown, e.to_string()),
+        })?;
         let path = entry.path();
         let wanted = path.extension().is_some_and(|e| e == "toml" || e == "rhai");
         // A linked rule file is read through its link, never skipped without a word.
@@ -291,10 +306,11 @@ const STAND_INS: &[(&str, &str)] = &[
     ("phase", "'boot'"),
 ];
 
-/// Parses one rule file. When the whole file does not parse, each `[[…]]` rule is parsed on
-/// its own (the other rules blanked out, so positions stay those of the file), so every broken
-/// rule is reported and the good ones still load; within a rule, every rejected field is
-/// reported, not only the first (see [`parse_every_problem`]).
+/// Parses one rule file. When the whole file does not parse, its `[[…]]` rules are parsed in
+/// runs that halve around the broken ones (the other rules blanked out, so positions stay
+/// those of the file; see [`parse_halves`]), so every broken rule is reported and the good ones
+/// still load; within a broken rule, every rejected field is reported, not only the first (see
+/// [`parse_every_problem`]).
 fn parse_file(source: &RuleSource, errors: &mut Vec<RuleError>) -> RuleFile {
     let report = |e: toml::de::Error, errors: &mut Vec<RuleError>| {
         let span = e.span().unwrap_or(0..0);
@@ -311,24 +327,55 @@ fn parse_file(source: &RuleSource, errors: &mut Vec<RuleError>) -> RuleFile {
         return parsed;
     }
     let mut merged = RuleFile::default();
+    let chunks = rule_chunks(&source.text);
     let before = errors.len();
-    for chunk in rule_chunks(&source.text) {
-        // each rule is parsed at its place in a copy of the file: past this many problems the
-        // file is not worth that cost
+    let mut leaf = |chunk: Range<usize>, merged: &mut RuleFile, errors: &mut Vec<RuleError>| {
         if errors.len() - before >= MOST_PROBLEMS_PER_FILE {
-            let message = format!(
-                "more than {MOST_PROBLEMS_PER_FILE} problems: the rest of the file was not checked"
-            );
-            errors.push(RuleError::whole_file(&source.path, message));
-            break;
+            return false;
         }
         let alone = blank_outside(&source.text, chunk);
         let mut report = |e| report(e, errors);
         if let Some(part) = parse_every_problem::<RuleFile>(&alone, STAND_INS, &mut report) {
             merged.absorb(part);
         }
+        true
+    };
+    if !parse_halves(&source.text, &chunks, &mut merged, errors, &mut leaf) {
+        let message = format!(
+            "more than {MOST_PROBLEMS_PER_FILE} problems: the rest of the file was not checked"
+        );
+        errors.push(RuleError::whole_file(&source.path, message));
     }
     merged
+}
+
+/// Parses the rules of `chunks` together where they parse, halving a run that does not until
+/// each broken rule is parsed on its own by `leaf`: a file with a few broken rules among
+/// thousands costs a few parses of the file per broken rule, not one per rule. `false` once
+/// `leaf` says the file has too many problems to go on.
+fn parse_halves(
+    text: &str,
+    chunks: &[Range<usize>],
+    merged: &mut RuleFile,
+    errors: &mut Vec<RuleError>,
+    leaf: &mut dyn FnMut(Range<usize>, &mut RuleFile, &mut Vec<RuleError>) -> bool,
+) -> bool {
+    let (Some(first), Some(last)) = (chunks.first(), chunks.last()) else {
+        return true;
+    };
+    if chunks.len() == 1 {
+        return leaf(first.clone(), merged, errors);
+    }
+    // the whole file is known not to parse; a part of it is tried whole first
+    if first.start > 0 || last.end < text.len() {
+        if let Ok(part) = toml::from_str::<RuleFile>(&blank_outside(text, first.start..last.end)) {
+            merged.absorb(part);
+            return true;
+        }
+    }
+    let (left, right) = chunks.split_at(chunks.len() / 2);
+    parse_halves(text, left, merged, errors, leaf)
+        && parse_halves(text, right, merged, errors, leaf)
 }
 
 /// How many problems of one rule file are reported before the rest of it is left unchecked.

@@ -175,6 +175,25 @@ fn a_linked_rule_file_is_read_and_a_broken_link_is_reported() {
     assert_eq!(sources.len(), 1);
     assert!(sources[0].text.contains("my-rule"));
 
+    // a linked folder is walked, never skipped without a word
+    let team = tmp.path().join("team");
+    std::fs::create_dir(&team).unwrap();
+    std::fs::write(team.join("team.toml"), GOOD.replace("my-rule", "team-rule")).unwrap();
+    std::os::unix::fs::symlink(&team, pack.join("team")).unwrap();
+    let sources = sources_from_dir(&pack).expect("the linked folder is walked");
+    assert_eq!(
+        sources.len(),
+        2,
+        "{:?}",
+        sources.iter().map(|s| &s.path).collect::<Vec<_>>()
+    );
+    assert!(sources.iter().any(|s| s.text.contains("team-rule")));
+    // a link back up is a loop, reported, not walked for ever
+    std::os::unix::fs::symlink(&pack, team.join("up")).unwrap();
+    let error = sources_from_dir(&pack).expect_err("a loop of links is reported");
+    assert!(error.message.contains("loop"), "{error:?}");
+    std::fs::remove_file(team.join("up")).unwrap();
+
     std::os::unix::fs::symlink(tmp.path().join("missing"), pack.join("broken.toml")).unwrap();
     let error = sources_from_dir(&pack).expect_err("a broken link is reported");
     assert!(

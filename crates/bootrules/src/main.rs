@@ -12,7 +12,10 @@ fn main() -> ExitCode {
         // A reader that stops early (`| head`) is not an error worth reporting.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("bootrules: {e:#}");
+            // a path in the message (a planted link's target, a folder's name) may hold escape
+            // sequences: shown as escapes, never acted on by the terminal
+            let message = format!("{e:#}");
+            eprintln!("bootrules: {}", bootrules::report::shown::text(&message));
             ExitCode::from(commands::Status::Usage as u8)
         }
     }

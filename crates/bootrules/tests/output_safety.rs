@@ -151,6 +151,24 @@ fn output_to_a_symbolic_link_is_refused_and_both_stay_as_they_were() {
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "not a report\n");
 }
 
+/// An error about `--output` names a planted link's target with its escape sequences shown,
+/// not sent to the terminal (it could clear the screen or retitle the window).
+#[test]
+fn an_output_error_shows_escape_sequences_in_names_as_escapes() {
+    let d = dir("escaped-error");
+    let log = small_log(&d.0);
+    let link = d.0.join("planted.out");
+    std::os::unix::fs::symlink("x\u{1b}[2J\u{1b}]0;pwned\u{7}", &link).unwrap();
+    let out = check_to(&link, &log);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        !out.stderr.iter().any(|&b| b == 0x1b || b == 0x07),
+        "raw controls on stderr: {:?}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("\\u{1b}[2J"), "{}", stderr(&out));
+}
+
 /// A report that replaces a private file stays private (it used to become 0644).
 #[test]
 fn output_keeps_the_mode_of_the_file_it_replaces() {
