@@ -349,6 +349,9 @@ fn parse_file(source: &RuleSource, errors: &mut Vec<RuleError>) -> RuleFile {
     merged
 }
 
+/// Parses one rule on its own, reporting its problems; `false` once there are too many.
+type ParseOne<'a> = dyn FnMut(Range<usize>, &mut RuleFile, &mut Vec<RuleError>) -> bool + 'a;
+
 /// Parses the rules of `chunks` together where they parse, halving a run that does not until
 /// each broken rule is parsed on its own by `leaf`: a file with a few broken rules among
 /// thousands costs a few parses of the file per broken rule, not one per rule. `false` once
@@ -358,7 +361,7 @@ fn parse_halves(
     chunks: &[Range<usize>],
     merged: &mut RuleFile,
     errors: &mut Vec<RuleError>,
-    leaf: &mut dyn FnMut(Range<usize>, &mut RuleFile, &mut Vec<RuleError>) -> bool,
+    leaf: &mut ParseOne<'_>,
 ) -> bool {
     let (Some(first), Some(last)) = (chunks.first(), chunks.last()) else {
         return true;
