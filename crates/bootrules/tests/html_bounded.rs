@@ -52,3 +52,43 @@ fn a_page_of_twenty_thousand_boots_shows_the_failures_and_counts_the_rest() {
         text.len()
     );
 }
+
+/// An archive of many small logs: past the page's limit, files are only counted, so the page
+/// does not grow with the sessions of a whole batch.
+#[test]
+fn a_page_of_many_files_shows_at_most_its_limit_of_sessions() {
+    const MEMBERS: usize = 2_600;
+    const PAGE: usize = 2_000;
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("many.tar.gz");
+    let file = fs::File::create(&archive).unwrap();
+    let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+    let mut tar = tar::Builder::new(gz);
+    for i in 0..MEMBERS {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(BOOT.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, format!("vm{i:05}.log"), BOOT.as_bytes())
+            .unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+    let page = tmp.path().join("report.html");
+    let out = common::run(&[
+        "check",
+        "--format",
+        "html",
+        "-o",
+        page.to_str().unwrap(),
+        archive.to_str().unwrap(),
+    ]);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    let html = fs::read_to_string(&page).unwrap();
+    assert_eq!(html.matches(r#"<section class="session""#).count(), PAGE);
+    // every member is still on the page, the last ones counted
+    assert_eq!(
+        html.matches("1 more session not shown (1 rebooted").count(),
+        MEMBERS - PAGE
+    );
+    assert!(html.contains("vm02599.log"));
+}

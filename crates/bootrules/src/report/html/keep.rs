@@ -10,8 +10,7 @@ use crate::report::attention::needs_attention;
 /// shown besides.
 pub const SESSIONS_PER_FILE: usize = 20;
 
-/// Sessions shown in full on one page, over all files; past it, each file shows its last
-/// session only.
+/// Sessions shown in full on one page, over all files; past it, files are only counted.
 pub const SESSIONS_PER_PAGE: usize = 2_000;
 
 /// Picks the sessions of one file as they come: the first [`SESSIONS_PER_FILE`] that need
@@ -45,15 +44,19 @@ impl Keeper {
     }
 }
 
-/// Trims a file's kept sessions to its last one once the page holds `shown` sessions already
-/// (see [`SESSIONS_PER_PAGE`]); returns how many it keeps.
+/// Trims a file's kept sessions (the earliest first) to what is left of the page once it holds
+/// `shown` sessions already (see [`SESSIONS_PER_PAGE`]): past it, a file is only counted, so a
+/// batch of any number of files stays a page of bounded size; returns how many it keeps.
 pub fn fit_page(report: &mut FileReport, shown: usize) -> usize {
-    let room = SESSIONS_PER_PAGE.saturating_sub(shown).max(1);
+    let room = SESSIONS_PER_PAGE.saturating_sub(shown);
     if report.sessions.len() > room {
         let cut = report.sessions.len() - room;
         for session in report.sessions.drain(..cut) {
             report.omitted.add(&session);
         }
+    }
+    if report.sessions.is_empty() {
+        report.context.clear();
     }
     report.sessions.len()
 }

@@ -367,9 +367,10 @@ fn file(out: &mut String, index: usize, report: &FileReport, dir: &str) -> fmt::
             "<p>Not checked: {}</p>",
             esc(report.reason.as_deref().unwrap_or("not a console log"))
         )?,
-        FileStatus::Ok if report.sessions.is_empty() => {
+        FileStatus::Ok if report.sessions.is_empty() && report.omitted.is_empty() => {
             writeln!(out, "<p>No console output.</p>")?;
         }
+        FileStatus::Ok if report.sessions.is_empty() => omitted(out, &report.omitted)?,
         FileStatus::Ok => {
             if let Some(last) = report.sessions.last() {
                 let total = report.sessions.len() + report.omitted.sessions();
@@ -404,10 +405,11 @@ fn omitted(out: &mut String, o: &bootrules_core::Omitted) -> fmt::Result {
     let outcomes: Vec<String> = o.outcomes.iter().map(|(k, v)| format!("{v} {k}")).collect();
     write!(
         out,
-        r#"<p class="omitted">{n} more session{} not shown ({}, the page shows at most {} that need attention per file and the last one)"#,
+        r#"<p class="omitted">{n} more session{} not shown ({}, the page shows at most {} that need attention per file and the last one, {} in all)"#,
         plural(n),
         esc(&outcomes.join(", ")),
-        keep::SESSIONS_PER_FILE
+        keep::SESSIONS_PER_FILE,
+        keep::SESSIONS_PER_PAGE
     )?;
     if !o.findings.is_empty() {
         let findings: Vec<String> = o
