@@ -53,11 +53,20 @@ pub struct Compiled {
     pub literals: Option<Vec<Vec<u8>>>,
 }
 
+/// Bytes of the cache one pattern's regex may fill while it matches (its lazy DFA's states), per
+/// thread. The regex crate's default, 2 MiB, lets thousands of patterns that run on every line
+/// take gigabytes; past this the cache is cleared and rebuilt, which costs time, not memory.
+pub const MATCH_CACHE_LIMIT: usize = 64 << 10;
+
 /// Builds one pattern's regex in the smallest size class it fits; returns it with its cost.
 pub fn build(pattern: &str) -> Result<(Regex, usize), regex::Error> {
     let mut outcome = None;
     for class in SIZE_CLASSES {
-        match RegexBuilder::new(pattern).size_limit(class).build() {
+        match RegexBuilder::new(pattern)
+            .size_limit(class)
+            .dfa_size_limit(MATCH_CACHE_LIMIT)
+            .build()
+        {
             Ok(regex) => return Ok((regex, class)),
             Err(e @ regex::Error::CompiledTooBig(_)) => outcome = Some(e),
             Err(e) => return Err(e),

@@ -38,8 +38,9 @@ pub const MAX_COLLECTION_SIZE: usize = 10_000;
 pub const MAX_EVENTS: usize = 1_000;
 /// Variables alive in one scope.
 pub const MAX_VARIABLES: usize = 256;
-/// Bytes a scope's values may hold, map keys included (the per-string and per-collection
-/// limits leave map keys out: 10,000 keys of 64 KiB are 640 MiB).
+/// Bytes the values of a script's scopes may hold together (its own and those of the functions
+/// it is inside), map keys included (the per-string and per-collection limits leave map keys
+/// out: 10,000 keys of 64 KiB are 640 MiB).
 pub const MAX_SCOPE_BYTES: usize = 64 << 20;
 /// Wall-clock time one rule's script may take in a session (the operation limit alone does
 /// not bound time: sorting a big array is one operation).
@@ -62,6 +63,10 @@ thread_local! {
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
     /// Variable reads since the scope was last measured.
     static READS: Cell<u32> = const { Cell::new(0) };
+    /// Bytes last measured in the scope of each call level (a function called in a function
+    /// has a scope of its own: the budget is for all of them together).
+    static HELD: RefCell<[usize; MAX_CALL_LEVELS + 2]> =
+        const { RefCell::new([0; MAX_CALL_LEVELS + 2]) };
 }
 
 /// Script time the sessions of one file have used, per rule and in all.
@@ -127,9 +132,16 @@ pub fn engine() -> &'static Engine {
             if reads < MEASURE_EVERY {
                 return Ok(None);
             }
-            let held: usize = context.scope().iter_raw().map(|(_, _, v)| bytes(v)).sum();
+            let here: usize = context.scope().iter_raw().map(|(_, _, v)| bytes(v)).sum();
+            let level = context.call_level().min(MAX_CALL_LEVELS + 1);
+            let held: usize = HELD.with_borrow_mut(|held| {
+                held[level] = here;
+                // the calls deeper than this one have returned
+                held[level + 1..].fill(0);
+                held[..=level].iter().sum()
+            });
             if held > MAX_SCOPE_BYTES {
-                let what = format!("values of the scope ({} MiB)", held >> 20);
+                let what = format!("values of the scopes ({} MiB)", held >> 20);
                 return Err(EvalAltResult::ErrorDataTooLarge(what, rhai::Position::NONE).into());
             }
             Ok(None)
@@ -267,6 +279,7 @@ pub fn run(
     let started = Instant::now();
     DEADLINE.set(Some(deadline));
     READS.set(0);
+    HELD.with_borrow_mut(|held| held.fill(0));
     let ran = run_until(ast, session, events);
     DEADLINE.set(None);
     clock.add(rule, started.elapsed());
@@ -386,7 +399,7 @@ fn describe(error: &EvalAltResult) -> String {
             "script stopped: calls nested deeper than {MAX_CALL_LEVELS} (endless recursion?)"
         ),
         EvalAltResult::ErrorDataTooLarge(what, _) => format!(
-            "script stopped: {what} over the limit ({MAX_STRING_SIZE} bytes per string, {MAX_COLLECTION_SIZE} items per array or map, {} MiB per scope)",
+            "script stopped: {what} over the limit ({MAX_STRING_SIZE} bytes per string, {MAX_COLLECTION_SIZE} items per array or map, {} MiB for all scopes)",
             MAX_SCOPE_BYTES >> 20
         ),
         EvalAltResult::ErrorTerminated(..) => format!(

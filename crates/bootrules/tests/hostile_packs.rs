@@ -80,7 +80,89 @@ fn a_script_filling_maps_with_huge_keys_is_stopped_within_the_ceiling() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("key-bomb") && stdout.contains("per scope"),
+        stdout.contains("key-bomb") && stdout.contains("for all scopes"),
         "{stdout}"
+    );
+}
+
+/// Each function call has a scope of its own: the budget holds for all of them together, so a
+/// recursion that fills a map at every level is stopped too (it reached about 1 GB before).
+#[test]
+fn a_recursion_filling_a_map_at_every_level_is_stopped_within_the_ceiling() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = "fn f(n, k) {\n  let m = #{};\n  for i in 0..900 { m[`${i}` + k] = 1; }\n  if n > 0 { f(n - 1, k); }\n  m.len()\n}\nlet k = \"x\"; k.pad(65000, \"x\");\nf(30, k) > 0";
+    pack(
+        &tmp.path().join("rules"),
+        &signature("deep-keys", "boom", Some(script)),
+    );
+    let log = tmp.path().join("boot.log");
+    fs::write(&log, "boom\n").unwrap();
+    let rules = tmp.path().join("rules");
+    let out = run_limited(&[
+        "check",
+        "--format",
+        "json",
+        "--rules",
+        rules.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("deep-keys") && stdout.contains("values of the scopes"),
+        "{stdout}"
+    );
+}
+
+/// Patterns that run on every line and never match fill the regex engine's match-time cache
+/// (its lazy DFA's states), per pattern: 800 of them took some 300 MB more than the pack's
+/// compiled size. Each pattern's cache is bounded now, so the run fits a ceiling it exceeded.
+#[test]
+fn patterns_that_never_match_keep_their_match_caches_small() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rules: String = (0..800)
+        .map(|i| {
+            let c = char::from_u32(0x4e00 + i).unwrap();
+            let repeat = 1 + i % 4;
+            signature(
+                &format!("d-{i}"),
+                &format!("[a-p]*a[a-p]{{12}}[^a-p\\s]{{{repeat}}}[^a-p\\s{c}]"),
+                None,
+            )
+        })
+        .collect();
+    pack(&tmp.path().join("rules"), &rules);
+    // lines of letters the patterns' classes take, pseudo-random so the automata keep growing
+    let mut state: u32 = 12345;
+    let mut log = String::from("[    0.000000] Linux version 6.1.0\n");
+    for _ in 0..800 {
+        for _ in 0..200 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            log.push(char::from(b'a' + ((state >> 16) % 16) as u8));
+        }
+        log.push('\n');
+    }
+    let log_path = tmp.path().join("boot.log");
+    fs::write(&log_path, log).unwrap();
+    let bin = env!("CARGO_BIN_EXE_bootrules");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 330000 && exec \"$0\" \"$@\"")
+        .arg(bin)
+        .args(["check", "--jobs", "1", "--format", "json", "--rules"])
+        .arg(tmp.path().join("rules"))
+        .arg(&log_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
     );
 }
