@@ -119,6 +119,34 @@ fn the_lines_of_turned_off_signatures_come_back_among_the_first_suggestions() {
     }
 }
 
+/// The same over the shared corpus, where the lab's failures compete with the firmware noise of
+/// many LAVA boots that stopped for other reasons: still among the first 30 shapes (of some 200).
+#[test]
+fn over_the_shared_corpus_the_lines_come_back_among_the_first_thirty() {
+    let Some(corpus) = test_support::shared_corpus() else {
+        return;
+    };
+    let cases = [
+        ("fstab", "debian12-itools-fstab-missing-disk.log", 703),
+        ("bootloader", "debian12-grub-kernel-file-missing.log", 8),
+        ("disk-io", "debian12-itools-disk-read-io-error.log", 627),
+        ("filesystem", "debian12-itools-root-fs-corrupt.log", 533),
+        ("root-mount", "debian12-itools-wrong-root-uuid.log", 432),
+    ];
+    let (logs, lab) = (corpus.join("logs"), corpus.join("lab/logs"));
+    let mut ranks = Vec::new();
+    for (category, log, line) in cases {
+        let found = suggest(&[&logs, &lab], &disabling(category));
+        let rank = rank_of(&found, log, line, "\u{0}");
+        eprintln!("shared corpus, {category} turned off: {log}:{line} at rank {rank:?}");
+        ranks.push((category, rank));
+    }
+    assert!(
+        ranks.iter().all(|(_, rank)| rank.is_some_and(|r| r <= 30)),
+        "{ranks:?}"
+    );
+}
+
 #[test]
 fn skeletons_pass_validate_and_test_and_then_find_their_lines() {
     let out_dir = scratch_dir("suggest", "round-trip");
