@@ -133,6 +133,7 @@ pub struct Suggestions {
 pub struct Miner {
     clusters: Clusters<Seen>,
     healthy: HashMap<u64, u64>,
+    healthy_sessions: u64,
     healthy_samples: Vec<String>,
     logs: u64,
     sessions: u64,
@@ -145,6 +146,7 @@ impl Default for Miner {
         Self {
             clusters: Clusters::new(MAX_CLUSTERS),
             healthy: HashMap::new(),
+            healthy_sessions: 0,
             healthy_samples: Vec::new(),
             logs: 0,
             sessions: 0,
@@ -169,6 +171,7 @@ impl Miner {
         self.logs += 1;
         self.sessions += log.sessions;
         for keys in log.healthy {
+            self.healthy_sessions += 1;
             for key in keys {
                 if self.healthy.len() < MAX_HEALTHY_KEYS || self.healthy.contains_key(&key) {
                     *self.healthy.entry(key).or_default() += 1;
@@ -246,10 +249,23 @@ impl Miner {
         ranked.retain(|(_, seen, in_healthy)| *in_healthy < seen.sessions);
         // Warnings just before a stop first, and those that end many stops: what a person reads
         // first to find a cause.
-        let weight = |seen: &Seen| seen.weight + seen.session_weight;
+        // A shape as common in healthy sessions as in these weighs nothing; one seen in a few
+        // healthy sessions, less (their shares compared, not their counts).
+        let (unexplained, healthy_total) = (self.unexplained.max(1), self.healthy_sessions);
+        let contrast = |seen: &Seen, in_healthy: u64| {
+            if healthy_total == 0 || in_healthy == 0 {
+                return 1.0;
+            }
+            let here = seen.sessions as f64 / unexplained as f64;
+            let there = in_healthy as f64 / healthy_total as f64;
+            (1.0 - there / here).max(0.0)
+        };
+        let weight = |seen: &Seen, in_healthy: u64| {
+            (seen.weight + seen.session_weight) * contrast(seen, in_healthy)
+        };
         ranked.sort_by(|a, b| {
-            weight(&b.1)
-                .total_cmp(&weight(&a.1))
+            weight(&b.1, b.2)
+                .total_cmp(&weight(&a.1, a.2))
                 .then_with(|| (b.1.sessions, b.1.logs).cmp(&(a.1.sessions, a.1.logs)))
                 .then_with(|| a.0.cmp(&b.0))
         });
