@@ -179,5 +179,5 @@ fn map_keys_count_against_the_scripts_memory() {
     let pack = load(&[default_sources(), vec![source("keys.toml", text)]]).expect("loads");
     let report = check_bytes(&pack, "log", b"boom\n");
     let errors = rule_errors(&report);
-    assert!(errors[0].contains("per scope"), "{errors:?}");
+    assert!(errors[0].contains("for all scopes"), "{errors:?}");
 }
