@@ -20,6 +20,17 @@ pub enum Input {
     },
 }
 
+impl Input {
+    /// The name reports give it (an archive's members are named after it).
+    pub fn shown(&self) -> String {
+        match self {
+            Self::File(path) => path.display().to_string(),
+            Self::Stdin => "-".to_owned(),
+            Self::Unreadable { path, .. } => path.clone(),
+        }
+    }
+}
+
 /// Files as given, directories walked recursively in sorted order, `-` as standard input.
 pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
     let mut inputs = Vec::new();

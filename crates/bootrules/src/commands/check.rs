@@ -10,8 +10,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::ordered::Ordered;
 use super::{load_packs, Status};
 use crate::args::{CheckArgs, Format};
-use crate::inputs::expand;
-use crate::report::{Printer, Summary};
+use crate::inputs::{expand, Input};
+use crate::report::{html, Printer, Summary};
 use crate::scan::{scan_into, Limits};
 
 pub fn run(args: &CheckArgs) -> Result<Status> {
@@ -39,6 +39,10 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     let mut destination = Destination::open(args.output.as_deref())?;
     let mut printer = Printer::new(args.format, destination.writer(), Summary::new(&pack));
     printer.show_timeline(args.timeline);
+    if args.format == Format::Html {
+        let names: Vec<String> = inputs.iter().map(Input::shown).collect();
+        printer.page_folder(html::common_folder(names.iter().map(String::as_str)));
+    }
     printer.start()?;
     let ordered = Ordered::new(printer, &progress);
     // Workers take inputs in order, so reports wait for their turn only briefly; one that runs

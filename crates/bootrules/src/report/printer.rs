@@ -24,10 +24,11 @@ pub struct Printer<'a> {
     open: Option<OpenFile>,
     /// Add each session's timeline to the readable report.
     timeline: bool,
-    /// The files of a page written only at the end (`--format html`), with the sessions it
-    /// shows (see [`html::keep`]).
-    kept: Vec<FileReport>,
-    /// Sessions of `kept`, over all files.
+    /// The page (`--format html`), written file by file to its spools (see [`html::Page`]).
+    page: Option<html::Page>,
+    /// The file being written piece by piece to the page, until its end.
+    page_file: Option<FileReport>,
+    /// Sessions the page shows in full, over all files (see [`html::keep`]).
     kept_sessions: usize,
     /// The sessions a page shows of the file being written piece by piece.
     keeper: Option<html::keep::Keeper>,
@@ -54,9 +55,19 @@ impl<'a> Printer<'a> {
             files: 0,
             open: None,
             timeline: false,
-            kept: Vec::new(),
+            page: (format == Format::Html).then(|| html::Page::new(String::new())),
+            page_file: None,
             kept_sessions: 0,
             keeper: None,
+        }
+    }
+
+    /// The folder the files share, shown once at the top of the page (`--format html`) so the
+    /// page shows short names; set before the first file.
+    pub fn page_folder(&mut self, dir: String) {
+        if let Some(page) = self.page.as_mut() {
+            // compared with the paths as the page shows them, escapes and all
+            *page = html::Page::new(shown::text(&dir).into_owned());
         }
     }
 
@@ -109,8 +120,10 @@ impl<'a> Printer<'a> {
             Format::Html => {
                 let mut report = report.clone();
                 self.kept_sessions += html::keep::fit_page(&mut report, self.kept_sessions);
-                self.kept.push(report);
-                Ok(())
+                match self.page.as_mut() {
+                    Some(page) => page.add(&report),
+                    None => Ok(()),
+                }
             }
         }
     }
@@ -138,7 +151,7 @@ impl<'a> Printer<'a> {
             Format::Jsonl => json::begin_file(self.out, json::Style::Line, index, path),
             Format::Json => json::begin_file(self.out, json::Style::Document, index, path),
             Format::Html => {
-                self.kept.push(FileReport::failed(path, ""));
+                self.page_file = Some(FileReport::failed(path, ""));
                 self.keeper = Some(html::keep::Keeper::default());
                 Ok(())
             }
@@ -207,13 +220,17 @@ impl<'a> Printer<'a> {
             Format::Markdown => table::markdown_end(out, report),
             Format::Html => {
                 // The file begun in `begin`: now its status and sessions are known.
-                if let Some(file) = self.kept.last_mut() {
-                    file.status = report.status;
-                    file.error.clone_from(&report.error);
-                    (file.sessions, file.omitted) = self.keeper.take().unwrap_or_default().finish();
-                    self.kept_sessions += html::keep::fit_page(file, self.kept_sessions);
+                let Some(mut file) = self.page_file.take() else {
+                    return Ok(());
+                };
+                file.status = report.status;
+                file.error.clone_from(&report.error);
+                (file.sessions, file.omitted) = self.keeper.take().unwrap_or_default().finish();
+                self.kept_sessions += html::keep::fit_page(&mut file, self.kept_sessions);
+                match self.page.as_mut() {
+                    Some(page) => page.add(&file),
+                    None => Ok(()),
                 }
-                Ok(())
             }
         }
     }
@@ -229,7 +246,10 @@ impl<'a> Printer<'a> {
             Format::Human => human::write_summary(self.out, &summary),
             Format::Json => json::finish_document(self.out, self.files, &self.summary),
             Format::Markdown => table::markdown_footer(self.out, &summary),
-            Format::Html => html::write_page(self.out, &self.kept, &summary),
+            Format::Html => match self.page {
+                Some(page) => page.finish(self.out, &summary),
+                None => Ok(()),
+            },
             Format::Jsonl | Format::Csv => Ok(()),
         }?;
         self.out.flush()?;

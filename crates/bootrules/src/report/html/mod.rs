@@ -11,7 +11,7 @@ mod svg;
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 
 use bootrules_core::{FileReport, FileStatus, Finding, Outcome, Session, TraceLine};
 
@@ -71,27 +71,19 @@ fn needs_attention(report: &FileReport) -> bool {
     urgency(report) <= 4
 }
 
-/// Writes the whole page.
-pub fn write_page(out: &mut dyn Write, files: &[FileReport], summary: &Summary) -> io::Result<()> {
-    let mut page = String::with_capacity(64 * 1024);
-    page_into(&mut page, files, summary).map_err(io::Error::other)?;
-    out.write_all(page.as_bytes())
-}
-
-/// The folder all paths share, shown once in the header so the tables show short names.
-fn common_dir(files: &[FileReport]) -> &str {
-    let Some(first) = files.first() else {
-        return "";
+/// The folder all `paths` share (with its `/`), shown once in the header so the page shows short
+/// names; `""` when they share none.
+pub fn common_folder<'a>(mut paths: impl Iterator<Item = &'a str>) -> String {
+    let Some(first) = paths.next() else {
+        return String::new();
     };
-    let mut len = first.path.rfind('/').map_or(0, |i| i + 1);
-    for f in &files[1..] {
-        while len > 0
-            && !(f.path.len() > len && f.path.as_bytes()[..len] == first.path.as_bytes()[..len])
-        {
-            len = first.path[..len - 1].rfind('/').map_or(0, |i| i + 1);
+    let mut len = first.rfind('/').map_or(0, |i| i + 1);
+    for path in paths {
+        while len > 0 && !(path.len() > len && path.as_bytes()[..len] == first.as_bytes()[..len]) {
+            len = first[..len - 1].rfind('/').map_or(0, |i| i + 1);
         }
     }
-    &first.path[..len]
+    first[..len].to_owned()
 }
 
 /// A path without the folder every file shares.
@@ -99,13 +91,92 @@ fn short<'a>(path: &'a str, dir: &str) -> &'a str {
     path.strip_prefix(dir).unwrap_or(path)
 }
 
-fn page_into(out: &mut String, files: &[FileReport], summary: &Summary) -> fmt::Result {
-    let dir = common_dir(files);
-    let mut order: Vec<usize> = (0..files.len()).collect();
-    order.sort_by_key(|&i| (urgency(&files[i]), i));
-    writeln!(
-        out,
-        r##"<!DOCTYPE html>
+/// A page written as its files come: each file's article (and its row of the attention table)
+/// is rendered at once and spooled to a temporary file of its urgency, so memory holds one
+/// file at a time whatever the batch; [`Page::finish`] writes the header, the tables and
+/// charts the totals give, then the spools worst first (within one urgency, in input order, as
+/// a stable sort would put them).
+pub struct Page {
+    dir: String,
+    files: usize,
+    attention_rows: usize,
+    attention: Spools,
+    articles: Spools,
+    /// Signature titles, for the charts' table (at most one per rule of the pack).
+    titles: BTreeMap<String, String>,
+}
+
+/// Urgencies of [`urgency`]: 0 to 8.
+const URGENCIES: usize = 9;
+
+impl Page {
+    /// A page whose files share `dir` (see [`common_folder`]).
+    pub fn new(dir: String) -> Self {
+        Self {
+            dir,
+            files: 0,
+            attention_rows: 0,
+            attention: Spools::default(),
+            articles: Spools::default(),
+            titles: BTreeMap::new(),
+        }
+    }
+
+    /// Renders one file's part of the page.
+    pub fn add(&mut self, report: &FileReport) -> io::Result<()> {
+        let index = self.files;
+        self.files += 1;
+        for finding in report.sessions.iter().flat_map(|s| &s.findings) {
+            if !self.titles.contains_key(&finding.rule) {
+                self.titles
+                    .insert(finding.rule.clone(), finding.title.clone());
+            }
+        }
+        let level = usize::from(urgency(report)).min(URGENCIES - 1);
+        let mut text = String::new();
+        if needs_attention(report) {
+            self.attention_rows += 1;
+            attention_row(&mut text, index, report, &self.dir).map_err(io::Error::other)?;
+            self.attention.write(level, text.as_bytes())?;
+            text.clear();
+        }
+        file(&mut text, index, report, &self.dir).map_err(io::Error::other)?;
+        self.articles.write(level, text.as_bytes())
+    }
+
+    /// Writes the whole page.
+    pub fn finish(self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+        let mut head = String::with_capacity(64 * 1024);
+        self.head(&mut head, summary).map_err(io::Error::other)?;
+        out.write_all(head.as_bytes())?;
+        if self.attention_rows > 0 {
+            self.attention.copy_to(out)?;
+            writeln!(out, "</tbody></table></section>")?;
+        }
+        let mut middle = String::new();
+        charts(&mut middle, &self.titles, summary).map_err(io::Error::other)?;
+        unchecked(&mut middle, summary).map_err(io::Error::other)?;
+        writeln!(
+            middle,
+            r#"<section id="files" aria-labelledby="files-h"><h2 id="files-h">Files, worst first</h2>"#
+        )
+        .map_err(io::Error::other)?;
+        out.write_all(middle.as_bytes())?;
+        self.articles.copy_to(out)?;
+        writeln!(out, "</section></main>")?;
+        writeln!(
+            out,
+            "<footer>Generated by bootrules {}. Line numbers are lines of the original files; times are kernel seconds since each boot.</footer>\n<script>{PRINT_SCRIPT}</script>\n</body></html>",
+            env!("CARGO_PKG_VERSION")
+        )
+    }
+
+    /// The page's head, header and the start of the attention table.
+    fn head(&self, out: &mut String, summary: &Summary) -> fmt::Result {
+        let dir = self.dir.as_str();
+        writeln!(
+            out,
+            r##"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>bootrules report: {} file{}</title>
 <style>{STYLE}</style>
@@ -114,100 +185,127 @@ fn page_into(out: &mut String, files: &[FileReport], summary: &Summary) -> fmt::
 <header><h1>Boot report</h1>
 <p class="meta">{} file{} and {} session{} checked by bootrules {} with {} rules{}.</p></header>
 <main>"##,
-        summary.files,
-        plural(summary.files),
-        summary.files,
-        plural(summary.files),
-        summary.sessions,
-        plural(summary.sessions),
-        env!("CARGO_PKG_VERSION"),
-        summary.stages + summary.signatures + summary.ignores,
-        if dir.is_empty() {
-            String::new()
-        } else {
-            format!(", in <code>{}</code>", esc(dir))
-        }
-    )?;
-    attention(out, files, &order, dir)?;
-    charts(out, files, summary)?;
-    unchecked(out, summary)?;
-    writeln!(
-        out,
-        r#"<section id="files" aria-labelledby="files-h"><h2 id="files-h">Files, worst first</h2>"#
-    )?;
-    for &i in &order {
-        file(out, i, &files[i], dir)?;
+            summary.files,
+            plural(summary.files),
+            summary.files,
+            plural(summary.files),
+            summary.sessions,
+            plural(summary.sessions),
+            env!("CARGO_PKG_VERSION"),
+            summary.stages + summary.signatures + summary.ignores,
+            if dir.is_empty() {
+                String::new()
+            } else {
+                format!(", in <code>{}</code>", esc(dir))
+            }
+        )?;
+        attention_head(out, self.attention_rows, self.files)
     }
-    writeln!(out, "</section></main>")?;
-    writeln!(
-        out,
-        "<footer>Generated by bootrules {}. Line numbers are lines of the original files; times are kernel seconds since each boot.</footer>\n<script>{PRINT_SCRIPT}</script>\n</body></html>",
-        env!("CARGO_PKG_VERSION")
-    )
 }
 
-/// The table that answers "which VMs did not boot, at which stage, and why".
-fn attention(out: &mut String, files: &[FileReport], order: &[usize], dir: &str) -> fmt::Result {
-    let bad: Vec<usize> = order
-        .iter()
-        .copied()
-        .filter(|&i| needs_attention(&files[i]))
-        .collect();
-    if bad.is_empty() {
+/// Per urgency, a temporary file of rendered HTML (in memory when no temporary file can be
+/// made).
+#[derive(Default)]
+struct Spools(Vec<Option<Spool>>);
+
+enum Spool {
+    File(io::BufWriter<std::fs::File>),
+    Memory(Vec<u8>),
+}
+
+impl Spools {
+    fn write(&mut self, level: usize, bytes: &[u8]) -> io::Result<()> {
+        if self.0.len() < URGENCIES {
+            self.0.resize_with(URGENCIES, || None);
+        }
+        let spool = self.0[level].get_or_insert_with(|| {
+            tempfile::tempfile().map_or_else(
+                |_| Spool::Memory(Vec::new()),
+                |f| Spool::File(io::BufWriter::new(f)),
+            )
+        });
+        match spool {
+            Spool::File(file) => file.write_all(bytes),
+            Spool::Memory(memory) => {
+                memory.extend_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
+
+    /// Copies every spool to `out`, the most urgent first.
+    fn copy_to(self, out: &mut dyn Write) -> io::Result<()> {
+        for spool in self.0.into_iter().flatten() {
+            match spool {
+                Spool::File(file) => {
+                    let mut file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
+                    file.rewind()?;
+                    io::copy(&mut file, out)?;
+                }
+                Spool::Memory(memory) => out.write_all(&memory)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The start of the table that answers "which VMs did not boot, at which stage, and why" (its
+/// rows come from [`attention_row`]), or the line saying no file needs attention.
+fn attention_head(out: &mut String, bad: usize, files: usize) -> fmt::Result {
+    if bad == 0 {
         writeln!(
             out,
             r#"<section aria-labelledby="attention-h" class="attention none"><h2 id="attention-h">No file needs attention</h2>"#
         )?;
-        writeln!(
+        return writeln!(
             out,
             "<p>Every VM booted, or shut down cleanly.</p></section>"
-        )?;
-        return Ok(());
+        );
     }
     writeln!(
         out,
         r#"<section aria-labelledby="attention-h" class="attention"><h2 id="attention-h">{} of {} file{} need{} attention</h2>"#,
-        bad.len(),
-        files.len(),
-        plural(files.len()),
-        if bad.len() == 1 { "s" } else { "" }
+        bad,
+        files,
+        plural(files),
+        if bad == 1 { "s" } else { "" }
     )?;
     writeln!(
         out,
         r#"<table><thead><tr><th scope="col">File</th><th scope="col">Verdict</th><th scope="col">Stopped at</th><th scope="col">Why</th><th scope="col" class="num">Line</th></tr></thead><tbody>"#
-    )?;
-    for i in bad {
-        let report = &files[i];
-        let last = report.sessions.last();
-        let earlier = attention::earlier(&report.sessions);
-        // The last session explains the verdict unless it is fine and an earlier one is not.
-        let last_bad = last.is_none_or(attention::needs_attention);
-        let top = last
-            .and_then(top_finding)
-            .filter(|_| last_bad || earlier.is_none());
-        let mut why = top.map_or_else(
-            || "no known failure signature".to_owned(),
-            |f| esc(&f.title).to_string(),
-        );
-        if let Some(earlier) = earlier.as_ref().filter(|_| !last_bad || top.is_none()) {
-            if top.is_none() {
-                why.clear();
-            } else {
-                why.push_str("; ");
-            }
-            why.push_str(&format!("earlier: {}", esc(&earlier.describe())));
+    )
+}
+
+/// A file's row of the attention table.
+fn attention_row(out: &mut String, i: usize, report: &FileReport, dir: &str) -> fmt::Result {
+    let last = report.sessions.last();
+    let earlier = attention::earlier(&report.sessions);
+    // The last session explains the verdict unless it is fine and an earlier one is not.
+    let last_bad = last.is_none_or(attention::needs_attention);
+    let top = last
+        .and_then(top_finding)
+        .filter(|_| last_bad || earlier.is_none());
+    let mut why = top.map_or_else(
+        || "no known failure signature".to_owned(),
+        |f| esc(&f.title).to_string(),
+    );
+    if let Some(earlier) = earlier.as_ref().filter(|_| !last_bad || top.is_none()) {
+        if top.is_none() {
+            why.clear();
+        } else {
+            why.push_str("; ");
         }
-        writeln!(
-            out,
-            r##"<tr><td><a href="#file-{i}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td></tr>"##,
-            esc(short(&report.path, dir)),
-            verdict_badge(report),
-            esc(last.and_then(|s| s.last_stage.as_deref()).unwrap_or("-")),
-            why,
-            top.map_or_else(String::new, |f| f.line.to_string()),
-        )?;
+        why.push_str(&format!("earlier: {}", esc(&earlier.describe())));
     }
-    writeln!(out, "</tbody></table></section>")
+    writeln!(
+        out,
+        r##"<tr><td><a href="#file-{i}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td></tr>"##,
+        esc(short(&report.path, dir)),
+        verdict_badge(report),
+        esc(last.and_then(|s| s.last_stage.as_deref()).unwrap_or("-")),
+        why,
+        top.map_or_else(String::new, |f| f.line.to_string()),
+    )
 }
 
 fn verdict_badge(report: &FileReport) -> String {
@@ -224,7 +322,7 @@ fn outcome_badge(outcome: Outcome) -> String {
 }
 
 /// Verdicts and the most common signatures, drawn.
-fn charts(out: &mut String, files: &[FileReport], summary: &Summary) -> fmt::Result {
+fn charts(out: &mut String, titles: &BTreeMap<String, String>, summary: &Summary) -> fmt::Result {
     writeln!(
         out,
         r#"<section aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2><div class="charts">"#
@@ -249,12 +347,6 @@ fn charts(out: &mut String, files: &[FileReport], summary: &Summary) -> fmt::Res
     svg::bar_chart(out, "Verdicts of the files", &bars)?;
     writeln!(out, "</figure>")?;
 
-    let titles: BTreeMap<&str, &str> = files
-        .iter()
-        .flat_map(|f| &f.sessions)
-        .flat_map(|s| &s.findings)
-        .map(|f| (f.rule.as_str(), f.title.as_str()))
-        .collect();
     let mut common: Vec<(&String, &usize)> = summary.files_by_signature.iter().collect();
     common.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     common.truncate(10);
@@ -285,7 +377,7 @@ fn charts(out: &mut String, files: &[FileReport], summary: &Summary) -> fmt::Res
             out,
             r#"<tr><td>{}</td><td>{}</td><td class="num">{count}</td></tr>"#,
             esc(rule),
-            esc(titles.get(rule.as_str()).copied().unwrap_or(""))
+            esc(titles.get(rule.as_str()).map_or("", String::as_str))
         )?;
     }
     writeln!(out, "</tbody></table><p>")?;
@@ -667,21 +759,13 @@ fn plural(n: usize) -> &'static str {
 mod tests {
     use super::*;
 
-    fn report(path: &str) -> FileReport {
-        FileReport::failed(path, "x")
-    }
-
     #[test]
     fn paths_are_shown_without_the_folder_they_share() {
-        let files = [
-            report("logs/a/x.log"),
-            report("logs/a/y.log"),
-            report("logs/ab.log"),
-        ];
-        assert_eq!(common_dir(&files), "logs/");
-        assert_eq!(common_dir(&files[..2]), "logs/a/");
-        assert_eq!(common_dir(&[report("x.log"), report("y.log")]), "");
-        assert_eq!(common_dir(&[report("d/x.log")]), "d/");
+        let files = ["logs/a/x.log", "logs/a/y.log", "logs/ab.log"];
+        assert_eq!(common_folder(files.into_iter()), "logs/");
+        assert_eq!(common_folder(files[..2].iter().copied()), "logs/a/");
+        assert_eq!(common_folder(["x.log", "y.log"].into_iter()), "");
+        assert_eq!(common_folder(["d/x.log"].into_iter()), "d/");
         assert_eq!(short("logs/a/x.log", "logs/"), "a/x.log");
     }
 
