@@ -524,3 +524,33 @@ fn tar_links_and_devices_are_listed_as_skipped() {
         assert!(text(file, "reason").contains(what), "{file}");
     }
 }
+
+/// A pipe that hands out a few bytes per read (a slow upload, `ssh … cat`) is still told to
+/// be a `.gz` by its first bytes, not taken for text.
+#[test]
+fn a_gzip_on_a_slow_pipe_is_still_read_as_a_gzip() {
+    let compressed = gzip(&log());
+    let mut child = common::bin()
+        .args(["check", "--format", "json", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for piece in compressed.chunks(3) {
+            stdin.write_all(piece).unwrap();
+            stdin.flush().unwrap();
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let files = files(&out);
+    assert_eq!(files.len(), 1, "{files:#?}");
+    assert_eq!(text(&files[0], "status"), "ok", "{files:#?}");
+    assert_eq!(
+        files[0]["sessions"][0]["outcome"], "boot-failed",
+        "the log inside was checked: {files:#?}"
+    );
+}

@@ -98,3 +98,30 @@ fn a_signature_without_examples_fails_rules_test() {
     );
     assert!(text.trim_end().ends_with("passed, 1 failed"), "{text}");
 }
+
+/// A team's folder linked into a pack is read (it used to be skipped without a word), and a
+/// link that leads back up is reported, not walked for ever.
+#[test]
+fn a_linked_folder_in_a_pack_is_read_and_a_loop_is_reported() {
+    let dir = scratch_dir("rule-authors", "linked-folder");
+    let (pack, team) = (dir.0.join("pack"), dir.0.join("team"));
+    std::fs::create_dir_all(&pack).unwrap();
+    std::fs::create_dir_all(&team).unwrap();
+    let text = signature("team-rule", "patterns = ['acme broke']\nexamples.match = ['acme broke']\nexamples.no-match = ['acme fine']");
+    std::fs::write(team.join("team.toml"), text).unwrap();
+    std::os::unix::fs::symlink(&team, pack.join("team")).unwrap();
+    let out = run(&["rules", "list", "--rules", pack.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("team-rule"));
+
+    std::os::unix::fs::symlink(&pack, team.join("up")).unwrap();
+    let out = run(&["rules", "validate", pack.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("loop"), "{err}");
+}
