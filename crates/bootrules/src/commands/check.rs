@@ -28,12 +28,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         context: if args.format == Format::Html { 3 } else { 0 },
         all_text: args.all_text,
     };
-    let jobs = args
-        .jobs
-        .filter(|&n| n > 0)
-        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
-        .unwrap_or(1)
-        .min(inputs.len().max(1));
+    let jobs = super::workers(args.jobs, inputs.len());
     let progress = progress_bar(inputs.len() as u64, args.no_progress);
 
     let mut destination = Destination::open(args.output.as_deref())?;

@@ -37,6 +37,16 @@ pub fn run(args: Args) -> Result<Status> {
     }
 }
 
+/// Threads to check `inputs` inputs on: `--jobs` when given (and not 0), else one per core,
+/// never more than there are inputs.
+pub fn workers(requested: Option<usize>, inputs: usize) -> usize {
+    requested
+        .filter(|&n| n > 0)
+        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+        .unwrap_or(1)
+        .min(inputs.max(1))
+}
+
 /// Loads the default pack (unless disabled) and the `--rules` directories, printing every
 /// rule error; `None` when the packs are invalid.
 pub fn load_packs(packs: &PackArgs) -> Option<Pack> {

@@ -31,12 +31,7 @@ pub fn run(args: &SuggestArgs) -> Result<Status> {
         all_text: args.all_text,
         ..Limits::default()
     };
-    let jobs = args
-        .jobs
-        .filter(|&n| n > 0)
-        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
-        .unwrap_or(1)
-        .min(inputs.len().max(1));
+    let jobs = super::workers(args.jobs, inputs.len());
     let merged = Mutex::new(InOrder {
         next: 0,
         waiting: BTreeMap::new(),
