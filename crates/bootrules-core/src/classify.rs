@@ -115,4 +115,15 @@ pub trait Judge {
 
     /// Called once when the session ends; `last` is its last non-blank line.
     fn finish(self, progress: &Progress, last: &Line<'_>) -> Judgement;
+
+    /// The findings the line just observed (with these `signals`) settled: those no later line
+    /// can withdraw, each told once. Absences, counts and scripts wait for [`Self::finish`] or
+    /// [`Self::provisional`]. A follower of a live console prints them as they happen.
+    fn settled(&mut self, _signals: &[u32], _progress: &Progress) -> Vec<Finding> {
+        Vec::new()
+    }
+
+    /// What [`Self::finish`] would say if the session ended at `last`, leaving the judge as it
+    /// was (a live console that has gone quiet).
+    fn provisional(&self, progress: &Progress, last: &Line<'_>) -> Judgement;
 }

@@ -9,6 +9,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cause;
+pub mod checker;
 pub mod classify;
 pub mod finding;
 pub mod line;
@@ -19,11 +20,12 @@ pub mod stage;
 pub mod timeline;
 pub mod trace;
 
+pub use checker::{check_log, check_log_with, Checker};
 pub use classify::{Judge, LineHits, RuleSet, StageMatch};
 pub use finding::{Finding, Judgement, RuleFailure, Severity};
 pub use line::{Line, Normaliser};
 pub use report::{check_bytes, check_reader, check_reader_with, FileReport, FileStatus, Omitted};
-pub use session::{check_log, check_log_with, Outcome, Progress, Reached, Session, StageHit};
+pub use session::{Outcome, Progress, Reached, Session, StageHit};
 pub use source::LineReader;
 pub use stage::{Mark, Phase, Rank, StageDef, StageModel};
 pub use timeline::{Gap, Timeline};

@@ -5,9 +5,10 @@ use std::io::Read;
 
 use serde::Serialize;
 
+use crate::checker::check_log_with;
 use crate::classify::RuleSet;
 use crate::finding::Severity;
-use crate::session::{check_log_with, Outcome, Session};
+use crate::session::{Outcome, Session};
 use crate::source::LineReader;
 use crate::trace::TraceLine;
 

@@ -1,22 +1,18 @@
-//! Splitting a log into boot/shutdown sessions, tracking their stages and judging outcomes.
+//! Boot/shutdown sessions: what one holds, how its stages progress and how its outcome is
+//! judged (the loop that splits a log into sessions is [`crate::checker`]).
 //!
 //! A cloud serial log keeps every boot of a VM, one after another. A session begins at the
 //! first line of a boot and ends on the line before the next boot begins, or on the line
 //! that powered the VM off or restarted it. Which lines begin a boot, and which stages mean
 //! "booted", "powered off" or "restarted", comes from the pack's [`StageModel`].
 
-use std::io;
-
 use serde::Serialize;
 
-use crate::cause;
-use crate::classify::{Judge, LineHits, RuleSet, StageMatch};
-use crate::finding::{Finding, RuleFailure, Severity};
-use crate::line::{Line, Normaliser};
-use crate::source::LineReader;
+use crate::classify::StageMatch;
+use crate::finding::{Finding, RuleFailure};
+use crate::line::Line;
 use crate::stage::{Mark, Phase, Rank, StageModel};
-use crate::timeline::{self, Timeline};
-use crate::trace::Trace;
+use crate::timeline::Timeline;
 
 /// How a session ended (the SPEC's closed list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -135,10 +131,10 @@ pub struct Reached {
 pub struct Progress {
     /// First line of the session.
     pub start_line: u64,
-    reached: Vec<Option<Reached>>,
+    pub(crate) reached: Vec<Option<Reached>>,
     reached_text: Vec<String>,
-    first_reached: Vec<usize>,
-    furthest: Option<(Rank, usize)>,
+    pub(crate) first_reached: Vec<usize>,
+    pub(crate) furthest: Option<(Rank, usize)>,
     /// The furthest stage reached by its own marker (not only shown by other lines).
     furthest_marker: Option<Rank>,
     /// The furthest stage the session is known to be in (by a marker or a line that places it,
@@ -148,8 +144,8 @@ pub struct Progress {
     /// the session in one of the stages the claim excludes takes it back.
     tentative: Option<usize>,
     once_markers_seen: Vec<u32>,
-    handed_off: bool,
-    max_kernel_time: f64,
+    pub(crate) handed_off: bool,
+    pub(crate) max_kernel_time: f64,
     /// Line where a stage at or beyond the booted mark was first reached.
     pub booted_at: Option<u64>,
     /// Line where the first shutdown stage was reached.
@@ -161,7 +157,7 @@ pub struct Progress {
 }
 
 impl Progress {
-    fn new(start_line: u64, stage_count: usize) -> Self {
+    pub(crate) fn new(start_line: u64, stage_count: usize) -> Self {
         Self {
             start_line,
             reached: vec![None; stage_count],
@@ -222,7 +218,7 @@ impl Progress {
         }
     }
 
-    fn record(&mut self, model: &StageModel, hit: StageMatch, line: &Line<'_>) {
+    pub(crate) fn record(&mut self, model: &StageModel, hit: StageMatch, line: &Line<'_>) {
         let stage = hit.stage;
         let def = model.get(stage);
         let rank = model.rank(stage);
@@ -307,7 +303,7 @@ impl Progress {
     /// Firmware and bootloader output before the hand-off to the OS belongs to one attempt
     /// however often the firmware resets itself (Chromebook verified boot, a SeaBIOS retry);
     /// once the attempt handed over, seeing an earlier stage again means the machine restarted.
-    fn is_new_boot(&self, model: &StageModel, hit: StageMatch, line: &Line<'_>) -> bool {
+    pub(crate) fn is_new_boot(&self, model: &StageModel, hit: StageMatch, line: &Line<'_>) -> bool {
         let stage = hit.stage;
         let def = model.get(stage);
         if !def.starts_session || hit.shown {
@@ -329,285 +325,12 @@ impl Progress {
     }
 }
 
-/// The last non-blank line of a session, kept for absence findings.
-#[derive(Default)]
-struct LastLine {
-    number: u64,
-    text: String,
-    message_at: usize,
-    time: Option<f64>,
-}
-
-impl LastLine {
-    fn keep(&mut self, line: &Line<'_>) {
-        self.number = line.number;
-        self.text.clear();
-        self.text.push_str(line.text);
-        self.message_at = line.text.len() - line.message.len();
-        self.time = line.time;
-    }
-
-    fn as_line(&self) -> Line<'_> {
-        Line {
-            number: self.number,
-            text: &self.text,
-            message: &self.text[self.message_at..],
-            time: self.time,
-            relayed: false,
-            from_kernel: false,
-        }
-    }
-}
-
-struct Open<J> {
-    progress: Progress,
-    judge: J,
-    end_line: u64,
-    last: LastLine,
-    trace: Trace,
-}
-
-/// Reads a whole log and returns its judged sessions.
-pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<Vec<Session>> {
-    let mut sessions = Vec::new();
-    check_log_with(rules, reader, &mut |session| sessions.push(session))?;
-    Ok(sessions)
-}
-
-/// Reads a whole log, handing each judged session to `emit` as soon as the next one has begun,
-/// so a log of any number of boots is checked in memory bounded by one session. (One session
-/// is held back because the end of the log may fold a trailing restart into it.) On a read
-/// error the sessions already handed over stay handed over.
-pub fn check_log_with<R: RuleSet>(
-    rules: &R,
-    reader: &mut LineReader,
-    emit: &mut dyn FnMut(Session),
-) -> io::Result<()> {
-    let model = rules.stages();
-    let mut normaliser = Normaliser::default();
-    let mut hits = LineHits::default();
-    let file = R::FileState::default();
-    let mut open: Option<Open<R::Judge<'_>>> = None;
-    // Each session is compared with the file's earlier boots as it is handed over.
-    let mut history = timeline::History::default();
-    let mut emit = |mut session: Session| {
-        history.judge(&mut session);
-        emit(session);
-    };
-    let mut sessions = Judged::new(&mut emit);
-    // Once the file shows the console's own kernel lines, a line relayed by a logging daemon
-    // (`host kernel: Linux version …` from syslog or the journal) is a later copy, not a boot.
-    let mut console_seen = false;
-
-    while let Some(raw) = reader.next_line()? {
-        let line = normaliser.normalise(raw.number, raw.bytes);
-        if line.is_blank() {
-            if let Some(o) = open.as_mut().filter(|o| o.progress.end_mark.is_none()) {
-                o.end_line = line.number;
-            }
-            continue;
-        }
-        hits.clear();
-        rules.classify(&line, &mut hits);
-        if let (true, Some(stage)) = (line.from_kernel, model.kernel_line_stage()) {
-            hits.stages.push(StageMatch::shown(stage));
-        }
-        console_seen |= line.time.is_some() && !line.relayed;
-        let replayed = line.relayed && console_seen;
-        hits.stages
-            .sort_by_key(|hit| (hit.at, model.rank(hit.stage)));
-
-        // After power-off or restart only the dying kernel's own last lines (its clock still
-        // running, or no clock printed at all, and no new stage) belong to the ended session;
-        // anything else is the next boot.
-        if let Some(ended) = open.take_if(|o| {
-            o.progress.end_mark.is_some()
-                && !(hits.stages.iter().all(|hit| hit.shown)
-                    && line.time.is_none_or(|t| t >= o.progress.max_kernel_time))
-        }) {
-            let end = ended.end_line;
-            sessions.push(close(rules, ended, end, false, sessions.len()));
-        }
-
-        // Borrowed in place: a session is too large to move in and out on every line.
-        let session = open.get_or_insert_with(|| start(rules, &file, line.number));
-        // A prompt without a newline can put the end of one boot and the start of the next on
-        // one line (`login: SeaBIOS (version …)`); that line then belongs to both sessions.
-        let mut shares_line = false;
-        for &hit in &hits.stages {
-            if !replayed && session.progress.is_new_boot(model, hit, &line) {
-                if session.progress.start_line < line.number {
-                    let previous = std::mem::replace(session, start(rules, &file, line.number));
-                    let end = line.number - u64::from(!shares_line);
-                    sessions.push(close(rules, previous, end, true, sessions.len()));
-                } else {
-                    // A log that begins with the end of a boot unseen before it (`login:
-                    // SeaBIOS …`): what precedes the new boot on its first line is that boot's.
-                    *session = start(rules, &file, line.number);
-                }
-            }
-            session.progress.record(model, hit, &line);
-            shares_line = true;
-        }
-        if let Some(time) = line.time {
-            session.progress.max_kernel_time = session.progress.max_kernel_time.max(time);
-        }
-        session.end_line = line.number;
-        session.last.keep(&line);
-        let reached = session.progress.stages_reached().len();
-        session.trace.observe(&line, reached);
-        if !hits.signals.is_empty() {
-            session
-                .judge
-                .observe(&line, &hits.signals, &session.progress);
-        }
-    }
-    if let Some(o) = open.take() {
-        let end = o.end_line;
-        let handed_off = o.progress.handed_off;
-        let last = close(rules, o, end, false, sessions.len());
-        sessions.finish(last, handed_off);
-    }
-    Ok(())
-}
-
-/// Judged sessions on their way to the caller, the latest held back until the next one closes.
-struct Judged<'e> {
-    emit: &'e mut dyn FnMut(Session),
-    held: Option<Session>,
-    count: usize,
-}
-
-impl<'e> Judged<'e> {
-    fn new(emit: &'e mut dyn FnMut(Session)) -> Self {
-        Self {
-            emit,
-            held: None,
-            count: 0,
-        }
-    }
-
-    /// How many sessions have closed so far: the index of the next one.
-    fn len(&self) -> usize {
-        self.count
-    }
-
-    fn push(&mut self, session: Session) {
-        self.count += 1;
-        if let Some(previous) = self.held.replace(session) {
-            (self.emit)(previous);
-        }
-    }
-
-    /// Hands over the last session of the log, after folding a trailing restart, or trailing
-    /// lines that show no stage and no failure (a host's message after the VM powered off),
-    /// into the one before it.
-    fn finish(mut self, last: Session, last_handed_off: bool) {
-        match self.held.take() {
-            Some(mut crashed) if folds_into(&crashed, &last, last_handed_off) => {
-                crashed.end_line = last.end_line;
-                (self.emit)(crashed);
-            }
-            Some(mut previous) if last.stages.is_empty() && last.findings.is_empty() => {
-                previous.end_line = last.end_line;
-                (self.emit)(previous);
-            }
-            Some(previous) => {
-                (self.emit)(previous);
-                (self.emit)(last);
-            }
-            None => (self.emit)(last),
-        }
-    }
-}
-
-impl Drop for Judged<'_> {
-    /// A read error ends the log early: the session held back is still handed over.
-    fn drop(&mut self) {
-        if let Some(held) = self.held.take() {
-            (self.emit)(held);
-        }
-    }
-}
-
-/// A log that ends in firmware or bootloader output right after a fatal crash shows the
-/// machine's automatic restart (`panic=N`, a watchdog), cut off by the end of the capture.
-/// That restart never reached an OS and found nothing serious, so it is not a boot of its
-/// own: it is folded into the crashed session, whose verdict is the one that matters.
-fn folds_into(crashed: &Session, restart: &Session, restart_handed_off: bool) -> bool {
-    let quiet = restart
-        .findings
-        .iter()
-        .all(|f| f.severity < Severity::Error);
-    !restart_handed_off && quiet && crashed.findings.iter().any(|f| f.fatal)
-}
-
-fn start<'a, R: RuleSet>(rules: &'a R, file: &'a R::FileState, line: u64) -> Open<R::Judge<'a>> {
-    Open {
-        progress: Progress::new(line, rules.stages().stages().len()),
-        judge: rules.judge(file),
-        end_line: line,
-        last: LastLine::default(),
-        trace: Trace::default(),
-    }
-}
-
-fn close<R: RuleSet, J: Judge>(
-    rules: &R,
-    open: Open<J>,
-    end_line: u64,
-    followed_by_new_boot: bool,
-    index: usize,
-) -> Session {
-    let Open {
-        mut progress,
-        judge,
-        last,
-        trace,
-        ..
-    } = open;
-    progress.next_boot_followed = followed_by_new_boot;
-    let model = rules.stages();
-    let judgement = judge.finish(&progress, &last.as_line());
-    let mut findings = judgement.findings;
-    findings.sort_by_key(|f| f.line);
-    let cause_chain = cause::chain(rules, &findings);
-    let outcome = judge_outcome(&progress, &findings, followed_by_new_boot);
-    let end_line = end_line.max(progress.start_line);
-    let stages: Vec<StageHit> = progress
-        .first_reached
-        .iter()
-        .enumerate()
-        .filter_map(|(n, &stage)| {
-            let at = progress.reached[stage]?;
-            Some(StageHit {
-                id: model.get(stage).id.clone(),
-                line: at.line,
-                time: at.time,
-                after: at.time.is_none().then(|| trace.time_before(n)).flatten(),
-            })
-        })
-        .collect();
-    let timeline = timeline::build(&stages, &findings, outcome, end_line, &trace);
-    Session {
-        index,
-        start_line: progress.start_line,
-        end_line,
-        outcome,
-        last_stage: progress
-            .furthest
-            .map(|(_, stage)| model.get(stage).id.clone()),
-        stages,
-        findings,
-        cause: cause_chain.first().copied(),
-        cause_chain,
-        rule_errors: judgement.failures,
-        timeline,
-    }
-}
-
 /// The SPEC's precedence: fatal before boot, fatal after boot, shutdown, reset, booted, stalled.
-fn judge_outcome(progress: &Progress, findings: &[Finding], followed_by_new_boot: bool) -> Outcome {
+pub(crate) fn judge_outcome(
+    progress: &Progress,
+    findings: &[Finding],
+    followed_by_new_boot: bool,
+) -> Outcome {
     let before = |limit: Option<u64>, line: u64| limit.is_none_or(|l| line < l);
     let fatal = findings.iter().filter(|f| f.fatal).map(|f| f.line);
     let mut fatal_before_boot = false;

@@ -53,7 +53,7 @@ impl Evidence {
 }
 
 /// What one signature has seen in the session.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct State {
     /// The evidence once the signature's condition held.
     fired: Option<Evidence>,
@@ -77,6 +77,8 @@ struct State {
     /// Generic signatures: evidence lines that a specific signature took too (reported at
     /// `info`, the specific finding explains them).
     explained: Vec<u64>,
+    /// Findings already handed out by [`Judge::settled`]: the first, then the `distinct` ones.
+    told: usize,
 }
 
 /// Further values of a `one-per` signature's capture reported in a session, after the first:
@@ -179,6 +181,53 @@ impl Judge for PackJudge<'_> {
                 Role::Expected => {}
             }
         }
+    }
+
+    fn settled(&mut self, signals: &[u32], _progress: &Progress) -> Vec<Finding> {
+        let pack = self.pack;
+        let mut found = Vec::new();
+        for &pattern in signals {
+            let Owner::Signature(index, _) = pack.owner(pattern) else {
+                continue;
+            };
+            let signature = &pack.signatures[index];
+            // Absences and scripts decide when the session ends.
+            if signature.disabled || signature.script.is_some() || signature.missing.is_some() {
+                continue;
+            }
+            let Some(state) = self.states[index].as_deref_mut() else {
+                continue;
+            };
+            let Some(fired) = &state.fired else {
+                continue;
+            };
+            let mut tell = |evidence: &Evidence, count: u64| {
+                let mut finding = finding(pack, signature, evidence.clone(), count);
+                explain(
+                    &mut finding,
+                    signature,
+                    state.explained.contains(&evidence.line),
+                );
+                found.push(finding);
+            };
+            if state.told == 0 {
+                tell(fired, state.count);
+            }
+            for evidence in state.distinct.iter().skip(state.told.saturating_sub(1)) {
+                tell(evidence, 1);
+            }
+            state.told = 1 + state.distinct.len();
+        }
+        found
+    }
+
+    fn provisional(&self, progress: &Progress, last: &Line<'_>) -> Judgement {
+        let snapshot = PackJudge {
+            pack: self.pack,
+            clock: self.clock,
+            states: self.states.clone(),
+        };
+        snapshot.finish(progress, last)
     }
 
     fn finish(self, progress: &Progress, last: &Line<'_>) -> Judgement {

@@ -1,0 +1,389 @@
+//! The splitting loop: lines in, one at a time; judged sessions out as each one closes.
+//!
+//! [`check_log_with`] drives a [`Checker`] over a whole log. A follower of a live console
+//! drives one itself, a line as it arrives, and asks between lines what the open session has
+//! shown so far ([`Checker::open_progress`], [`Checker::settled_findings`],
+//! [`Checker::provisional`]).
+
+use std::io;
+
+use crate::cause;
+use crate::classify::{Judge, LineHits, RuleSet, StageMatch};
+use crate::finding::{Finding, Judgement, Severity};
+use crate::line::{Line, Normaliser};
+use crate::session::{judge_outcome, Progress, Session, StageHit};
+use crate::source::LineReader;
+use crate::timeline::{self, History};
+use crate::trace::Trace;
+
+/// Reads a whole log and returns its judged sessions.
+pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<Vec<Session>> {
+    let mut sessions = Vec::new();
+    check_log_with(rules, reader, &mut |session| sessions.push(session))?;
+    Ok(sessions)
+}
+
+/// Reads a whole log, handing each judged session to `emit` as soon as the next one has begun,
+/// so a log of any number of boots is checked in memory bounded by one session. (One session
+/// is held back because the end of the log may fold a trailing restart into it.) On a read
+/// error the sessions already handed over stay handed over.
+pub fn check_log_with<R: RuleSet>(
+    rules: &R,
+    reader: &mut LineReader,
+    emit: &mut dyn FnMut(Session),
+) -> io::Result<()> {
+    let file = R::FileState::default();
+    let mut checker = Checker::new(rules, &file, emit);
+    while let Some(raw) = reader.next_line()? {
+        checker.line(raw.number, raw.bytes);
+    }
+    checker.finish();
+    Ok(())
+}
+
+/// Checks a log fed one line at a time.
+pub struct Checker<'r, 'e, R: RuleSet + 'r> {
+    rules: &'r R,
+    file: &'r R::FileState,
+    normaliser: Normaliser,
+    hits: LineHits,
+    open: Option<Open<R::Judge<'r>>>,
+    sessions: Judged<'e>,
+    /// Once the file shows the console's own kernel lines, a line relayed by a logging daemon
+    /// (`host kernel: Linux version …` from syslog or the journal) is a later copy, not a boot.
+    console_seen: bool,
+}
+
+impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
+    /// A checker for one file whose judges share `file`; each judged session goes to `emit`.
+    pub fn new(rules: &'r R, file: &'r R::FileState, emit: &'e mut dyn FnMut(Session)) -> Self {
+        Self {
+            rules,
+            file,
+            normaliser: Normaliser::default(),
+            hits: LineHits::default(),
+            open: None,
+            sessions: Judged::new(emit),
+            console_seen: false,
+        }
+    }
+
+    /// Takes the line numbered `number` (its bytes without the newline).
+    pub fn line(&mut self, number: u64, bytes: &[u8]) {
+        let rules = self.rules;
+        let file = self.file;
+        let model = rules.stages();
+        let line = self.normaliser.normalise(number, bytes);
+        let hits = &mut self.hits;
+        hits.clear();
+        if line.is_blank() {
+            if let Some(o) = self.open.as_mut().filter(|o| o.progress.end_mark.is_none()) {
+                o.end_line = line.number;
+            }
+            return;
+        }
+        rules.classify(&line, hits);
+        if let (true, Some(stage)) = (line.from_kernel, model.kernel_line_stage()) {
+            hits.stages.push(StageMatch::shown(stage));
+        }
+        self.console_seen |= line.time.is_some() && !line.relayed;
+        let replayed = line.relayed && self.console_seen;
+        hits.stages
+            .sort_by_key(|hit| (hit.at, model.rank(hit.stage)));
+
+        // After power-off or restart only the dying kernel's own last lines (its clock still
+        // running, or no clock printed at all, and no new stage) belong to the ended session;
+        // anything else is the next boot.
+        if let Some(ended) = self.open.take_if(|o| {
+            o.progress.end_mark.is_some()
+                && !(hits.stages.iter().all(|hit| hit.shown)
+                    && line.time.is_none_or(|t| t >= o.progress.max_kernel_time))
+        }) {
+            let end = ended.end_line;
+            let index = self.sessions.len();
+            self.sessions.push(close(rules, ended, end, false, index));
+        }
+
+        // Borrowed in place: a session is too large to move in and out on every line.
+        let session = self
+            .open
+            .get_or_insert_with(|| start(rules, file, line.number));
+        // A prompt without a newline can put the end of one boot and the start of the next on
+        // one line (`login: SeaBIOS (version …)`); that line then belongs to both sessions.
+        let mut shares_line = false;
+        for &hit in &hits.stages {
+            if !replayed && session.progress.is_new_boot(model, hit, &line) {
+                if session.progress.start_line < line.number {
+                    let previous = std::mem::replace(session, start(rules, file, line.number));
+                    let end = line.number - u64::from(!shares_line);
+                    let index = self.sessions.len();
+                    self.sessions.push(close(rules, previous, end, true, index));
+                } else {
+                    // A log that begins with the end of a boot unseen before it (`login:
+                    // SeaBIOS …`): what precedes the new boot on its first line is that boot's.
+                    *session = start(rules, file, line.number);
+                }
+            }
+            session.progress.record(model, hit, &line);
+            shares_line = true;
+        }
+        if let Some(time) = line.time {
+            session.progress.max_kernel_time = session.progress.max_kernel_time.max(time);
+        }
+        session.end_line = line.number;
+        session.last.keep(&line);
+        let reached = session.progress.stages_reached().len();
+        session.trace.observe(&line, reached);
+        if !hits.signals.is_empty() {
+            session
+                .judge
+                .observe(&line, &hits.signals, &session.progress);
+        }
+    }
+
+    /// Ends the log: closes the open session and hands over the sessions held back.
+    pub fn finish(mut self) {
+        if let Some(o) = self.open.take() {
+            let end = o.end_line;
+            let handed_off = o.progress.handed_off;
+            let index = self.sessions.len();
+            let last = close(self.rules, o, end, false, index);
+            self.sessions.finish(last, handed_off);
+        }
+    }
+
+    /// How many sessions have closed so far; the open session, if any, has this index.
+    pub fn closed(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// The session closed last, held back until the next one closes or the log ends (the end
+    /// of the log may still fold a trailing restart into it).
+    pub fn held(&self) -> Option<&Session> {
+        self.sessions.held.as_ref()
+    }
+
+    /// What the open session has shown so far.
+    pub fn open_progress(&self) -> Option<&Progress> {
+        self.open.as_ref().map(|o| &o.progress)
+    }
+
+    /// The findings the last line settled in the open session (see [`Judge::settled`]).
+    pub fn settled_findings(&mut self) -> Vec<Finding> {
+        match self.open.as_mut() {
+            Some(open) if !self.hits.signals.is_empty() => {
+                open.judge.settled(&self.hits.signals, &open.progress)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The open session judged as if the log ended after its last line, leaving it open.
+    pub fn provisional(&self) -> Option<Session> {
+        let open = self.open.as_ref()?;
+        let judgement = open.judge.provisional(&open.progress, &open.last.as_line());
+        Some(conclude(
+            self.rules,
+            &open.progress,
+            judgement,
+            &open.trace,
+            open.end_line,
+            self.sessions.len(),
+        ))
+    }
+}
+
+/// The last non-blank line of a session, kept for absence findings.
+#[derive(Default)]
+struct LastLine {
+    number: u64,
+    text: String,
+    message_at: usize,
+    time: Option<f64>,
+}
+
+impl LastLine {
+    fn keep(&mut self, line: &Line<'_>) {
+        self.number = line.number;
+        self.text.clear();
+        self.text.push_str(line.text);
+        self.message_at = line.text.len() - line.message.len();
+        self.time = line.time;
+    }
+
+    fn as_line(&self) -> Line<'_> {
+        Line {
+            number: self.number,
+            text: &self.text,
+            message: &self.text[self.message_at..],
+            time: self.time,
+            relayed: false,
+            from_kernel: false,
+        }
+    }
+}
+
+/// The session being read.
+struct Open<J> {
+    progress: Progress,
+    judge: J,
+    end_line: u64,
+    last: LastLine,
+    trace: Trace,
+}
+
+/// Judged sessions on their way to the caller, the latest held back until the next one closes.
+struct Judged<'e> {
+    emit: &'e mut dyn FnMut(Session),
+    held: Option<Session>,
+    count: usize,
+    /// Each session is compared with the file's earlier boots as it is handed over.
+    history: History,
+}
+
+impl<'e> Judged<'e> {
+    fn new(emit: &'e mut dyn FnMut(Session)) -> Self {
+        Self {
+            emit,
+            held: None,
+            count: 0,
+            history: History::default(),
+        }
+    }
+
+    fn hand_over(&mut self, mut session: Session) {
+        self.history.judge(&mut session);
+        (self.emit)(session);
+    }
+
+    /// How many sessions have closed so far: the index of the next one.
+    fn len(&self) -> usize {
+        self.count
+    }
+
+    fn push(&mut self, session: Session) {
+        self.count += 1;
+        if let Some(previous) = self.held.replace(session) {
+            self.hand_over(previous);
+        }
+    }
+
+    /// Hands over the last session of the log, after folding a trailing restart, or trailing
+    /// lines that show no stage and no failure (a host's message after the VM powered off),
+    /// into the one before it.
+    fn finish(mut self, last: Session, last_handed_off: bool) {
+        match self.held.take() {
+            Some(mut crashed) if folds_into(&crashed, &last, last_handed_off) => {
+                crashed.end_line = last.end_line;
+                self.hand_over(crashed);
+            }
+            Some(mut previous) if last.stages.is_empty() && last.findings.is_empty() => {
+                previous.end_line = last.end_line;
+                self.hand_over(previous);
+            }
+            Some(previous) => {
+                self.hand_over(previous);
+                self.hand_over(last);
+            }
+            None => self.hand_over(last),
+        }
+    }
+}
+
+impl Drop for Judged<'_> {
+    /// A read error ends the log early: the session held back is still handed over.
+    fn drop(&mut self) {
+        if let Some(held) = self.held.take() {
+            self.hand_over(held);
+        }
+    }
+}
+
+/// A log that ends in firmware or bootloader output right after a fatal crash shows the
+/// machine's automatic restart (`panic=N`, a watchdog), cut off by the end of the capture.
+/// That restart never reached an OS and found nothing serious, so it is not a boot of its
+/// own: it is folded into the crashed session, whose verdict is the one that matters.
+fn folds_into(crashed: &Session, restart: &Session, restart_handed_off: bool) -> bool {
+    let quiet = restart
+        .findings
+        .iter()
+        .all(|f| f.severity < Severity::Error);
+    !restart_handed_off && quiet && crashed.findings.iter().any(|f| f.fatal)
+}
+
+fn start<'a, R: RuleSet>(rules: &'a R, file: &'a R::FileState, line: u64) -> Open<R::Judge<'a>> {
+    Open {
+        progress: Progress::new(line, rules.stages().stages().len()),
+        judge: rules.judge(file),
+        end_line: line,
+        last: LastLine::default(),
+        trace: Trace::default(),
+    }
+}
+
+/// Ends a session: its judge says what it found, and the session is judged.
+fn close<R: RuleSet, J: Judge>(
+    rules: &R,
+    open: Open<J>,
+    end_line: u64,
+    followed_by_new_boot: bool,
+    index: usize,
+) -> Session {
+    let Open {
+        mut progress,
+        judge,
+        last,
+        trace,
+        ..
+    } = open;
+    progress.next_boot_followed = followed_by_new_boot;
+    let judgement = judge.finish(&progress, &last.as_line());
+    conclude(rules, &progress, judgement, &trace, end_line, index)
+}
+
+/// The session that `progress`, the judge's findings and the trace describe.
+fn conclude<R: RuleSet>(
+    rules: &R,
+    progress: &Progress,
+    judgement: Judgement,
+    trace: &Trace,
+    end_line: u64,
+    index: usize,
+) -> Session {
+    let model = rules.stages();
+    let mut findings = judgement.findings;
+    findings.sort_by_key(|f| f.line);
+    let cause_chain = cause::chain(rules, &findings);
+    let outcome = judge_outcome(progress, &findings, progress.next_boot_followed);
+    let end_line = end_line.max(progress.start_line);
+    let stages: Vec<StageHit> = progress
+        .first_reached
+        .iter()
+        .enumerate()
+        .filter_map(|(n, &stage)| {
+            let at = progress.reached[stage]?;
+            Some(StageHit {
+                id: model.get(stage).id.clone(),
+                line: at.line,
+                time: at.time,
+                after: at.time.is_none().then(|| trace.time_before(n)).flatten(),
+            })
+        })
+        .collect();
+    let timeline = timeline::build(&stages, &findings, outcome, end_line, trace);
+    Session {
+        index,
+        start_line: progress.start_line,
+        end_line,
+        outcome,
+        last_stage: progress
+            .furthest
+            .map(|(_, stage)| model.get(stage).id.clone()),
+        stages,
+        findings,
+        cause: cause_chain.first().copied(),
+        cause_chain,
+        rule_errors: judgement.failures,
+        timeline,
+    }
+}
