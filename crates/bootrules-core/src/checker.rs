@@ -152,6 +152,16 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         }
     }
 
+    /// The pack the lines are checked with.
+    pub fn rules(&self) -> &'r R {
+        self.rules
+    }
+
+    /// The open session's last non-blank line, as it was printed.
+    pub fn last_text(&self) -> &str {
+        self.open.as_ref().map_or("", |o| o.last.text.as_str())
+    }
+
     /// How many sessions have closed so far; the open session, if any, has this index.
     pub fn closed(&self) -> usize {
         self.sessions.len()
@@ -251,41 +261,40 @@ impl<'e> Judged<'e> {
         }
     }
 
-    fn hand_over(&mut self, mut session: Session) {
-        self.history.judge(&mut session);
-        (self.emit)(session);
-    }
-
     /// How many sessions have closed so far: the index of the next one.
     fn len(&self) -> usize {
         self.count
     }
 
-    fn push(&mut self, session: Session) {
+    /// Takes a session just closed; it is compared with the file's earlier boots now, so the
+    /// session held back is as it will be handed over.
+    fn push(&mut self, mut session: Session) {
+        self.history.judge(&mut session);
         self.count += 1;
         if let Some(previous) = self.held.replace(session) {
-            self.hand_over(previous);
+            (self.emit)(previous);
         }
     }
 
     /// Hands over the last session of the log, after folding a trailing restart, or trailing
     /// lines that show no stage and no failure (a host's message after the VM powered off),
     /// into the one before it.
-    fn finish(mut self, last: Session, last_handed_off: bool) {
+    fn finish(mut self, mut last: Session, last_handed_off: bool) {
+        self.history.judge(&mut last);
         match self.held.take() {
             Some(mut crashed) if folds_into(&crashed, &last, last_handed_off) => {
                 crashed.end_line = last.end_line;
-                self.hand_over(crashed);
+                (self.emit)(crashed);
             }
             Some(mut previous) if last.stages.is_empty() && last.findings.is_empty() => {
                 previous.end_line = last.end_line;
-                self.hand_over(previous);
+                (self.emit)(previous);
             }
             Some(previous) => {
-                self.hand_over(previous);
-                self.hand_over(last);
+                (self.emit)(previous);
+                (self.emit)(last);
             }
-            None => self.hand_over(last),
+            None => (self.emit)(last),
         }
     }
 }
@@ -294,7 +303,7 @@ impl Drop for Judged<'_> {
     /// A read error ends the log early: the session held back is still handed over.
     fn drop(&mut self) {
         if let Some(held) = self.held.take() {
-            self.hand_over(held);
+            (self.emit)(held);
         }
     }
 }

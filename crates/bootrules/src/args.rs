@@ -25,6 +25,9 @@ pub enum Command {
     /// Find the failures no rule knows: lines shared by sessions that ended badly with no known
     /// cause, each with a rule skeleton to start from.
     Suggest(SuggestArgs),
+    /// Follow a console as it prints (a growing file, or `-` for a pipe): stages, findings and
+    /// verdicts as they happen, and an alarm when the console stalls mid-boot.
+    Watch(WatchArgs),
     /// Inspect, validate and test rule packs.
     Rules {
         /// Which rules command.
@@ -128,6 +131,64 @@ pub struct SuggestArgs {
     pub packs: PackArgs,
 }
 
+/// Options of `bootrules watch`.
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// The console log to follow: a file that grows (followed by name, as `tail -F` does,
+    /// through truncation and rotation), or `-` for standard input (a pipe).
+    #[arg(value_name = "FILE")]
+    pub path: PathBuf,
+    /// Output format: readable lines, or one JSON event per line.
+    #[arg(long, value_enum, default_value_t = WatchFormat::Human)]
+    pub format: WatchFormat,
+    /// Check what the file already holds, then follow it (the default).
+    #[arg(long, overrides_with = "from_end")]
+    pub from_start: bool,
+    /// Start at the end of the file: only what is printed from now on is checked.
+    #[arg(long, overrides_with = "from_start")]
+    pub from_end: bool,
+    /// Raise a stall alarm after this many seconds without output while a boot or shutdown
+    /// has not finished (again at growing intervals while it stays quiet).
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0, value_parser = parse_seconds)]
+    pub stall: f64,
+    /// Stop once this has happened (for scripts): a boot reached the booted stage, the VM
+    /// powered off, a session failed (or stalled), or any session ended.
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub exit_on: Option<ExitOn>,
+    /// Stop after this many seconds; with `--exit-on`, exit with status 4 when it had not
+    /// happened by then.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub timeout: Option<f64>,
+    /// Exit with status 1 when a session's finding is at least this severe.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Which rule packs to load.
+    #[command(flatten)]
+    pub packs: PackArgs,
+}
+
+/// Output formats of `watch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    /// One readable line per event, coloured on a terminal.
+    Human,
+    /// One JSON object per event and line.
+    Jsonl,
+}
+
+/// When `watch --exit-on` stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExitOn {
+    /// A boot reached the booted stage.
+    Booted,
+    /// A shutdown reached power-off.
+    PoweredOff,
+    /// A session failed: a fatal finding, a boot or shutdown that stalled, a reset.
+    Failed,
+    /// Any session ended (the next boot began, or it powered off or restarted).
+    AnySession,
+}
+
 /// Report formats of `suggest`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SuggestFormat {
@@ -200,6 +261,13 @@ pub enum ListFormat {
     Json,
     /// The catalogue in Markdown (docs/rules.md).
     Markdown,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds.is_finite() => Ok(seconds),
+        _ => Err(format!("expected a number of seconds above 0 (got `{s}`)")),
+    }
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

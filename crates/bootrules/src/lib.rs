@@ -12,3 +12,4 @@ pub mod inputs;
 pub mod report;
 pub mod scan;
 pub mod suggest;
+pub mod watch;

@@ -4,6 +4,7 @@ mod check;
 mod ordered;
 mod rules;
 mod suggest;
+mod watch;
 
 use anyhow::Result;
 use bootrules_rules::{load, sources_from_dir, Pack, RuleSource};
@@ -22,6 +23,8 @@ pub enum Status {
     Usage = 2,
     /// Some input could not be read.
     Unreadable = 3,
+    /// `watch --timeout` ran out before its `--exit-on` condition happened.
+    TimedOut = 4,
 }
 
 /// Runs one parsed command line.
@@ -33,6 +36,7 @@ pub fn run(args: Args) -> Result<Status> {
             ..check
         }),
         Command::Suggest(suggest) => suggest::run(&suggest),
+        Command::Watch(watch) => watch::run(&watch),
         Command::Rules { command } => rules::run(command),
     }
 }
