@@ -383,4 +383,58 @@ fn exit_on_and_timeout_end_the_watch_with_checks_statuses() {
     assert_eq!(status, 4, "timed out before --exit-on happened");
     let events: Vec<Value> = watch.events.iter().collect();
     assert_eq!(events.last().unwrap()["outcome"], "booted");
+
+    // --exit-on booted and powered-off stop at the line that shows it, the pipe still open
+    for (when, upto, outcome) in [
+        ("booted", 625, "booted"),
+        ("powered-off", 720, "powered-off"),
+    ] {
+        let mut watch = Watch::start(&["-", "--exit-on", when, "--stall", "600"]);
+        let mut stdin = watch.stdin();
+        replay(&mut stdin, &lines[..upto], 100);
+        let status = watch.child.wait().unwrap().code().unwrap();
+        drop(stdin);
+        assert_eq!(status, 0, "{when}");
+        let events: Vec<Value> = watch.events.iter().collect();
+        assert_eq!(events.last().unwrap()["outcome"], outcome, "{when}");
+    }
+}
+
+#[test]
+fn the_readable_events_are_one_line_each_and_plain_in_a_pipe() {
+    let log = lab("debian12-itools-fstab-missing-disk.log");
+    let output = bin()
+        .args([
+            "watch",
+            log.to_str().unwrap(),
+            "--exit-on",
+            "failed",
+            "--stall",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        !text.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("line 1 ") && lines[0].contains("stage    firmware"),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("error    fstab-device-timeout: ")),
+        "{text}"
+    );
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .contains("session 1 boot-failed at system-init: fstab-device-timeout (line 701)"),
+        "{text}"
+    );
 }
