@@ -15,6 +15,7 @@ pub mod judge;
 pub mod lint;
 pub mod load;
 pub mod pack;
+pub mod pattern;
 pub mod precompile;
 pub mod prefilter;
 pub mod script;

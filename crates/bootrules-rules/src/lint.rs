@@ -33,8 +33,8 @@ fn lint(rule: &str, origin: &Origin, message: String) -> Lint {
 /// Everything in the pack worth a warning.
 pub fn lints(pack: &Pack) -> Vec<Lint> {
     let mut out = Vec::new();
-    for &pattern in pack.prefilter.unfiltered() {
-        let text = pack.regex(pattern).as_str();
+    for &pattern in pack.prefilter().unfiltered() {
+        let text = pack.pattern_text(pattern);
         let message = format!("pattern `{text}` has no plain text of 3 or more characters that every match contains, so it runs on every line");
         let (rule, origin) = match pack.owner(pattern) {
             Owner::Stage(i, _) | Owner::ShownStage(i, _) => {
@@ -59,7 +59,7 @@ pub fn lints(pack: &Pack) -> Vec<Lint> {
             .iter()
             .zip(&pack.regexes)
             .filter(|(owner, _)| matches!(owner, Owner::Signature(i, _) if pack.signatures[*i].id == sig.id))
-            .flat_map(|(_, re)| re.capture_names().flatten())
+            .flat_map(|(_, re)| re.regex().capture_names().flatten())
             .collect();
         for name in placeholders(&sig.message).chain(placeholders(&sig.remedy)) {
             if !groups.contains(&name) {

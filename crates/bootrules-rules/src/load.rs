@@ -9,7 +9,6 @@ use std::ops::Range;
 use std::path::Path;
 
 use bootrules_core::{Mark, Phase, Severity, StageDef, StageModel};
-use regex::Regex;
 use toml::Spanned;
 
 use crate::error::{LineStarts, RuleError};
@@ -18,8 +17,8 @@ use crate::pack::{
     Count, Ignore, Missing, Origin, Owner, Pack, Role, Sequence, Shown, Signature, Stage,
     UnitCategory,
 };
+use crate::pattern::Pattern;
 use crate::precompile::{self, Compiled, Unbuilt};
-use crate::prefilter::{required_literals, Prefilter};
 use crate::script;
 use crate::spec::{
     Category, EvidenceSpec, IgnoreSpec, MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec,
@@ -44,6 +43,14 @@ pub struct RuleSource {
 impl RuleSource {
     fn is_toml(&self) -> bool {
         self.path.ends_with(".toml")
+    }
+
+    /// Is this file, byte for byte, one of the embedded default pack? Its patterns are built
+    /// and checked by its tests, so a run builds them only when first needed.
+    fn is_embedded(&self) -> bool {
+        DEFAULT_PACK
+            .iter()
+            .any(|(path, text)| *path == self.path && *text == self.text)
     }
 }
 
@@ -179,28 +186,40 @@ struct Layered {
 }
 
 /// Every pattern of the layered rules, each once, in rule order.
-fn pattern_texts(layered: &Layered) -> Vec<&str> {
-    let stages = layered.stages.iter().flat_map(|p| {
-        let spec = &p.spec;
-        let outside = spec.shown_by_outside.iter().flat_map(|o| &o.patterns);
-        spec.patterns
-            .iter()
-            .chain(&spec.handoff_patterns)
-            .chain(&spec.shown_by)
-            .chain(&spec.shown_at_least_by)
-            .chain(outside)
-    });
-    let signatures = layered.signatures.iter().flat_map(|p| {
-        let spec = &p.spec;
-        let missing = spec.missing.iter().flat_map(|m| &m.patterns);
-        let then = spec.sequence.iter().flat_map(|s| &s.then);
-        spec.patterns
-            .iter()
-            .chain(&spec.exclude)
-            .chain(missing)
-            .chain(then)
-    });
-    let ignores = layered.ignores.iter().flat_map(|p| &p.spec.patterns);
+fn pattern_texts<'a>(layered: &'a Layered, embedded: &[bool]) -> Vec<&'a str> {
+    let stages = layered
+        .stages
+        .iter()
+        .filter(|p| !embedded[p.file])
+        .flat_map(|p| {
+            let spec = &p.spec;
+            let outside = spec.shown_by_outside.iter().flat_map(|o| &o.patterns);
+            spec.patterns
+                .iter()
+                .chain(&spec.handoff_patterns)
+                .chain(&spec.shown_by)
+                .chain(&spec.shown_at_least_by)
+                .chain(outside)
+        });
+    let signatures = layered
+        .signatures
+        .iter()
+        .filter(|p| !embedded[p.file])
+        .flat_map(|p| {
+            let spec = &p.spec;
+            let missing = spec.missing.iter().flat_map(|m| &m.patterns);
+            let then = spec.sequence.iter().flat_map(|s| &s.then);
+            spec.patterns
+                .iter()
+                .chain(&spec.exclude)
+                .chain(missing)
+                .chain(then)
+        });
+    let ignores = layered
+        .ignores
+        .iter()
+        .filter(|p| !embedded[p.file])
+        .flat_map(|p| &p.spec.patterns);
     let mut seen = HashSet::new();
     stages
         .chain(signatures)
@@ -284,8 +303,9 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
         errors.push(RuleError::whole_file(last, message));
         return Err(errors);
     }
-    let compiled = precompile::compile_all(&pattern_texts(&layered));
-    let pack = compile(&files, &layered, &compiled, &mut errors);
+    let embedded: Vec<bool> = files.iter().map(|f| f.is_embedded()).collect();
+    let compiled = precompile::compile_all(&pattern_texts(&layered, &embedded));
+    let pack = compile(&files, &embedded, &layered, &compiled, &mut errors);
     if errors.is_empty() {
         Ok(pack)
     } else {
@@ -488,10 +508,12 @@ fn strings(list: &[Spanned<String>]) -> Vec<String> {
 /// Builds the pack from the layered specs, pushing every problem to `errors`.
 struct Compiler<'a> {
     files: &'a [&'a RuleSource],
+    /// Files of the embedded pack: their patterns are built when first needed.
+    embedded: &'a [bool],
     /// The patterns, built beforehand by their text.
     compiled: &'a HashMap<&'a str, Compiled>,
     errors: &'a mut Vec<RuleError>,
-    regexes: Vec<Regex>,
+    regexes: Vec<Pattern>,
     owners: Vec<Owner>,
     /// Pattern texts already counted against the pack's budget, and what they cost.
     charged: HashSet<String>,
@@ -505,8 +527,11 @@ impl Compiler<'_> {
         self.errors.push(err(self.files, file, span, message));
     }
 
-    fn regex(&mut self, pattern: &Spanned<String>, file: usize) -> Option<Regex> {
+    fn regex(&mut self, pattern: &Spanned<String>, file: usize) -> Option<Pattern> {
         let text = pattern.get_ref().as_str();
+        if self.embedded[file] {
+            return Some(Pattern::deferred(text));
+        }
         let built = match self.compiled.get(text) {
             Some(compiled) => compiled.regex.clone().map(|re| (re, compiled.cost)),
             None => precompile::build(text).map_err(Unbuilt::Invalid),
@@ -517,7 +542,7 @@ impl Compiler<'_> {
                     self.spent += cost;
                 }
                 if self.spent <= precompile::PACK_SIZE_LIMIT {
-                    return Some(re);
+                    return Some(Pattern::built(re));
                 }
                 None
             }
@@ -661,6 +686,7 @@ fn inline_script_offset(file_text: &str, span: Range<usize>, line: usize, column
 
 fn compile(
     files: &[&RuleSource],
+    embedded: &[bool],
     layered: &Layered,
     compiled: &HashMap<&str, Compiled>,
     errors: &mut Vec<RuleError>,
@@ -668,6 +694,7 @@ fn compile(
     let lines: Vec<LineStarts> = files.iter().map(|f| LineStarts::of(&f.text)).collect();
     let mut c = Compiler {
         files,
+        embedded,
         compiled,
         errors,
         regexes: Vec::new(),
@@ -907,12 +934,13 @@ fn compile(
         let script = c.script(spec, file);
         let capture_named = |c: &mut Compiler<'_>, key: &str, name: &Option<Spanned<String>>| {
             let name = name.as_ref()?;
-            let known = spec.patterns.iter().any(|p| {
-                c.compiled
-                    .get(p.get_ref().as_str())
-                    .and_then(|done| done.regex.as_ref().ok())
-                    .is_some_and(|re| re.capture_names().flatten().any(|n| n == name.get_ref()))
-            });
+            let known = c.embedded[file]
+                || spec.patterns.iter().any(|p| {
+                    c.compiled
+                        .get(p.get_ref().as_str())
+                        .and_then(|done| done.regex.as_ref().ok())
+                        .is_some_and(|re| re.capture_names().flatten().any(|n| n == name.get_ref()))
+                });
             if !known {
                 let message = format!(
                     "`{key}` names the capture `{}`, which no pattern of `{id}` has (write `(?P<{}>…)`)",
@@ -1024,11 +1052,6 @@ fn compile(
         }
     }
 
-    let prefilter =
-        Prefilter::from_literals(c.regexes.iter().map(|re| match compiled.get(re.as_str()) {
-            Some(done) => done.literals.clone(),
-            None => required_literals(re.as_str()),
-        }));
     let signature_index = signatures
         .iter()
         .enumerate()
@@ -1042,7 +1065,7 @@ fn compile(
         ignores,
         unit_categories,
         warnings,
-        prefilter,
+        prefilter: std::sync::OnceLock::new(),
         regexes: c.regexes,
         owners: c.owners,
         compiled_size: c.spent,

@@ -5,13 +5,14 @@
 //! run, to confirm the match, find its position and its named captures.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use bootrules_core::{Finding, Line, LineHits, RuleSet, Severity, StageMatch, StageModel};
-use regex::Regex;
 
 use crate::error::RuleError;
 use crate::judge::PackJudge;
-use crate::prefilter::Prefilter;
+use crate::pattern::Pattern;
+use crate::prefilter::{required_literals, Prefilter};
 use crate::script::ScriptClock;
 use crate::spec::{Category, ExampleSpec, StatusSpec};
 
@@ -112,7 +113,7 @@ pub struct UnitCategory {
     /// What these units are.
     pub description: String,
     /// The unit patterns.
-    pub units: Vec<Regex>,
+    pub units: Vec<Pattern>,
     /// Unit texts that must belong to the category.
     pub examples_match: Vec<String>,
     /// Unit texts that must not.
@@ -143,7 +144,7 @@ pub struct Signature {
     /// Patterns as written.
     pub patterns: Vec<String>,
     /// Lines that also match one of these are not evidence.
-    pub exclude: Vec<Regex>,
+    pub exclude: Vec<Pattern>,
     /// Only lines in this phase count.
     pub phase: Option<bootrules_core::Phase>,
     /// Only lines once this stage (index) or a later one was reached count.
@@ -234,8 +235,9 @@ pub struct Pack {
     pub(crate) ignores: Vec<Ignore>,
     pub(crate) unit_categories: Vec<UnitCategory>,
     pub(crate) warnings: Vec<RuleError>,
-    pub(crate) prefilter: Prefilter,
-    pub(crate) regexes: Vec<Regex>,
+    /// Built on first use from the patterns' required literals.
+    pub(crate) prefilter: OnceLock<Prefilter>,
+    pub(crate) regexes: Vec<Pattern>,
     pub(crate) owners: Vec<Owner>,
     pub(crate) compiled_size: usize,
 }
@@ -307,16 +309,29 @@ impl Pack {
             .filter(|(owner, _)| {
                 matches!(owner, Owner::Signature(i, _) if self.signatures[*i].id == signature.id)
             })
-            .flat_map(|(_, re)| re.capture_names().flatten())
+            .flat_map(|(_, re)| re.regex().capture_names().flatten())
             .collect()
+    }
+
+    /// The multi-literal search that picks the few patterns a line may match, built when
+    /// first needed.
+    pub(crate) fn prefilter(&self) -> &Prefilter {
+        self.prefilter.get_or_init(|| {
+            Prefilter::from_literals(self.regexes.iter().map(|p| required_literals(p.as_str())))
+        })
     }
 
     pub(crate) fn owner(&self, pattern: u32) -> Owner {
         self.owners[pattern as usize]
     }
 
-    pub(crate) fn regex(&self, pattern: u32) -> &Regex {
-        &self.regexes[pattern as usize]
+    pub(crate) fn regex(&self, pattern: u32) -> &regex::Regex {
+        self.regexes[pattern as usize].regex()
+    }
+
+    /// A pattern's text, as written.
+    pub(crate) fn pattern_text(&self, pattern: u32) -> &str {
+        self.regexes[pattern as usize].as_str()
     }
 
     /// True when a line (as a console prints it) matches one of the pack's ignores.
@@ -349,11 +364,12 @@ impl RuleSet for Pack {
     fn classify(&self, line: &Line<'_>, hits: &mut LineHits) {
         let mut candidates = std::mem::take(&mut hits.scratch);
         candidates.clear();
-        self.prefilter.candidates(line.message, &mut candidates);
-        let unfiltered = self.prefilter.unfiltered();
+        let prefilter = self.prefilter();
+        prefilter.candidates(line.message, &mut candidates);
+        let unfiltered = prefilter.unfiltered();
         let mut ignored = false;
         for &pattern in unfiltered.iter().chain(&candidates) {
-            let Some(found) = self.regexes[pattern as usize].find(line.message) else {
+            let Some(found) = self.regexes[pattern as usize].regex().find(line.message) else {
                 continue;
             };
             match self.owners[pattern as usize] {

@@ -3,7 +3,8 @@
 //! Building the regexes is most of the time a pack takes to load, and each pattern builds on
 //! its own, so all of them are built in parallel up front; the loader then looks each one up
 //! by its text. A pattern that fails keeps its error, which the loader reports where the
-//! pattern is written.
+//! pattern is written. (The embedded pack's patterns are not built here but when a run first
+//! needs them: see [`crate::pattern`].)
 //!
 //! A pack also has a budget for all its patterns together: each pattern costs the size class
 //! its compiled form fits in, and once the pack has spent its budget no further pattern is
@@ -15,8 +16,6 @@ use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use regex::{Regex, RegexBuilder};
-
-use crate::prefilter::required_literals;
 
 /// Compiled size allowed for one pattern; a pattern over it is reported, not run.
 pub const PATTERN_SIZE_LIMIT: usize = 1 << 20;
@@ -41,16 +40,13 @@ pub enum Unbuilt {
     OverBudget,
 }
 
-/// One pattern, built: its regex (or why not), what it costs the pack, and the literals the
-/// prefilter needs.
+/// One pattern, built: its regex (or why not) and what it costs the pack.
 #[derive(Debug)]
 pub struct Compiled {
     /// The regex, or the reason there is none.
     pub regex: Result<Regex, Unbuilt>,
     /// Its size class in bytes (0 when not built).
     pub cost: usize,
-    /// See [`required_literals`].
-    pub literals: Option<Vec<Vec<u8>>>,
 }
 
 /// Bytes of the cache one pattern's regex may fill while it matches (its lazy DFA's states), per
@@ -96,15 +92,7 @@ pub fn compile_all<'a>(patterns: &[&'a str]) -> HashMap<&'a str, Compiled> {
                 }
             };
             spent.fetch_add(cost, Ordering::Relaxed);
-            let literals = required_literals(pattern);
-            done.push((
-                pattern,
-                Compiled {
-                    regex,
-                    cost,
-                    literals,
-                },
-            ));
+            done.push((pattern, Compiled { regex, cost }));
         }
         done
     };
