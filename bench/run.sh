@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Throughput of `bootrules check` against ripgrep and GNU grep searching the same patterns.
+# Throughput of `bootrules check` against ripgrep and GNU grep searching the same patterns, and
+# against what an engineer would grep for instead: ripgrep with 50 strings (stage banners and
+# well-known failure lines, bench/grep-patterns.txt, or ../shared/bench's when present).
 #
 # Builds a corpus of about 1 GB from the real lab logs (many files with many sessions, some
 # gzipped, and one single 1 GB file), then times, in this run, bootrules (all cores),
@@ -23,6 +25,8 @@ fi
 cargo build --release -q
 bin=target/release/bootrules
 "$bin" rules list --patterns > "$work/patterns.txt"
+grep50=bench/grep-patterns.txt
+[ -f ../shared/bench/grep-patterns.txt ] && grep50=../shared/bench/grep-patterns.txt
 
 python3 - "$work" "$size_mb" <<'PY'
 import glob, gzip, os, sys
@@ -75,6 +79,8 @@ command_for() {
     bootrules | bootrules-single) cmd=("$bin" check --format jsonl --no-progress "$@") ;;
     bootrules-1-job) cmd=("$bin" check --format jsonl --no-progress --jobs 1 "$@") ;;
     ripgrep) cmd=(rg -c -z -f "$work/patterns.txt" "$@") ;;
+    # what an engineer greps for instead of running the pack: 50 strings
+    ripgrep-50) cmd=(rg -c -z -f "$grep50" "$@") ;;
     # ripgrep's PCRE2 engine handles this many alternatives better than its default one
     ripgrep-pcre2) cmd=(rg -c -z -P -f "$work/patterns.txt" "$@") ;;
     # GNU grep -P takes one pattern: the alternation of all of them, each in its own group so
@@ -122,6 +128,7 @@ run() {
 
 {
   run bootrules "$corpus"
+  run ripgrep-50 "$corpus"
   run ripgrep "$corpus"
   run ripgrep-pcre2 "$corpus"
   run grep "$corpus"
@@ -144,9 +151,21 @@ awk -v limit="$limit" '
       printf "%-18s %10.2f %12.1f %13.2fx\n", name[i], wall[i], kb[i] / 1024, wall[i] / base
     }
   }' "$work/results.txt"
+# Loading the pack, as a whole process on one core: the median of 11 runs of `rules list`.
+load_ms=$(for _ in $(seq 11); do
+  t0=$(date +%s%N); taskset -c 0 "$bin" rules list > /dev/null; t1=$(date +%s%N)
+  echo $(( (t1 - t0) / 1000 ))
+done | sort -n | sed -n 6p | awk '{ printf "%.1f", $1 / 1000 }')
+awk '
+  $1 == "bootrules" { all = $2 } $1 == "bootrules-1-job" { one = $2 } $1 == "ripgrep-50" { rg = $2 }
+  END {
+    if (rg > 0) printf "bootrules / ripgrep with 50 strings: %.2fx the wall time\n", all / rg
+    if (all > 0) printf "--jobs %d against --jobs 1: %.2fx faster\n", '"$(nproc)"', one / all
+  }' "$work/results.txt"
+echo "pack load (rules list, one core, median of 11 processes): ${load_ms} ms (criterion: cargo bench -p bootrules-rules --bench engine -- 'load default pack')"
 echo "sample for estimates: ${#sample[@]} folders, $((sample_bytes >> 20)) MiB"
 # What each run found, to show that every program searched the whole corpus.
-for name in ripgrep ripgrep-pcre2 grep; do
+for name in ripgrep-50 ripgrep ripgrep-pcre2 grep; do
   [ -s "$work/$name.out" ] && grep -q "^$name [0-9]" "$work/results.txt" && ! grep -q "^$name .* estimate" "$work/results.txt" &&
     echo "$name: $(awk -F: '{ n += $NF } END { print n }' "$work/$name.out") matching lines"
 done

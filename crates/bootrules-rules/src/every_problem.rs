@@ -151,7 +151,8 @@ mod tests {
         let (seen, parsed) = problems(text);
         assert_eq!(seen.len(), 3, "{seen:?}");
         assert!(
-            seen.iter().any(|m| m.starts_with("unknown field `stage-range`")),
+            seen.iter()
+                .any(|m| m.starts_with("unknown field `stage-range`")),
             "{seen:?}"
         );
         assert!(parsed);
