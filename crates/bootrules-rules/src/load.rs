@@ -335,7 +335,10 @@ fn parse_file(source: &RuleSource, errors: &mut Vec<RuleError>) -> RuleFile {
     let report = |e: toml::de::Error, errors: &mut Vec<RuleError>| {
         let span = e.span().unwrap_or(0..0);
         let mut message = suggest::toml_message(e.message().trim_end());
-        if message.starts_with("invalid escape sequence") {
+        // toml 0.8 said "invalid escape sequence", 0.9 says "missing escaped value"
+        if message.starts_with("invalid escape sequence")
+            || message.starts_with("missing escaped value")
+        {
             message.push_str(
                 "; write regular expressions in single quotes ('foo\\d+'), where a backslash \
                  is kept as written",
