@@ -16,13 +16,6 @@ use crate::source::LineReader;
 use crate::timeline::{self, History};
 use crate::trace::Trace;
 
-/// Reads a whole log and returns its judged sessions.
-pub fn check_log<R: RuleSet>(rules: &R, reader: &mut LineReader) -> io::Result<Vec<Session>> {
-    let mut sessions = Vec::new();
-    check_log_with(rules, reader, &mut |session| sessions.push(session))?;
-    Ok(sessions)
-}
-
 /// Reads a whole log, handing each judged session to `emit` as soon as the next one has begun,
 /// so a log of any number of boots is checked in memory bounded by one session. (One session
 /// is held back because the end of the log may fold a trailing restart into it.) On a read

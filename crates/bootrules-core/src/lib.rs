@@ -20,7 +20,7 @@ pub mod stage;
 pub mod timeline;
 pub mod trace;
 
-pub use checker::{check_log, check_log_with, Checker};
+pub use checker::{check_log_with, Checker};
 pub use classify::{Judge, LineHits, RuleSet, StageMatch};
 pub use finding::{Finding, Judgement, RuleFailure, Severity};
 pub use line::{Line, Normaliser};

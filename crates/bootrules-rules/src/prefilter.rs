@@ -42,7 +42,8 @@ pub struct Prefilter {
 
 impl Prefilter {
     /// Builds the prefilter for patterns, numbered in their order.
-    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Self {
+    #[cfg(test)]
+    fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Self {
         Self::from_literals(patterns.into_iter().map(required_literals))
     }
 
