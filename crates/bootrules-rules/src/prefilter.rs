@@ -26,6 +26,11 @@ const MAX_AFFIX_BYTES: usize = 32;
 /// Most prefixes (or suffixes) taken for one pattern; more would only slow the automaton.
 const MAX_AFFIXES: usize = 16;
 
+/// Bytes of each literal the automaton searches for. Any part of a literal a match must
+/// contain is one it must contain too, and past this length a literal filters no better, while
+/// every further byte adds states to the automaton (its memory is most of a run's).
+const SEARCHED_BYTES: usize = RARE_ENOUGH_BYTES;
+
 /// Literals a DFA is built for (the fastest search, but its memory grows with every literal);
 /// a bigger set gets the automaton's compact kind.
 const MAX_DFA_LITERALS: usize = 20_000;
@@ -57,8 +62,10 @@ impl Prefilter {
             let index = index as u32;
             match required {
                 Some(set) => {
-                    for literal in set {
+                    for mut literal in set {
+                        literal.truncate(SEARCHED_BYTES);
                         match index_of.get(&literal) {
+                            Some(&at) if owners[at].contains(&index) => {}
                             Some(&at) => owners[at].push(index),
                             None => {
                                 index_of.insert(literal.clone(), literals.len());
