@@ -140,6 +140,9 @@ pub struct Progress {
     /// The furthest stage the session is known to be in (by a marker or a line that places it,
     /// not one that only shows a lower bound).
     furthest_placed: Option<(Rank, usize)>,
+    /// Each time the session was placed further: the line and the stage (a few entries, as
+    /// placements only move forward). An excerpt's first lines are read again with it.
+    placements: Vec<(u64, usize)>,
     /// A stage claimed by a conditional line while it is the furthest: a later line that places
     /// the session in one of the stages the claim excludes takes it back.
     tentative: Option<usize>,
@@ -166,6 +169,7 @@ impl Progress {
             furthest: None,
             furthest_marker: None,
             furthest_placed: None,
+            placements: Vec::new(),
             tentative: None,
             once_markers_seen: Vec::new(),
             handed_off: false,
@@ -192,6 +196,26 @@ impl Progress {
     /// it there, not one that shows only a lower bound).
     pub fn placed_stage(&self) -> Option<usize> {
         self.furthest_placed.map(|(_, stage)| stage)
+    }
+
+    /// The stage the session was known to be in when it printed `line` (the line's own
+    /// placement included).
+    pub fn placed_at(&self, line: u64) -> Option<usize> {
+        self.placements
+            .iter()
+            .rev()
+            .find(|&&(at, _)| at <= line)
+            .map(|&(_, stage)| stage)
+    }
+
+    /// The stages the session was placed in after `line`, in order, with their lines: stages
+    /// only move forward, so a line printed before a placement was in that stage or an earlier
+    /// one.
+    pub fn placed_after(&self, line: u64) -> impl Iterator<Item = (u64, usize)> + '_ {
+        self.placements
+            .iter()
+            .copied()
+            .filter(move |&(at, _)| at > line)
     }
 
     /// The furthest stage reached so far (its index in the model).
@@ -237,6 +261,7 @@ impl Progress {
         }
         if !hit.lower_bound && self.furthest_placed.is_none_or(|(best, _)| rank > best) {
             self.furthest_placed = Some((rank, stage));
+            self.placements.push((line.number, stage));
         }
         if !hit.shown {
             if def.once_per_boot && !self.once_markers_seen.contains(&hit.marker) {
@@ -285,6 +310,7 @@ impl Progress {
             .map(|&s| (model.rank(s), s))
             .max_by_key(|&(rank, _)| rank);
         self.furthest_placed = self.furthest_placed.filter(|&(_, s)| s != claimed);
+        self.placements.retain(|&(_, s)| s != claimed);
         // what the claim alone meant (booted, shutting down) is worked out again without it
         let first_line = |keep: &dyn Fn(usize) -> bool| {
             self.first_reached

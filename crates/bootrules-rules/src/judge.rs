@@ -79,7 +79,13 @@ struct State {
     explained: Vec<u64>,
     /// Findings already handed out by [`Judge::settled`]: the first, then the `distinct` ones.
     told: usize,
+    /// Lines seen before the session was placed past the kernel, which count if the stage it is
+    /// placed in next is in the signature's range (see [`waits_for_placement`]).
+    deferred: Vec<Evidence>,
 }
+
+/// Lines of one signature held until the session is placed.
+const MAX_DEFERRED: usize = 4;
 
 /// Further values of a `one-per` signature's capture reported in a session, after the first:
 /// the signature reports [`MAX_FINDINGS_PER_RULE`] findings at most.
@@ -149,9 +155,19 @@ impl Judge for PackJudge<'_> {
                 state.expected_seen |= waiting;
                 continue;
             }
-            if !in_scope(self.pack, signature, progress)
-                || signature.exclude.iter().any(|re| re.is_match(line.message))
-            {
+            if signature.exclude.iter().any(|re| re.is_match(line.message)) {
+                continue;
+            }
+            if !in_scope(self.pack, signature, progress) {
+                if role == Role::Evidence
+                    && state.fired.is_none()
+                    && state.deferred.len() < MAX_DEFERRED
+                    && waits_for_placement(self.pack, signature, progress, line.number)
+                {
+                    state
+                        .deferred
+                        .push(Evidence::of(line, self.pack.regex(pattern)));
+                }
                 continue;
             }
             let explained = signature.generic
@@ -183,7 +199,7 @@ impl Judge for PackJudge<'_> {
         }
     }
 
-    fn settled(&mut self, signals: &[u32], _progress: &Progress) -> Vec<Finding> {
+    fn settled(&mut self, signals: &[u32], progress: &Progress) -> Vec<Finding> {
         let pack = self.pack;
         let mut found = Vec::new();
         for &pattern in signals {
@@ -201,6 +217,9 @@ impl Judge for PackJudge<'_> {
             let Some(fired) = &state.fired else {
                 continue;
             };
+            if state.told == 0 && !placed_in_scope(pack, signature, progress, fired.line) {
+                continue;
+            }
             let mut tell = |evidence: &Evidence, count: u64| {
                 let mut finding = finding(pack, signature, evidence.clone(), count);
                 explain(
@@ -242,7 +261,13 @@ impl Judge for PackJudge<'_> {
             {
                 continue;
             }
-            let state = state.map_or_else(State::default, |s| *s);
+            let mut state = state.map_or_else(State::default, |s| *s);
+            if state.fired.is_none() && !state.deferred.is_empty() {
+                place_deferred(pack, signature, progress, &mut state);
+            }
+            if !signature.unless_in.is_empty() {
+                read_again(pack, signature, progress, &mut state);
+            }
             if signature.missing.is_some() {
                 absent.push((signature, state.expected_seen));
                 continue;
@@ -478,16 +503,101 @@ fn reached(pack: &Pack, progress: &Progress, stage: usize) -> bool {
 
 /// Is the session where the signature's phase and stage range say its evidence counts?
 fn in_scope(pack: &Pack, signature: &Signature, progress: &Progress) -> bool {
+    signature
+        .from_stage
+        .is_none_or(|s| reached(pack, progress, s))
+        && (signature.only_in.is_empty()
+            || progress
+                .placed_stage()
+                .is_some_and(|s| signature.only_in.contains(&s)))
+        && in_range_unplaced(pack, signature, progress)
+}
+
+/// [`in_scope`] but for what waits on the session's placement (`from-stage`, `only-in`).
+fn in_range_unplaced(pack: &Pack, signature: &Signature, progress: &Progress) -> bool {
     signature.phase.is_none_or(|p| p == progress.phase())
-        && signature
-            .from_stage
-            .is_none_or(|s| reached(pack, progress, s))
         && signature
             .until_stage
             .is_none_or(|s| !reached(pack, progress, s))
         && progress
             .placed_stage()
             .is_none_or(|s| !signature.unless_in.contains(&s))
+}
+
+/// Did the session place the line in a stage the signature counts, as far as it is known
+/// yet? A line printed before the session was placed beyond the kernel (an excerpt's first
+/// lines) counts as printed in the stage the session is placed in next; until one is, it is
+/// not decided.
+fn placed_in_scope(pack: &Pack, signature: &Signature, progress: &Progress, line: u64) -> bool {
+    if signature.unless_in.is_empty() || placed_beyond_kernel(pack, progress, line) {
+        return true;
+    }
+    placed_next(pack, progress, line).is_some_and(|next| !signature.unless_in.contains(&next))
+}
+
+/// The first stage past the kernel's that the session was placed in after `line`: where a
+/// line printed before the session told more than that most likely was.
+fn placed_next(pack: &Pack, progress: &Progress, line: u64) -> Option<usize> {
+    let kernel = pack.model.kernel_line_stage();
+    progress
+        .placed_after(line)
+        .map(|(_, stage)| stage)
+        .find(|&stage| Some(stage) != kernel)
+}
+
+/// Was the session placed in a stage past the one every kernel line shows when it printed
+/// `line`?
+fn placed_beyond_kernel(pack: &Pack, progress: &Progress, line: u64) -> bool {
+    progress
+        .placed_at(line)
+        .is_some_and(|stage| Some(stage) != pack.model.kernel_line_stage())
+}
+
+/// Is this line out of an `only-in` signature's range only because the session was not placed
+/// past the kernel yet (an excerpt that starts before its first telling line)? Only a
+/// signature whose single line is its evidence waits.
+fn waits_for_placement(pack: &Pack, signature: &Signature, progress: &Progress, line: u64) -> bool {
+    let simple = signature.count.is_none()
+        && signature.sequence.is_none()
+        && signature.script.is_none()
+        && signature.missing.is_none();
+    simple
+        && !signature.only_in.is_empty()
+        && !placed_beyond_kernel(pack, progress, line)
+        && in_range_unplaced(pack, signature, progress)
+}
+
+/// The first held line that the stage the session was placed in next puts in the signature's
+/// range becomes its evidence.
+fn place_deferred(pack: &Pack, signature: &Signature, progress: &Progress, state: &mut State) {
+    let rank = |stage: usize| pack.model.rank(stage);
+    let fits = |e: &Evidence| {
+        placed_next(pack, progress, e.line).is_some_and(|next| {
+            signature.from_stage.is_none_or(|s| rank(next) >= rank(s))
+                && signature.until_stage.is_none_or(|s| rank(next) < rank(s))
+                && !signature.unless_in.contains(&next)
+                && (signature.only_in.is_empty() || signature.only_in.contains(&next))
+        })
+    };
+    if let Some(at) = state.deferred.iter().position(fits) {
+        state.fired = Some(state.deferred.swap_remove(at));
+        state.count = state.count.max(1);
+    }
+}
+
+/// Drops the evidence of an `unless-in` signature that the stage the session was placed in
+/// next shows to be in one of those stages: a device timeout at the top of an excerpt whose
+/// next lines are dracut's is the root's, not one of /etc/fstab.
+fn read_again(pack: &Pack, signature: &Signature, progress: &Progress, state: &mut State) {
+    let excluded = |e: &Evidence| {
+        !placed_beyond_kernel(pack, progress, e.line)
+            && placed_next(pack, progress, e.line)
+                .is_some_and(|next| signature.unless_in.contains(&next))
+    };
+    state.distinct.retain(|e| !excluded(e));
+    if state.fired.as_ref().is_some_and(excluded) {
+        state.fired = (!state.distinct.is_empty()).then(|| state.distinct.remove(0));
+    }
 }
 
 /// Runs the script of the signature at `rule.1`, timed on the file's clock `rule.0`.

@@ -873,6 +873,11 @@ fn compile(
             .iter()
             .filter_map(|s| stage_ref(&mut c, s, file))
             .collect();
+        let only_in = spec
+            .only_in
+            .iter()
+            .filter_map(|s| stage_ref(&mut c, s, file))
+            .collect();
         for by in &spec.explained_by {
             let name = by.get_ref();
             let category = Category::ALL.iter().any(|c| c.as_str() == name);
@@ -983,6 +988,7 @@ fn compile(
             until_stage,
             shows_stage,
             unless_in,
+            only_in,
             explained_by: strings(&spec.explained_by),
             missing,
             sequence,

@@ -155,6 +155,8 @@ pub struct Signature {
     pub shows_stage: Option<usize>,
     /// Stages (indices) in which its lines do not count.
     pub unless_in: Vec<usize>,
+    /// Stages (indices) outside which its lines do not count.
+    pub only_in: Vec<usize>,
     /// Categories and signature ids whose earlier findings explain this one's.
     pub explained_by: Vec<String>,
     /// Evidence by absence.

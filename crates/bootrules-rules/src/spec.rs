@@ -178,6 +178,10 @@ pub struct SignatureSpec {
     /// device timeout in the initramfs is the root's, not one of /etc/fstab).
     #[serde(default)]
     pub unless_in: Vec<Spanned<String>>,
+    /// Only lines seen while the session is known to be in one of these stages count; an
+    /// excerpt's lines from before it was placed count if it is placed in one of them next.
+    #[serde(default)]
+    pub only_in: Vec<Spanned<String>>,
     /// Categories and signature ids whose earlier error-or-worse findings explain this one (an
     /// emergency shell is explained by the fstab disk it waited for): the report names them
     /// as the cause.

@@ -151,14 +151,14 @@ fn a_login_prompt_in_an_excerpt_means_the_vm_booted() {
 #[test]
 fn kernel_lines_alone_show_the_kernel_and_a_panic_fails_the_boot() {
     let pack = default_pack().unwrap();
-    // the kernel's report of init dying, without the banner or any initramfs line: its
-    // `CPU: 0 PID: 1 Comm: false` shows that PID 1 ran a program (init=/bin/false), so userspace
-    // was reached (at least the initramfs; the whole log shows switch-root)
+    // the kernel's report of init dying, without the banner or any initramfs line: the process
+    // it names (`CPU: 0 PID: 1 Comm: false`) places nothing, so the excerpt is at the kernel
+    // (the whole log shows switch-root, which no line of the excerpt does)
     let s = judge(
         &pack,
         &excerpt("debian12-itools-init-bin-false-panic.log", 395, 409),
     );
-    assert_eq!(s.last_stage.as_deref(), Some("initramfs"));
+    assert_eq!(s.last_stage.as_deref(), Some("kernel"));
     assert_eq!(s.outcome, Outcome::BootFailed);
     assert!(categories(&s).contains(&"kernel-panic"), "{:?}", rules(&s));
 }

@@ -119,6 +119,60 @@ fn missing_pattern_after_a_stage() {
 }
 
 #[test]
+fn an_excerpts_first_lines_are_placed_by_the_stage_that_follows() {
+    let pack = pack_with(&[(
+        "x.toml",
+        &format!(
+            "{}{}",
+            rule(
+                "in-initrd",
+                "patterns = ['widget timed out']\nonly-in = [\"initramfs\"]"
+            ),
+            rule(
+                "outside-initrd",
+                "patterns = ['widget timed out']\nunless-in = [\"initramfs\"]"
+            )
+        ),
+    )]);
+    let dracut = "[  182.1] dracut-initqueue[311]: Warning: dracut-initqueue timeout";
+    let real_root = "[  OK  ] Started Journal to Persistent Storage.";
+    let fired = |log: &str| {
+        let s = run(&pack, log);
+        (
+            finding(&s, "in-initrd").is_some(),
+            finding(&s, "outside-initrd").is_some(),
+        )
+    };
+    // placed before the line, as always
+    assert_eq!(
+        fired(&format!("{dracut}\nwidget timed out\n")),
+        (true, false)
+    );
+    assert_eq!(
+        fired(&format!("{real_root}\nwidget timed out\n")),
+        (false, true)
+    );
+    // placed only after it: the stage the excerpt shows next is where the line was printed
+    assert_eq!(
+        fired(&format!("widget timed out\n{dracut}\n")),
+        (true, false)
+    );
+    assert_eq!(
+        fired(&format!("widget timed out\n{real_root}\n")),
+        (false, true)
+    );
+    // kernel lines place nothing past the kernel
+    assert_eq!(
+        fired(&format!(
+            "[    3.2] widget timed out\n[    9.1] random: crng init done\n{dracut}\n"
+        )),
+        (true, false)
+    );
+    // never placed: only-in waits for what never came
+    assert_eq!(fired("widget timed out\n"), (false, true));
+}
+
+#[test]
 fn phase_and_stage_range_scope_the_evidence() {
     let pack = pack_with(&[(
         "x.toml",

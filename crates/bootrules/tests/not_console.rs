@@ -84,13 +84,20 @@ fn notes_source_command_output_and_reports_are_skipped_and_an_excerpt_is_not() {
         "[ [0;32m  OK   [0m] Reached target Swap.\n[ [0;32m  OK   [0m] Reached target Login Prompts.\n",
     )
     .unwrap();
+    // RancherOS' init prints a blank timestamp (a public EC2 console: it is not a JSON array)
+    std::fs::write(
+        dir.0.join("blank-stamps.log"),
+        "[            ] init:info: Loading images from /usr/share/ros/images.tar\n[   18.525102] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n",
+    )
+    .unwrap();
+    std::fs::write(dir.0.join("empty-array.json"), "[ ]\n").unwrap();
 
     let found = statuses(&[], &[&dir.0]);
-    assert_eq!(found.len(), 15, "{found:?}");
+    assert_eq!(found.len(), 17, "{found:?}");
     for (name, status, reason) in &found {
         let checked = matches!(
             name.as_str(),
-            "excerpt.log" | "empty.log" | "lost-escapes.log" | "trace.txt"
+            "excerpt.log" | "empty.log" | "lost-escapes.log" | "trace.txt" | "blank-stamps.log"
         );
         if checked {
             assert_eq!(status, "ok", "{name} is checked");

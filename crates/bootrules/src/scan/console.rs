@@ -118,10 +118,15 @@ fn is_structured_document(head: &[u8]) -> bool {
     ]
     .iter()
     .any(|tag| lower.starts_with(tag));
-    // (`[[` is no sign: a paste that lost systemd's ESC starts `[ [0;32m  OK  …`)
+    // (`[[` is no sign: a paste that lost systemd's ESC starts `[ [0;32m  OK  …`; nor is a
+    // blank timestamp, `[            ] init:info: …`, which RancherOS' init prints)
     let json = match start {
         [b'{', rest @ ..] => matches!(rest.trim_ascii_start().first(), Some(b'"' | b'}')),
-        [b'[', rest @ ..] => matches!(rest.trim_ascii_start().first(), Some(b'"' | b'{' | b']')),
+        [b'[', rest @ ..] => match rest.trim_ascii_start() {
+            [b'"' | b'{', ..] => true,
+            [b']', after @ ..] => after.trim_ascii().is_empty(),
+            _ => false,
+        },
         _ => false,
     };
     markup || json
