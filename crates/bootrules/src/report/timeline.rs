@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use bootrules_core::timeline::Gap;
+use bootrules_core::Gap;
 use bootrules_core::{Session, StageHit};
 
 /// A duration as people say it: `0.42 s`, `12.7 s`, `92 s`, `3 min 12 s`.
