@@ -16,7 +16,8 @@ use std::hash::{Hash, Hasher};
 use bootrules_core::finding::{clip_evidence, MAX_FINDINGS_PER_RULE};
 use bootrules_core::{Finding, Judge, Judgement, Line, Progress, RuleFailure};
 
-use crate::pack::{Count, Origin, Owner, Pack, Role, Signature};
+use crate::owner::{Owner, Role};
+use crate::pack::{Count, Origin, Pack, Signature};
 use crate::script::{self, ScriptClock, ScriptEvent, ScriptVerdict, SessionView};
 
 /// One matched line kept as evidence.

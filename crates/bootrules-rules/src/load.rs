@@ -13,10 +13,8 @@ use toml::Spanned;
 
 use crate::error::{LineStarts, RuleError};
 use crate::every_problem::parse_every_problem;
-use crate::pack::{
-    Count, Ignore, Missing, Origin, Owner, Pack, Role, Sequence, Shown, Signature, Stage,
-    UnitCategory,
-};
+use crate::owner::{Owner, Role, Shown};
+use crate::pack::{Count, Ignore, Missing, Origin, Pack, Sequence, Signature, Stage, UnitCategory};
 use crate::pattern::Pattern;
 use crate::precompile::{self, Compiled, Unbuilt};
 use crate::script;
