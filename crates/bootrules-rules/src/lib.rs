@@ -23,13 +23,14 @@ mod rule_set;
 pub mod script;
 pub mod spec;
 pub mod suggest;
+pub mod terms;
 
 pub use error::RuleError;
 pub use examples::{run_examples, ExampleFailure, ExampleRun};
 pub use lint::{lints, Lint};
 pub use load::{default_sources, load, sources_from_dir, RuleSource};
 pub use pack::{Ignore, Pack, Signature, Stage};
-pub use spec::Category;
+pub use terms::{Category, Status};
 
 /// Loads the embedded default pack.
 pub fn default_pack() -> Result<Pack, Vec<RuleError>> {

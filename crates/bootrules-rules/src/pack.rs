@@ -6,7 +6,7 @@
 //! run, to confirm the match, find its position and its named captures. How the engine runs a
 //! pack is [`crate::rule_set`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use bootrules_core::{Severity, StageModel};
@@ -15,7 +15,7 @@ use crate::error::RuleError;
 use crate::owner::Owner;
 use crate::pattern::Pattern;
 use crate::prefilter::{required_literals, Prefilter};
-use crate::spec::{Category, ExampleSpec, StatusSpec};
+use crate::terms::{Category, Status};
 
 /// Where a rule came from, for `rules explain` and error messages.
 #[derive(Debug, Clone)]
@@ -97,7 +97,7 @@ pub struct Ignore {
     /// Patterns as written.
     pub patterns: Vec<String>,
     /// Lines that must be ignored.
-    pub examples_match: Vec<ExampleSpec>,
+    pub examples_match: Vec<String>,
     /// Lines that must not be ignored.
     pub examples_no_match: Vec<String>,
     /// Where it is defined.
@@ -121,6 +121,17 @@ pub struct UnitCategory {
     pub examples_no_match: Vec<String>,
     /// Where it is defined.
     pub origin: Origin,
+}
+
+/// An excerpt that must produce a signature's finding, and what the finding must carry.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// The excerpt.
+    pub log: String,
+    /// Named captures the finding must carry.
+    pub captures: BTreeMap<String, String>,
+    /// The category the finding must have (for signatures whose category depends on the unit).
+    pub category: Option<Category>,
 }
 
 /// A known-failure signature.
@@ -169,7 +180,7 @@ pub struct Signature {
     /// A compiled Rhai script that judges the session.
     pub script: Option<rhai::AST>,
     /// Sigma status.
-    pub status: StatusSpec,
+    pub status: Status,
     /// Free-form tags.
     pub tags: Vec<String>,
     /// Known false positives.
@@ -183,7 +194,7 @@ pub struct Signature {
     /// Vendor documentation.
     pub references: Vec<String>,
     /// Excerpts that must produce the finding (with the captures it must carry).
-    pub examples_match: Vec<ExampleSpec>,
+    pub examples_match: Vec<Example>,
     /// Excerpts that must not.
     pub examples_no_match: Vec<String>,
     /// Where it is defined.

@@ -284,7 +284,7 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
             writeln!(out, "see: {r}")?;
         }
         if let Some(example) = sig.examples_match.first() {
-            writeln!(out, "\nexample:\n{}", example.log().trim_end())?;
+            writeln!(out, "\nexample:\n{}", example.log.trim_end())?;
         }
         return Ok(Status::Ok);
     }
