@@ -5,8 +5,8 @@
 //! `crate::timeline` is an import of `timeline` by `report` (and by `report::html`). At each
 //! level, the children of one module must import each other one way only. A child using its
 //! parent's items, and a parent using its children, are how a module is built from parts and
-//! are not counted. Paths in comments and string literals are not imports; paths in test
-//! modules are.
+//! are not counted. Paths in comments and string literals are not imports, nor is code built
+//! only for tests (`#[cfg(test)]`): a test may drive the whole crate.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -30,9 +30,17 @@ pub fn read_crate(src: &Path) -> std::io::Result<Graph> {
     let mut files = Vec::new();
     collect(src, src, &mut files)?;
     let mut parsed = Vec::new();
+    let mut test_only: Vec<ModPath> = Vec::new();
     for (path, module) in files {
-        parsed.push((module, strip(&fs::read_to_string(path)?)));
+        let (code, tests) = without_tests(&strip(&fs::read_to_string(path)?));
+        test_only.extend(
+            tests
+                .into_iter()
+                .map(|name| [module.clone(), vec![name]].concat()),
+        );
+        parsed.push((module, code));
     }
+    parsed.retain(|(module, _)| !test_only.iter().any(|t| module.starts_with(t)));
     let mut graph = Graph::default();
     for (module, code) in &parsed {
         graph.modules.insert(module.clone());
@@ -206,6 +214,49 @@ fn strip(code: &str) -> String {
 
 fn ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
+}
+
+/// The code without its `#[cfg(test)]` items, and the names of the modules declared
+/// test-only in another file (`#[cfg(test)] mod testutil;`).
+fn without_tests(code: &str) -> (String, Vec<String>) {
+    const ATTRIBUTE: &str = "#[cfg(test)]";
+    let mut out = String::with_capacity(code.len());
+    let mut modules = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find(ATTRIBUTE) {
+        out.push_str(&rest[..at]);
+        let item = &rest[at + ATTRIBUTE.len()..];
+        let Some(end) = item.find(['{', ';']) else {
+            rest = "";
+            break;
+        };
+        if item[end..].starts_with(';') {
+            let words: Vec<&str> = item[..end].split_whitespace().collect();
+            if let [.., "mod", name] = words.as_slice() {
+                modules.push((*name).to_owned());
+            }
+            rest = &item[end + 1..];
+            continue;
+        }
+        let mut depth = 0;
+        let mut close = item.len();
+        for (i, c) in item[end..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = end + i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &item[close..];
+    }
+    out.push_str(rest);
+    (out, modules)
 }
 
 /// The length of a raw string literal (`r"…"`, `br#"…"#`) at the start of `s`.
@@ -416,11 +467,9 @@ mod tests {
     use super::*;
 
     fn graph(files: &[(&str, &str)]) -> Graph {
-        let dir = std::env::temp_dir().join(format!(
-            "modules-test-{}-{}",
-            std::process::id(),
-            files.len()
-        ));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("modules-test-{}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         for (path, code) in files {
             let path = dir.join(path);
@@ -437,12 +486,24 @@ mod tests {
         let g = graph(&[
             ("lib.rs", "mod a; mod b;"),
             ("a.rs", "use crate::b::B;\npub struct A;"),
-            (
-                "b.rs",
-                "pub struct B;\n#[cfg(test)]\nmod tests {\n    use super::*;\n    fn f() { crate::a::A; }\n}",
-            ),
+            ("b.rs", "pub struct B;\nfn f() { crate::a::A; }"),
         ]);
         assert_eq!(cycles(&g), vec![vec!["a", "b"]]);
+    }
+
+    #[test]
+    fn code_built_only_for_tests_is_not_an_import() {
+        let g = graph(&[
+            ("lib.rs", "mod a; mod b;\n#[cfg(test)]\nmod testutil;"),
+            ("a.rs", "use crate::b::B;\npub struct A;"),
+            (
+                "b.rs",
+                "pub struct B;\n#[cfg(test)]\n#[allow(x)]\nmod tests {\n    use super::*;\n    fn f() { crate::a::A; }\n}",
+            ),
+            ("testutil.rs", "use crate::a::A; use crate::b::B;"),
+        ]);
+        assert!(cycles(&g).is_empty(), "{:?}", g.imports);
+        assert!(!g.modules.contains(&vec!["testutil".to_owned()]));
     }
 
     #[test]
