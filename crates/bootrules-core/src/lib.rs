@@ -21,6 +21,8 @@ pub mod report;
 pub mod session;
 pub mod source;
 pub mod stage;
+#[cfg(test)]
+mod testutil;
 pub mod timeline;
 pub mod trace;
 

@@ -212,3 +212,53 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::session::Outcome::*;
+    use crate::testutil::{outline, LogCase};
+
+    #[test]
+    fn where_one_session_ends_and_the_next_begins() {
+        let cases: &[LogCase] = &[
+            (
+                "one boot",
+                "@firmware\n@bootloader\n@kernel\n@booted",
+                &[(1, 4, Booted)],
+            ),
+            (
+                "a kernel banner after the hand-off begins a new boot",
+                "@kernel\n@booted\n@kernel\n@booted",
+                &[(1, 2, Reset), (3, 4, Booted)],
+            ),
+            (
+                "firmware starting over before the hand-off is the same attempt",
+                "@firmware\n@bootloader\n@firmware\n@bootloader\n@kernel\n@booted",
+                &[(1, 6, Booted)],
+            ),
+            (
+                "power-off ends the session on its line",
+                "@kernel\n@booted\n@shutdown\n@power-off\n@firmware\n@kernel",
+                &[(1, 4, PoweredOff), (5, 6, BootStalled)],
+            ),
+            (
+                "the dying kernel's last line stays in its session",
+                "@kernel\n@booted\n@shutdown\n@power-off\nreboot: Power down",
+                &[(1, 5, PoweredOff)],
+            ),
+            (
+                "kernel output from a kernel long up, before any banner, is an earlier boot",
+                "[   50.000000] x\n[    0.000000] @kernel\n@booted",
+                &[(1, 1, Reset), (2, 3, Booted)],
+            ),
+            (
+                "blank lines at the end belong to the open session",
+                "@kernel\n@booted\n\n\n",
+                &[(1, 4, Booted)],
+            ),
+        ];
+        for (what, log, want) in cases {
+            assert_eq!(outline(log), *want, "{what}");
+        }
+    }
+}
