@@ -8,8 +8,9 @@ pub mod printer;
 pub mod shown;
 pub mod table;
 pub mod timeline;
+pub mod writer;
 
-pub use printer::Printer;
+pub use printer::{writer, Printer};
 
 use std::collections::BTreeMap;
 

@@ -16,7 +16,8 @@ use std::io::{self, Seek, Write};
 use bootrules_core::{FileReport, FileStatus, Finding, Outcome, Session, TraceLine};
 
 use super::timeline::{gap_flags, gap_length, seconds, stage_time};
-use super::{attention, top_finding, Summary};
+use super::writer::{Ended, Writer};
+use super::{attention, shown, top_finding, Summary};
 
 const STYLE: &str = include_str!("style.css");
 
@@ -104,6 +105,87 @@ pub struct Page {
     articles: Spools,
     /// Signature titles, for the charts' table (at most one per rule of the pack).
     titles: BTreeMap<String, String>,
+}
+
+/// `--format html`: the [`Page`], fed file by file.
+pub struct Html {
+    page: Option<Page>,
+    /// The file being written piece by piece, until its end.
+    file: Option<FileReport>,
+    /// The sessions the page shows of the file being written piece by piece.
+    keeper: Option<keep::Keeper>,
+    /// Sessions the page shows in full, over all files (see [`keep`]).
+    kept_sessions: usize,
+}
+
+impl Html {
+    /// A page whose files share the folder `dir` (see [`common_folder`]; empty for none).
+    pub fn new(dir: &str) -> Self {
+        Self {
+            // compared with the paths as the page shows them, escapes and all
+            page: Some(Page::new(shown::text(dir).into_owned())),
+            file: None,
+            keeper: None,
+            kept_sessions: 0,
+        }
+    }
+
+    /// Adds a file to the page, its sessions cut to what the page has room for.
+    fn add(&mut self, mut report: FileReport) -> io::Result<()> {
+        self.kept_sessions += keep::fit_page(&mut report, self.kept_sessions);
+        match self.page.as_mut() {
+            Some(page) => page.add(&report),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Writer for Html {
+    fn file(&mut self, _out: &mut dyn Write, _index: usize, report: &FileReport) -> io::Result<()> {
+        self.add(report.clone())
+    }
+
+    fn begin(&mut self, _out: &mut dyn Write, _index: usize, path: &str) -> io::Result<()> {
+        self.file = Some(FileReport::failed(path, ""));
+        self.keeper = Some(keep::Keeper::default());
+        Ok(())
+    }
+
+    fn session(
+        &mut self,
+        _out: &mut dyn Write,
+        _path: &str,
+        _index: usize,
+        session: &Session,
+    ) -> io::Result<()> {
+        if let Some(keeper) = self.keeper.as_mut() {
+            keeper.add(session.clone());
+        }
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        _out: &mut dyn Write,
+        _ended: &Ended<'_>,
+        report: &FileReport,
+    ) -> io::Result<()> {
+        // The file begun in `begin`: now its status and sessions are known.
+        let Some(mut file) = self.file.take() else {
+            return Ok(());
+        };
+        file.status = report.status;
+        file.error.clone_from(&report.error);
+        (file.sessions, file.omitted) = self.keeper.take().unwrap_or_default().finish();
+        self.add(file)
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, _files: usize, summary: &Summary) -> io::Result<()> {
+        match self.page.take() {
+            Some(page) => page.finish(out, summary),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Urgencies of [`urgency`]: 0 to 8.
