@@ -6,7 +6,7 @@ use bootrules_core::{FileReport, FileStatus, Finding, Session};
 
 use super::attention::{self, Earlier};
 use super::writer::{Ended, Writer};
-use super::{outcome_finding, top_finding, Summary};
+use super::{outcome_finding, plural, top_finding, Summary};
 
 /// `--format human`; with `timeline`, each session's timeline follows it.
 pub struct Human {
@@ -153,8 +153,7 @@ pub fn write_session(out: &mut dyn Write, session: &Session) -> io::Result<()> {
         session.last_stage.as_deref().unwrap_or("-")
     )?;
     for gap in &session.timeline.gaps {
-        if let (Some(usual), Some(to), Some(took)) = (&gap.slower_than_usual, &gap.to, gap.seconds)
-        {
+        if let Some((to, took, usual)) = super::timeline::slower_than_usual(gap) {
             writeln!(
                 out,
                 "    SLOWER   line {}  {} -> {} took {}, usually {} in this file's earlier boots",
@@ -306,12 +305,4 @@ fn write_closing_line(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         s.signatures,
         s.ignores,
     )
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

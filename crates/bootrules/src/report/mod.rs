@@ -234,3 +234,12 @@ pub fn outcome_finding(session: &Session) -> Option<&Finding> {
         .then(|| session.findings.get(last))
         .flatten()
 }
+
+/// The plural ending of a count's noun (`1 file`, `2 files`).
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

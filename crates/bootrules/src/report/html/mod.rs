@@ -15,9 +15,11 @@ use std::io::{self, Seek, Write};
 
 use bootrules_core::{FileReport, FileStatus, Finding, Outcome, Session, TraceLine};
 
-use super::timeline::{gap_flags, gap_length, seconds, stage_time};
+use super::timeline::{
+    gap_flags, gap_length, seconds, slower_than_usual, stage_time, worth_explaining,
+};
 use super::writer::{Ended, Writer};
-use super::{attention, shown, top_finding, Summary};
+use super::{attention, plural, shown, top_finding, Summary};
 
 const STYLE: &str = include_str!("style.css");
 
@@ -615,8 +617,7 @@ fn session(out: &mut String, file: usize, s: &Session, context: &[TraceLine]) ->
         esc(s.last_stage.as_deref().unwrap_or("none"))
     )?;
     for gap in &s.timeline.gaps {
-        if let (Some(usual), Some(to), Some(took)) = (&gap.slower_than_usual, &gap.to, gap.seconds)
-        {
+        if let Some((to, took, usual)) = slower_than_usual(gap) {
             writeln!(
                 out,
                 r#"<p class="slow">Slower than this file's earlier boots: {} → {} took {}, usually {} (median of {} earlier).</p>"#,
@@ -709,8 +710,7 @@ fn notes(gap: &bootrules_core::Gap, s: &Session) -> String {
     if !flags.is_empty() {
         let _ = write!(notes, r#"<span class="slow">{}</span> "#, esc(&flags));
     }
-    let worth = gap.slow || gap.slower_than_usual.is_some() || gap.to.is_none();
-    if !worth {
+    if !worth_explaining(gap) {
         return notes;
     }
     for found in &gap.findings {
@@ -827,14 +827,6 @@ fn finding(out: &mut String, file: usize, f: &Finding, context: &[TraceLine]) ->
         writeln!(out, "</ul></dd>")?;
     }
     writeln!(out, "</dl></details>")
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 #[cfg(test)]
