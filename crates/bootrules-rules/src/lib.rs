@@ -20,6 +20,7 @@ pub mod pattern;
 pub mod precompile;
 pub mod prefilter;
 mod rule_set;
+pub mod schema;
 pub mod script;
 pub mod spec;
 pub mod suggest;

@@ -15,6 +15,9 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status.
+    pub const ALL: [Status; 3] = [Self::Experimental, Self::Stable, Self::Deprecated];
+
     /// The name used in rule files.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -38,6 +38,12 @@ pub fn run(command: RulesCommand) -> Result<Status> {
         RulesCommand::Explain { id, packs } => {
             with_pack(&packs, true, |pack, out| explain(pack, &id, out))
         }
+        RulesCommand::Schema => {
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &bootrules_rules::schema::schema())?;
+            writeln!(out)?;
+            Ok(Status::Ok)
+        }
     }
 }
 
