@@ -39,9 +39,9 @@ pub fn run(command: RulesCommand) -> Result<Status> {
             with_pack(&packs, true, |pack, out| explain(pack, &id, out))
         }
         RulesCommand::Schema => {
-            let mut out = io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &bootrules_rules::schema::schema())?;
-            writeln!(out)?;
+            // written as text, so a reader that stops early is an I/O error like elsewhere
+            let text = serde_json::to_string_pretty(&bootrules_rules::schema::schema())?;
+            writeln!(io::stdout().lock(), "{text}")?;
             Ok(Status::Ok)
         }
     }
