@@ -56,11 +56,8 @@ impl fmt::Display for Esc<'_> {
 fn urgency(report: &FileReport) -> u8 {
     match (report.status, report.verdict()) {
         (FileStatus::Error, _) => 5,
-        (_, Some(Outcome::BootFailed)) => 0,
-        (_, Some(Outcome::BootStalled)) => 1,
-        (_, Some(Outcome::Crashed)) => 2,
-        (_, Some(Outcome::ShutdownStalled)) => 3,
-        (_, Some(Outcome::Reset)) => 4,
+        // the VM did not come up, crashed, hung at shutdown or was reset: 0 to 4
+        (_, Some(o)) if attention::outcome_needs_attention(o) => attention::urgency(o),
         (FileStatus::Skipped, _) => 8,
         (_, None) => 7,
         // Up or cleanly down now, but an earlier boot failed, hung or crashed.
@@ -483,16 +480,14 @@ fn charts(out: &mut String, titles: &BTreeMap<String, String>, summary: &Summary
     )
 }
 
+/// The order of the verdict chart: the outcomes that need attention by their urgency, then
+/// booted, rebooted, powered off.
 fn urgency_of(outcome: Outcome) -> u8 {
     match outcome {
-        Outcome::BootFailed => 0,
-        Outcome::BootStalled => 1,
-        Outcome::Crashed => 2,
-        Outcome::ShutdownStalled => 3,
-        Outcome::Reset => 4,
         Outcome::Booted => 5,
         Outcome::Rebooted => 6,
         Outcome::PoweredOff => 7,
+        _ => attention::urgency(outcome),
     }
 }
 
