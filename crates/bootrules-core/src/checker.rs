@@ -8,11 +8,14 @@
 use std::io;
 
 use crate::cause;
-use crate::classify::{Judge, LineHits, RuleSet, StageMatch};
-use crate::finding::{Finding, Judgement, Severity};
+use crate::classify::{Judge, LineHits, RuleSet};
+use crate::finding::{Finding, Judgement};
 use crate::line::{Line, Normaliser};
-use crate::session::{judge_outcome, Progress, Session, StageHit};
+use crate::outcome::{folds_into, judge_outcome};
+use crate::progress::Progress;
+use crate::session::{Session, StageHit};
 use crate::source::LineReader;
+use crate::stage::StageMatch;
 use crate::timeline::{self, History};
 use crate::trace::Trace;
 
@@ -299,18 +302,6 @@ impl Drop for Judged<'_> {
             (self.emit)(held);
         }
     }
-}
-
-/// A log that ends in firmware or bootloader output right after a fatal crash shows the
-/// machine's automatic restart (`panic=N`, a watchdog), cut off by the end of the capture.
-/// That restart never reached an OS and found nothing serious, so it is not a boot of its
-/// own: it is folded into the crashed session, whose verdict is the one that matters.
-fn folds_into(crashed: &Session, restart: &Session, restart_handed_off: bool) -> bool {
-    let quiet = restart
-        .findings
-        .iter()
-        .all(|f| f.severity < Severity::Error);
-    !restart_handed_off && quiet && crashed.findings.iter().any(|f| f.fatal)
 }
 
 fn start<'a, R: RuleSet>(rules: &'a R, file: &'a R::FileState, line: u64) -> Open<R::Judge<'a>> {

@@ -6,62 +6,8 @@
 
 use crate::finding::{Finding, Judgement};
 use crate::line::Line;
-use crate::session::Progress;
-use crate::stage::StageModel;
-
-/// A stage marker that matched a line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StageMatch {
-    /// Index of the stage in the pack's [`StageModel`].
-    pub stage: usize,
-    /// Byte offset of the match in the line's message (a prompt may precede a new boot).
-    pub at: usize,
-    /// Which of the pack's markers matched, for stages whose markers print once per boot.
-    pub marker: u32,
-    /// The marker says the bootloader handed over to the OS (`Starting kernel ...`).
-    pub handoff: bool,
-    /// The line shows the stage was reached without being its marker (a dracut message shows
-    /// the initramfs runs): it never begins a session, so an excerpt is judged by what it shows.
-    pub shown: bool,
-    /// The line shows only that the stage or a later one was reached (a systemd status line:
-    /// userspace runs), not that the session is in it.
-    pub lower_bound: bool,
-    /// The line shows the stage unless the session is in one of the stages its definition
-    /// names (`StageDef::shown_outside`): the initramfs' systemd prints it too.
-    pub conditional: bool,
-}
-
-impl StageMatch {
-    /// A line that shows `stage` was reached (see [`StageMatch::shown`]).
-    pub fn shown(stage: usize) -> Self {
-        Self {
-            stage,
-            at: 0,
-            marker: u32::MAX,
-            handoff: false,
-            shown: true,
-            lower_bound: false,
-            conditional: false,
-        }
-    }
-
-    /// A line that shows `stage` or a later one was reached (see [`StageMatch::lower_bound`]).
-    pub fn at_least(stage: usize) -> Self {
-        Self {
-            lower_bound: true,
-            ..Self::shown(stage)
-        }
-    }
-
-    /// A line that shows `stage` outside the stages its definition names (see
-    /// [`StageMatch::conditional`]).
-    pub fn shown_outside(stage: usize) -> Self {
-        Self {
-            conditional: true,
-            ..Self::shown(stage)
-        }
-    }
-}
+use crate::progress::Progress;
+use crate::stage::{StageMatch, StageModel};
 
 /// What one line matched.
 #[derive(Debug, Default, Clone)]

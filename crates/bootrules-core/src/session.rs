@@ -1,18 +1,16 @@
-//! Boot/shutdown sessions: what one holds, how its stages progress and how its outcome is
-//! judged (the loop that splits a log into sessions is [`crate::checker`]).
+//! What a checked session is: its outcome, the stages it reached, its findings and its
+//! timeline (the data every report is written from; the loop that builds it is
+//! [`crate::checker`]).
 //!
 //! A cloud serial log keeps every boot of a VM, one after another. A session begins at the
 //! first line of a boot and ends on the line before the next boot begins, or on the line
 //! that powered the VM off or restarted it. Which lines begin a boot, and which stages mean
-//! "booted", "powered off" or "restarted", comes from the pack's [`StageModel`].
+//! "booted", "powered off" or "restarted", comes from the pack's stage model.
 
 use serde::Serialize;
 
-use crate::classify::StageMatch;
 use crate::finding::{Finding, RuleFailure};
-use crate::line::Line;
-use crate::stage::{Mark, Phase, Rank, StageModel};
-use crate::timeline::Timeline;
+use crate::trace::{Pause, TraceLine};
 
 /// How a session ended (the SPEC's closed list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -117,274 +115,72 @@ pub struct Session {
     pub timeline: Timeline,
 }
 
-/// Where a stage was first reached.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Reached {
-    /// The line.
+/// A finding inside a gap.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingRef {
+    /// The signature's id.
+    pub rule: String,
+    /// The evidence line.
     pub line: u64,
-    /// Its kernel time.
-    pub time: Option<f64>,
 }
 
-/// What a session has shown so far; judges read it to scope their signatures.
-#[derive(Debug, Clone)]
-pub struct Progress {
-    /// First line of the session.
-    pub start_line: u64,
-    pub(crate) reached: Vec<Option<Reached>>,
-    reached_text: Vec<String>,
-    pub(crate) first_reached: Vec<usize>,
-    pub(crate) furthest: Option<(Rank, usize)>,
-    /// The furthest stage reached by its own marker (not only shown by other lines).
-    furthest_marker: Option<Rank>,
-    /// The furthest stage the session is known to be in (by a marker or a line that places it,
-    /// not one that only shows a lower bound).
-    furthest_placed: Option<(Rank, usize)>,
-    /// Each time the session was placed further: the line and the stage (a few entries, as
-    /// placements only move forward). An excerpt's first lines are read again with it.
-    placements: Vec<(u64, usize)>,
-    /// A stage claimed by a conditional line while it is the furthest: a later line that places
-    /// the session in one of the stages the claim excludes takes it back.
-    tentative: Option<usize>,
-    once_markers_seen: Vec<u32>,
-    pub(crate) handed_off: bool,
-    pub(crate) max_kernel_time: f64,
-    /// Line where a stage at or beyond the booted mark was first reached.
-    pub booted_at: Option<u64>,
-    /// Line where the first shutdown stage was reached.
-    pub shutdown_at: Option<u64>,
-    /// Power-off or restart, and its line.
-    pub end_mark: Option<(Mark, u64)>,
-    /// True when the session ended because a new boot began (known when the judge finishes).
-    pub next_boot_followed: bool,
+/// How the same gap went in the file's earlier boots.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Usual {
+    /// The median duration of that gap in the earlier sessions.
+    pub median_seconds: f64,
+    /// How many earlier sessions had that gap with a known duration (at most [`crate::timeline::HISTORY`]).
+    pub sessions: usize,
 }
 
-impl Progress {
-    pub(crate) fn new(start_line: u64, stage_count: usize) -> Self {
-        Self {
-            start_line,
-            reached: vec![None; stage_count],
-            reached_text: vec![String::new(); stage_count],
-            first_reached: Vec::new(),
-            furthest: None,
-            furthest_marker: None,
-            furthest_placed: None,
-            placements: Vec::new(),
-            tentative: None,
-            once_markers_seen: Vec::new(),
-            handed_off: false,
-            max_kernel_time: 0.0,
-            booted_at: None,
-            shutdown_at: None,
-            end_mark: None,
-            next_boot_followed: false,
-        }
-    }
+/// The time between one stage and the next one reached (or the end of the session).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gap {
+    /// The stage it starts at.
+    pub from: String,
+    /// The stage it ends at; `null` for the stretch after the last stage.
+    pub to: Option<String>,
+    /// The line of the `from` stage.
+    pub from_line: u64,
+    /// The line of the `to` stage, or the session's last line.
+    pub to_line: u64,
+    /// Kernel seconds between the two; `null` when either side has no timestamp.
+    pub seconds: Option<f64>,
+    /// When `seconds` is unknown because the later side has no timestamp: the kernel seconds
+    /// that had certainly passed (up to the last timestamped line before it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    /// One of the session's slowest gaps.
+    pub slow: bool,
+    /// The longest wait between two timestamped lines inside the gap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pause: Option<Pause>,
+    /// Findings whose evidence line falls inside the gap.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<FindingRef>,
+    /// Set when this gap took much longer than in the file's earlier boots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slower_than_usual: Option<Usual>,
+}
 
-    /// Where the stage with this index was first reached in this session.
-    pub fn reached(&self, stage: usize) -> Option<Reached> {
-        self.reached.get(stage).copied().flatten()
-    }
-
-    /// The line (as a person reads it) where the stage was first reached.
-    pub fn reached_text(&self, stage: usize) -> Option<&str> {
-        self.reached(stage)
-            .map(|_| self.reached_text[stage].as_str())
-    }
-
-    /// The furthest stage the session is known to be in (by a marker or a line that places
-    /// it there, not one that shows only a lower bound).
-    pub fn placed_stage(&self) -> Option<usize> {
-        self.furthest_placed.map(|(_, stage)| stage)
-    }
-
-    /// The stage the session was known to be in when it printed `line` (the line's own
-    /// placement included).
-    pub fn placed_at(&self, line: u64) -> Option<usize> {
-        self.placements
-            .iter()
-            .rev()
-            .find(|&&(at, _)| at <= line)
-            .map(|&(_, stage)| stage)
-    }
-
-    /// The stages the session was placed in after `line`, in order, with their lines: stages
-    /// only move forward, so a line printed before a placement was in that stage or an earlier
-    /// one.
-    pub fn placed_after(&self, line: u64) -> impl Iterator<Item = (u64, usize)> + '_ {
-        self.placements
-            .iter()
-            .copied()
-            .filter(move |&(at, _)| at > line)
-    }
-
-    /// The furthest stage reached so far (its index in the model).
-    pub fn furthest_stage(&self) -> Option<usize> {
-        self.furthest.map(|(_, stage)| stage)
-    }
-
-    /// Stages reached so far, in the order first reached (indices in the model).
-    pub fn stages_reached(&self) -> &[usize] {
-        &self.first_reached
-    }
-
-    /// The rank of the furthest stage reached so far.
-    pub fn furthest_rank(&self) -> Option<Rank> {
-        self.furthest.map(|(rank, _)| rank)
-    }
-
-    /// The phase the session is in now.
-    pub fn phase(&self) -> Phase {
-        if self.shutdown_at.is_some() {
-            Phase::Shutdown
-        } else {
-            Phase::Boot
-        }
-    }
-
-    pub(crate) fn record(&mut self, model: &StageModel, hit: StageMatch, line: &Line<'_>) {
-        let stage = hit.stage;
-        let def = model.get(stage);
-        let rank = model.rank(stage);
-        let inside =
-            |at: Option<(Rank, usize)>| at.is_some_and(|(_, s)| def.shown_outside.contains(&s));
-        if hit.conditional && inside(self.furthest_placed) {
-            return;
-        }
-        if let Some(claimed) = self.tentative {
-            if !hit.lower_bound
-                && !hit.conditional
-                && model.get(claimed).shown_outside.contains(&stage)
-            {
-                self.take_back(model, claimed);
-            }
-        }
-        if !hit.lower_bound && self.furthest_placed.is_none_or(|(best, _)| rank > best) {
-            self.furthest_placed = Some((rank, stage));
-            self.placements.push((line.number, stage));
-        }
-        if !hit.shown {
-            if def.once_per_boot && !self.once_markers_seen.contains(&hit.marker) {
-                self.once_markers_seen.push(hit.marker);
-            }
-            if self.furthest_marker.is_none_or(|best| rank > best) {
-                self.furthest_marker = Some(rank);
-            }
-        }
-        self.handed_off |= hit.handoff || model.handoff_rank().is_some_and(|h| rank >= h);
-        if self.reached[stage].is_some() {
-            return;
-        }
-        self.reached[stage] = Some(Reached {
-            line: line.number,
-            time: line.time,
-        });
-        self.reached_text[stage] = line.text.to_owned();
-        self.first_reached.push(stage);
-        if self.furthest.is_none_or(|(best, _)| rank > best) {
-            self.furthest = Some((rank, stage));
-            self.tentative = hit.conditional.then_some(stage);
-        }
-        if self.booted_at.is_none() && model.booted_rank().is_some_and(|b| rank >= b) {
-            self.booted_at = Some(line.number);
-        }
-        if def.phase == Phase::Shutdown && self.shutdown_at.is_none() {
-            self.shutdown_at = Some(line.number);
-        }
-        if let Some(mark @ (Mark::PoweredOff | Mark::Rebooted)) = def.marks {
-            self.end_mark.get_or_insert((mark, line.number));
-        }
-    }
-
-    /// Withdraws a conditional claim that a later line contradicts (the initramfs' systemd
-    /// reached `Local File Systems` too): the furthest stage is the one before it again.
-    fn take_back(&mut self, model: &StageModel, claimed: usize) {
-        self.tentative = None;
-        if self.reached[claimed].take().is_none() {
-            return;
-        }
-        self.first_reached.retain(|&s| s != claimed);
-        self.furthest = self
-            .first_reached
-            .iter()
-            .map(|&s| (model.rank(s), s))
-            .max_by_key(|&(rank, _)| rank);
-        self.furthest_placed = self.furthest_placed.filter(|&(_, s)| s != claimed);
-        self.placements.retain(|&(_, s)| s != claimed);
-        // what the claim alone meant (booted, shutting down) is worked out again without it
-        let first_line = |keep: &dyn Fn(usize) -> bool| {
-            self.first_reached
-                .iter()
-                .filter(|&&s| keep(s))
-                .filter_map(|&s| self.reached[s].map(|r| r.line))
-                .min()
-        };
-        let booted = model.booted_rank();
-        self.booted_at = first_line(&|s| booted.is_some_and(|b| model.rank(s) >= b));
-        self.shutdown_at = first_line(&|s| model.get(s).phase == Phase::Shutdown);
-    }
-
-    /// Does this stage marker begin a new boot, given what the session has shown?
-    ///
-    /// Firmware and bootloader output before the hand-off to the OS belongs to one attempt
-    /// however often the firmware resets itself (Chromebook verified boot, a SeaBIOS retry);
-    /// once the attempt handed over, seeing an earlier stage again means the machine restarted.
-    pub(crate) fn is_new_boot(&self, model: &StageModel, hit: StageMatch, line: &Line<'_>) -> bool {
-        let stage = hit.stage;
-        let def = model.get(stage);
-        if !def.starts_session || hit.shown {
-            return false;
-        }
-        let beyond = self
-            .furthest
-            .is_some_and(|(furthest, _)| furthest > model.rank(stage));
-        match self.furthest_marker {
-            // Kernel output from a kernel that had been running for a while, before any
-            // banner: the tail of an earlier boot (a kernel prints at time 0 before its banner).
-            None => self.max_kernel_time > line.time.unwrap_or(0.0) || (self.handed_off && beyond),
-            Some(_) => {
-                self.handed_off
-                    && (beyond
-                        || (def.once_per_boot && self.once_markers_seen.contains(&hit.marker)))
-            }
-        }
+impl Gap {
+    /// The duration, or its lower bound: what ranks gaps and sizes drawings.
+    pub fn known_seconds(&self) -> Option<f64> {
+        self.seconds.or(self.at_least)
     }
 }
 
-/// The SPEC's precedence: fatal before boot, fatal after boot, shutdown, reset, booted, stalled.
-pub(crate) fn judge_outcome(
-    progress: &Progress,
-    findings: &[Finding],
-    followed_by_new_boot: bool,
-) -> Outcome {
-    let before = |limit: Option<u64>, line: u64| limit.is_none_or(|l| line < l);
-    let fatal = findings.iter().filter(|f| f.fatal).map(|f| f.line);
-    let mut fatal_before_boot = false;
-    let mut fatal_while_up = false;
-    // A fatal finding once shutdown began (a panic as systemd-shutdown exits) ends no boot: the
-    // session's outcome is its shutdown's, whether or not the excerpt showed the boot come up.
-    for line in fatal.filter(|&line| before(progress.shutdown_at, line)) {
-        if before(progress.booted_at, line) {
-            fatal_before_boot = true;
-        } else {
-            fatal_while_up = true;
-        }
-    }
-    if fatal_before_boot {
-        Outcome::BootFailed
-    } else if fatal_while_up {
-        Outcome::Crashed
-    } else if progress.shutdown_at.is_some() {
-        match progress.end_mark {
-            Some((Mark::PoweredOff, _)) => Outcome::PoweredOff,
-            Some((Mark::Rebooted, _)) => Outcome::Rebooted,
-            _ => Outcome::ShutdownStalled,
-        }
-    } else if followed_by_new_boot {
-        Outcome::Reset
-    } else if progress.booted_at.is_some() {
-        Outcome::Booted
-    } else {
-        Outcome::BootStalled
-    }
+/// A session's timeline.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Timeline {
+    /// Gaps between consecutive stages, in the order reached.
+    pub gaps: Vec<Gap>,
+    /// From the last stage reached to the session's last line.
+    pub end: Option<Gap>,
+    /// The latest kernel time of the session.
+    pub end_time: Option<f64>,
+    /// The session's last lines, for a session that did not end cleanly (stalled, failed,
+    /// crashed or reset).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tail: Vec<TraceLine>,
 }

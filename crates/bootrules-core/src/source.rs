@@ -20,10 +20,9 @@ const SNIFF_BYTES: usize = 4096;
 pub struct RawLine<'a> {
     /// 1-based line number in the original file.
     pub number: u64,
-    /// The line's bytes (without its `\n`), at most [`MAX_LINE_BYTES`] long.
+    /// The line's bytes (without its `\n`), at most [`MAX_LINE_BYTES`] long: a longer line is
+    /// cut there.
     pub bytes: &'a [u8],
-    /// True when the line was longer than [`MAX_LINE_BYTES`] and was cut.
-    pub truncated: bool,
 }
 
 /// Reads a byte stream as lines, decoding UTF-16 to UTF-8 on the way.
@@ -96,11 +95,9 @@ impl<'a> LineReader<'a> {
             return Ok(Some(RawLine {
                 number: self.number,
                 bytes: &chunk[..end],
-                truncated: false,
             }));
         }
         self.buf.clear();
-        let mut truncated = false;
         let mut saw_any = false;
         loop {
             let chunk = self.inner.fill_buf()?;
@@ -117,9 +114,6 @@ impl<'a> LineReader<'a> {
                 None => (chunk.len(), false),
             };
             let room = MAX_LINE_BYTES.saturating_sub(self.buf.len());
-            if take > room {
-                truncated = true;
-            }
             self.buf.extend_from_slice(&chunk[..take.min(room)]);
             let consumed = if found_newline { take + 1 } else { take };
             self.inner.consume(consumed);
@@ -131,7 +125,6 @@ impl<'a> LineReader<'a> {
         Ok(Some(RawLine {
             number: self.number,
             bytes: &self.buf,
-            truncated,
         }))
     }
 }
@@ -350,14 +343,13 @@ fn sniff_utf16_without_bom(head: &[u8]) -> Option<&'static Encoding> {
 mod tests {
     use super::*;
 
-    fn lines(bytes: &[u8]) -> Vec<(u64, String, bool)> {
+    fn lines(bytes: &[u8]) -> Vec<(u64, String)> {
         let mut reader = LineReader::new(io::Cursor::new(bytes.to_vec())).unwrap();
         let mut out = Vec::new();
         while let Some(line) = reader.next_line().unwrap() {
             out.push((
                 line.number,
                 String::from_utf8_lossy(line.bytes).into_owned(),
-                line.truncated,
             ));
         }
         out
@@ -366,7 +358,7 @@ mod tests {
     #[test]
     fn splits_on_newline_only_and_keeps_carriage_returns() {
         let got = lines(b"a\r\nb\rc\n\nlast");
-        let texts: Vec<_> = got.iter().map(|(n, t, _)| (*n, t.as_str())).collect();
+        let texts: Vec<_> = got.iter().map(|(n, t)| (*n, t.as_str())).collect();
         assert_eq!(texts, [(1, "a\r"), (2, "b\rc"), (3, ""), (4, "last")]);
     }
 
@@ -377,8 +369,7 @@ mod tests {
         let got = lines(&input);
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].1.len(), MAX_LINE_BYTES);
-        assert!(got[0].2);
-        assert_eq!((got[1].0, got[1].1.as_str(), got[1].2), (2, "next", false));
+        assert_eq!((got[1].0, got[1].1.as_str()), (2, "next"));
     }
 
     #[test]
@@ -419,7 +410,7 @@ mod tests {
             for unit in text.encode_utf16() {
                 input.extend_from_slice(&encode(unit));
             }
-            let got: Vec<String> = lines(&input).into_iter().map(|(_, t, _)| t).collect();
+            let got: Vec<String> = lines(&input).into_iter().map(|(_, t)| t).collect();
             assert_eq!(got, ["上海市", "東京都上野", "서울", "Αθήνα", "上", "end"]);
         }
     }
@@ -431,7 +422,7 @@ mod tests {
             input.extend_from_slice(&unit.to_le_bytes());
         }
         input.extend_from_slice("\nthird caf\u{e9}\r\nfourth\n".as_bytes());
-        let got: Vec<String> = lines(&input).into_iter().map(|(_, t, _)| t).collect();
+        let got: Vec<String> = lines(&input).into_iter().map(|(_, t)| t).collect();
         assert_eq!(got, ["first", "second", "", "third caf\u{e9}\r", "fourth"]);
     }
 

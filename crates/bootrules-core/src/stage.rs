@@ -1,4 +1,5 @@
-//! The stage model: which stages exist, in which order, and what reaching them means.
+//! The stage model: which stages exist, in which order, and what reaching them means; and a
+//! stage marker that matched a line.
 //!
 //! The engine knows no stage by name. A rule pack declares the stages; the declarations
 //! (`starts_session`, `marks`) are all the engine needs to split sessions and judge outcomes.
@@ -112,5 +113,59 @@ impl StageModel {
             .filter(|&i| self.stages[i].marks == Some(Mark::Booted))
             .map(|i| self.rank(i))
             .min()
+    }
+}
+
+/// A stage marker that matched a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageMatch {
+    /// Index of the stage in the pack's [`StageModel`].
+    pub stage: usize,
+    /// Byte offset of the match in the line's message (a prompt may precede a new boot).
+    pub at: usize,
+    /// Which of the pack's markers matched, for stages whose markers print once per boot.
+    pub marker: u32,
+    /// The marker says the bootloader handed over to the OS (`Starting kernel ...`).
+    pub handoff: bool,
+    /// The line shows the stage was reached without being its marker (a dracut message shows
+    /// the initramfs runs): it never begins a session, so an excerpt is judged by what it shows.
+    pub shown: bool,
+    /// The line shows only that the stage or a later one was reached (a systemd status line:
+    /// userspace runs), not that the session is in it.
+    pub lower_bound: bool,
+    /// The line shows the stage unless the session is in one of the stages its definition
+    /// names (`StageDef::shown_outside`): the initramfs' systemd prints it too.
+    pub conditional: bool,
+}
+
+impl StageMatch {
+    /// A line that shows `stage` was reached (see [`StageMatch::shown`]).
+    pub fn shown(stage: usize) -> Self {
+        Self {
+            stage,
+            at: 0,
+            marker: u32::MAX,
+            handoff: false,
+            shown: true,
+            lower_bound: false,
+            conditional: false,
+        }
+    }
+
+    /// A line that shows `stage` or a later one was reached (see [`StageMatch::lower_bound`]).
+    pub fn at_least(stage: usize) -> Self {
+        Self {
+            lower_bound: true,
+            ..Self::shown(stage)
+        }
+    }
+
+    /// A line that shows `stage` outside the stages its definition names (see
+    /// [`StageMatch::conditional`]).
+    pub fn shown_outside(stage: usize) -> Self {
+        Self {
+            conditional: true,
+            ..Self::shown(stage)
+        }
     }
 }

@@ -1,6 +1,6 @@
-//! Where a session's time went: the gaps between its stages, the slowest of them with the
-//! lines that explain them, and for a session that stopped, how long it sat after its last
-//! stage and its last lines.
+//! Works out where a session's time went: the gaps between its stages, the slowest of them
+//! with the lines that explain them, for a session that stopped how long it sat after its last
+//! stage and its last lines, and which gaps took much longer than in the file's earlier boots.
 //!
 //! Everything here is arithmetic over what a session already holds (its stages with their
 //! kernel times, its findings) and its [`Trace`]. Kernel time restarts at 0 with every boot and
@@ -11,11 +11,9 @@
 
 use std::collections::VecDeque;
 
-use serde::Serialize;
-
 use crate::finding::Finding;
-use crate::session::{Outcome, Session, StageHit};
-use crate::trace::{Pause, Trace, TraceLine};
+use crate::session::{FindingRef, Gap, Outcome, Session, StageHit, Timeline, Usual};
+use crate::trace::Trace;
 
 /// A gap this long (kernel seconds) or longer can be called slow.
 pub const SLOW_SECONDS: f64 = 5.0;
@@ -29,76 +27,6 @@ pub const USUAL_RATIO: f64 = 2.0;
 
 /// …and at least this many seconds more.
 pub const USUAL_EXTRA_SECONDS: f64 = 10.0;
-
-/// A finding inside a gap.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FindingRef {
-    /// The signature's id.
-    pub rule: String,
-    /// The evidence line.
-    pub line: u64,
-}
-
-/// How the same gap went in the file's earlier boots.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Usual {
-    /// The median duration of that gap in the earlier sessions.
-    pub median_seconds: f64,
-    /// How many earlier sessions had that gap with a known duration (at most [`HISTORY`]).
-    pub sessions: usize,
-}
-
-/// The time between one stage and the next one reached (or the end of the session).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Gap {
-    /// The stage it starts at.
-    pub from: String,
-    /// The stage it ends at; `null` for the stretch after the last stage.
-    pub to: Option<String>,
-    /// The line of the `from` stage.
-    pub from_line: u64,
-    /// The line of the `to` stage, or the session's last line.
-    pub to_line: u64,
-    /// Kernel seconds between the two; `null` when either side has no timestamp.
-    pub seconds: Option<f64>,
-    /// When `seconds` is unknown because the later side has no timestamp: the kernel seconds
-    /// that had certainly passed (up to the last timestamped line before it).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub at_least: Option<f64>,
-    /// One of the session's slowest gaps.
-    pub slow: bool,
-    /// The longest wait between two timestamped lines inside the gap.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pause: Option<Pause>,
-    /// Findings whose evidence line falls inside the gap.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub findings: Vec<FindingRef>,
-    /// Set when this gap took much longer than in the file's earlier boots.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub slower_than_usual: Option<Usual>,
-}
-
-impl Gap {
-    /// The duration, or its lower bound: what ranks gaps and sizes drawings.
-    pub fn known_seconds(&self) -> Option<f64> {
-        self.seconds.or(self.at_least)
-    }
-}
-
-/// A session's timeline.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Timeline {
-    /// Gaps between consecutive stages, in the order reached.
-    pub gaps: Vec<Gap>,
-    /// From the last stage reached to the session's last line.
-    pub end: Option<Gap>,
-    /// The latest kernel time of the session.
-    pub end_time: Option<f64>,
-    /// The session's last lines, for a session that did not end cleanly (stalled, failed,
-    /// crashed or reset).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tail: Vec<TraceLine>,
-}
 
 /// Builds the timeline of a session from its stages, findings and trace.
 pub fn build(

@@ -160,7 +160,7 @@ fn signature(out: &mut String, pack: &Pack, sig: &Signature) {
         let _ = writeln!(out, "- <{reference}>");
     }
     if let Some(example) = sig.examples_match.first() {
-        let _ = writeln!(out, "\n```text\n{}\n```", example.log().trim_matches('\n'));
+        let _ = writeln!(out, "\n```text\n{}\n```", example.log.trim_matches('\n'));
     }
 }
 

@@ -169,14 +169,14 @@ pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<ExampleFailure>) {
             r.record(&signature.id, &signature.origin, "", diff);
         }
         for example in &signature.examples_match {
-            let report = r.check(example.log());
-            let wanted = example.category().map(|c| c.as_str());
+            let report = r.check(&example.log);
+            let wanted = example.category.map(|c| c.as_str());
             let mine = |f: &&Finding| f.rule == signature.id;
             let diff = match findings(&report)
                 .filter(mine)
                 .find(|f| wanted.is_none_or(|c| f.category == c))
             {
-                Some(finding) => capture_diff(&example.captures(), &finding.captures),
+                Some(finding) => capture_diff(&example.captures, &finding.captures),
                 None if findings(&report).any(|f| mine(&f)) => {
                     let got: Vec<_> = findings(&report)
                         .filter(mine)
@@ -193,7 +193,7 @@ pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<ExampleFailure>) {
                     diff
                 }
             };
-            r.record(&signature.id, &signature.origin, example.log(), diff);
+            r.record(&signature.id, &signature.origin, &example.log, diff);
         }
         for example in &signature.examples_no_match {
             let report = r.check(example);
@@ -236,12 +236,12 @@ pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<ExampleFailure>) {
     for ignore in pack.ignores() {
         let ignored = |line: &str| pack.is_ignored(line);
         for example in &ignore.examples_match {
-            let diff = if ignored(example.log()) {
+            let diff = if ignored(example) {
                 vec![]
             } else {
                 vec!["- ignored".to_owned(), "+ not ignored".to_owned()]
             };
-            r.record(&ignore.id, &ignore.origin, example.log(), diff);
+            r.record(&ignore.id, &ignore.origin, example, diff);
         }
         for example in &ignore.examples_no_match {
             let diff = if ignored(example) {

@@ -16,7 +16,8 @@ use std::hash::{Hash, Hasher};
 use bootrules_core::finding::{clip_evidence, MAX_FINDINGS_PER_RULE};
 use bootrules_core::{Finding, Judge, Judgement, Line, Progress, RuleFailure};
 
-use crate::pack::{Count, Origin, Owner, Pack, Role, Signature};
+use crate::owner::{Owner, Role};
+use crate::pack::{Count, Origin, Pack, Signature};
 use crate::script::{self, ScriptClock, ScriptEvent, ScriptVerdict, SessionView};
 
 /// One matched line kept as evidence.
@@ -147,19 +148,24 @@ impl Judge for PackJudge<'_> {
             if signature.disabled || (state.fired.is_some() && role != Role::Evidence) {
                 continue;
             }
-            if role == Role::Expected {
-                let waiting = signature
-                    .missing
-                    .as_ref()
-                    .is_some_and(|m| reached(self.pack, progress, m.after));
-                state.expected_seen |= waiting;
-                continue;
-            }
+            let then = match role {
+                Role::Evidence => false,
+                Role::Then => true,
+                // A `missing` pattern is never evidence: it says the awaited line came.
+                Role::Expected => {
+                    let waiting = signature
+                        .missing
+                        .as_ref()
+                        .is_some_and(|m| reached(self.pack, progress, m.after));
+                    state.expected_seen |= waiting;
+                    continue;
+                }
+            };
             if signature.exclude.iter().any(|re| re.is_match(line.message)) {
                 continue;
             }
             if !in_scope(self.pack, signature, progress) {
-                if role == Role::Evidence
+                if !then
                     && state.fired.is_none()
                     && state.deferred.len() < MAX_DEFERRED
                     && waits_for_placement(self.pack, signature, progress, line.number)
@@ -178,23 +184,21 @@ impl Judge for PackJudge<'_> {
                 state.explained.push(line.number);
             }
             let regex = self.pack.regex(pattern);
-            match role {
-                Role::Evidence => evidence(signature, state, line, regex),
-                Role::Then => {
-                    let Some(sequence) = signature.sequence.as_ref() else {
-                        continue;
-                    };
-                    if let Some(first) = state.pending.take() {
-                        if within(sequence.within_lines, sequence.within_seconds, &first, line) {
-                            let mut fired = first;
-                            fired.captures.extend(Evidence::of(line, regex).captures);
-                            state.fired = Some(fired);
-                        } else {
-                            state.pending = Some(first);
-                        }
-                    }
+            if !then {
+                evidence(signature, state, line, regex);
+                continue;
+            }
+            let Some(sequence) = signature.sequence.as_ref() else {
+                continue;
+            };
+            if let Some(first) = state.pending.take() {
+                if within(sequence.within_lines, sequence.within_seconds, &first, line) {
+                    let mut fired = first;
+                    fired.captures.extend(Evidence::of(line, regex).captures);
+                    state.fired = Some(fired);
+                } else {
+                    state.pending = Some(first);
                 }
-                Role::Expected => {}
             }
         }
     }

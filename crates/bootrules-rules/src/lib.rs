@@ -14,20 +14,24 @@ pub mod examples;
 pub mod judge;
 pub mod lint;
 pub mod load;
+mod owner;
 pub mod pack;
 pub mod pattern;
 pub mod precompile;
 pub mod prefilter;
+mod rule_set;
+pub mod schema;
 pub mod script;
 pub mod spec;
 pub mod suggest;
+pub mod terms;
 
 pub use error::RuleError;
 pub use examples::{run_examples, ExampleFailure, ExampleRun};
 pub use lint::{lints, Lint};
 pub use load::{default_sources, load, sources_from_dir, RuleSource};
 pub use pack::{Ignore, Pack, Signature, Stage};
-pub use spec::Category;
+pub use terms::{Category, Status};
 
 /// Loads the embedded default pack.
 pub fn default_pack() -> Result<Pack, Vec<RuleError>> {

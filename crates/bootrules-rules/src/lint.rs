@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use crate::pack::{Origin, Owner, Pack};
+use crate::owner::Owner;
+use crate::pack::{Origin, Pack};
 
 /// One warning, with the rule it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]

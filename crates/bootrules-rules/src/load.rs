@@ -13,18 +13,19 @@ use toml::Spanned;
 
 use crate::error::{LineStarts, RuleError};
 use crate::every_problem::parse_every_problem;
+use crate::owner::{Owner, Role, Shown};
 use crate::pack::{
-    Count, Ignore, Missing, Origin, Owner, Pack, Role, Sequence, Shown, Signature, Stage,
-    UnitCategory,
+    Count, Example, Ignore, Missing, Origin, Pack, Sequence, Signature, Stage, UnitCategory,
 };
 use crate::pattern::Pattern;
 use crate::precompile::{self, Compiled, Unbuilt};
 use crate::script;
 use crate::spec::{
-    Category, EvidenceSpec, IgnoreSpec, MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec,
+    EvidenceSpec, Examples, IgnoreSpec, MarkSpec, PhaseSpec, RuleFile, SeveritySpec, SignatureSpec,
     StageSpec, UnitCategorySpec,
 };
 use crate::suggest;
+use crate::terms::Category;
 
 include!(concat!(env!("OUT_DIR"), "/default_pack.rs"));
 
@@ -584,6 +585,31 @@ impl Compiler<'_> {
         }
     }
 
+    /// The excerpts of a rule's `match` examples. Only a signature's finding carries captures
+    /// and a category, so on any other rule they would check nothing: they are refused.
+    fn plain_examples(
+        &mut self,
+        examples: &Examples,
+        id: &Spanned<String>,
+        file: usize,
+        kind: &str,
+    ) -> Vec<String> {
+        for example in &examples.matching {
+            if !example.captures().is_empty() || example.category().is_some() {
+                let message = format!(
+                    "{kind} `{}` has an example with `captures` or `category`, which only a signature's examples check",
+                    id.get_ref()
+                );
+                self.error(file, id.span(), message);
+            }
+        }
+        examples
+            .matching
+            .iter()
+            .map(|e| e.log().to_owned())
+            .collect()
+    }
+
     fn check_id(&mut self, id: &Spanned<String>, file: usize, kind: &str, example: &str) {
         if !is_kebab_id(id.get_ref()) {
             let message = format!("a {kind} id is kebab-case (`{example}`)");
@@ -786,12 +812,7 @@ fn compile(
                 .map(|o| strings(&o.stages))
                 .unwrap_or_default(),
             shown_by_kernel_lines: spec.shown_by_kernel_lines,
-            examples_match: spec
-                .examples
-                .matching
-                .iter()
-                .map(|e| e.log().to_owned())
-                .collect(),
+            examples_match: c.plain_examples(&spec.examples, &spec.id, file, "stage"),
             examples_no_match: spec.examples.no_match.clone(),
             origin: origin(files, &lines, file, spec.id.span()),
         });
@@ -1002,7 +1023,16 @@ fn compile(
             message: spec.message.trim().to_owned(),
             remedy: spec.remedy.trim().to_owned(),
             references: spec.references.clone(),
-            examples_match: spec.examples.matching.clone(),
+            examples_match: spec
+                .examples
+                .matching
+                .iter()
+                .map(|e| Example {
+                    log: e.log().to_owned(),
+                    captures: e.captures(),
+                    category: e.category(),
+                })
+                .collect(),
             examples_no_match: spec.examples.no_match.clone(),
             origin: origin(files, &lines, file, spec.id.span()),
         });
@@ -1017,7 +1047,7 @@ fn compile(
             id: spec.id.get_ref().clone(),
             reason: spec.reason.trim().to_owned(),
             patterns: strings(&spec.patterns),
-            examples_match: spec.examples.matching.clone(),
+            examples_match: c.plain_examples(&spec.examples, &spec.id, file, "ignore"),
             examples_no_match: spec.examples.no_match.clone(),
             origin: origin(files, &lines, file, spec.id.span()),
         });
@@ -1037,12 +1067,7 @@ fn compile(
             category: spec.category,
             description: spec.description.trim().to_owned(),
             units,
-            examples_match: spec
-                .examples
-                .matching
-                .iter()
-                .map(|e| e.log().to_owned())
-                .collect(),
+            examples_match: c.plain_examples(&spec.examples, &spec.id, file, "unit-category"),
             examples_no_match: spec.examples.no_match.clone(),
             origin: origin(files, &lines, file, spec.id.span()),
         });

@@ -1,20 +1,21 @@
-//! A compiled rule pack: what the engine runs.
+//! A compiled rule pack: its stages, signatures, ignores and unit categories as data, with
+//! every pattern numbered and compiled.
 //!
 //! Every stage marker and signature pattern is numbered; the [`Prefilter`] finds, with one
 //! multi-literal search per line, the few patterns that can match it, and only their regexes
-//! run, to confirm the match, find its position and its named captures.
+//! run, to confirm the match, find its position and its named captures. How the engine runs a
+//! pack is [`crate::rule_set`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-use bootrules_core::{Finding, Line, LineHits, RuleSet, Severity, StageMatch, StageModel};
+use bootrules_core::{Severity, StageModel};
 
 use crate::error::RuleError;
-use crate::judge::PackJudge;
+use crate::owner::Owner;
 use crate::pattern::Pattern;
 use crate::prefilter::{required_literals, Prefilter};
-use crate::script::ScriptClock;
-use crate::spec::{Category, ExampleSpec, StatusSpec};
+use crate::terms::{Category, Status};
 
 /// Where a rule came from, for `rules explain` and error messages.
 #[derive(Debug, Clone)]
@@ -96,7 +97,7 @@ pub struct Ignore {
     /// Patterns as written.
     pub patterns: Vec<String>,
     /// Lines that must be ignored.
-    pub examples_match: Vec<ExampleSpec>,
+    pub examples_match: Vec<String>,
     /// Lines that must not be ignored.
     pub examples_no_match: Vec<String>,
     /// Where it is defined.
@@ -120,6 +121,17 @@ pub struct UnitCategory {
     pub examples_no_match: Vec<String>,
     /// Where it is defined.
     pub origin: Origin,
+}
+
+/// An excerpt that must produce a signature's finding, and what the finding must carry.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// The excerpt.
+    pub log: String,
+    /// Named captures the finding must carry.
+    pub captures: BTreeMap<String, String>,
+    /// The category the finding must have (for signatures whose category depends on the unit).
+    pub category: Option<Category>,
 }
 
 /// A known-failure signature.
@@ -170,7 +182,7 @@ pub struct Signature {
     /// A compiled Rhai script that judges the session.
     pub script: Option<rhai::AST>,
     /// Sigma status.
-    pub status: StatusSpec,
+    pub status: Status,
     /// Free-form tags.
     pub tags: Vec<String>,
     /// Known false positives.
@@ -184,46 +196,11 @@ pub struct Signature {
     /// Vendor documentation.
     pub references: Vec<String>,
     /// Excerpts that must produce the finding (with the captures it must carry).
-    pub examples_match: Vec<ExampleSpec>,
+    pub examples_match: Vec<Example>,
     /// Excerpts that must not.
     pub examples_no_match: Vec<String>,
     /// Where it is defined.
     pub origin: Origin,
-}
-
-/// Which part of a signature a pattern is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Role {
-    /// `patterns`: the evidence.
-    Evidence,
-    /// `sequence.then`: the line that must follow.
-    Then,
-    /// `missing.patterns`: the line whose absence is the finding.
-    Expected,
-}
-
-/// How a line that is not a stage's marker shows the stage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Shown {
-    /// `shown-by`: the session is at the stage (or later).
-    At,
-    /// `shown-at-least-by`: the stage or a later one was reached.
-    AtLeast,
-    /// `shown-by-outside`: unless the session is in one of the listed stages.
-    Outside,
-}
-
-/// What one pattern of the pack belongs to.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Owner {
-    /// A stage marker; `true` when it also marks the hand-off to the OS.
-    Stage(usize, bool),
-    /// A line that shows the stage was reached without being its marker.
-    ShownStage(usize, Shown),
-    /// A signature's pattern.
-    Signature(usize, Role),
-    /// An ignore's pattern.
-    Ignore,
 }
 
 /// A loaded, validated and compiled rule pack.
@@ -344,72 +321,5 @@ impl Pack {
             .iter()
             .zip(&self.regexes)
             .any(|(owner, re)| matches!(owner, Owner::Ignore) && re.is_match(line.message))
-    }
-}
-
-impl RuleSet for Pack {
-    type Judge<'a> = PackJudge<'a>;
-    type FileState = ScriptClock;
-
-    fn stages(&self) -> &StageModel {
-        &self.model
-    }
-
-    fn explains(&self, cause: &Finding, effect: &Finding) -> bool {
-        self.signature(&effect.rule).is_some_and(|s| {
-            s.explained_by
-                .iter()
-                .any(|by| *by == cause.category || *by == cause.rule)
-        })
-    }
-
-    fn classify(&self, line: &Line<'_>, hits: &mut LineHits) {
-        let mut candidates = std::mem::take(&mut hits.scratch);
-        candidates.clear();
-        let prefilter = self.prefilter();
-        prefilter.candidates(line.message, &mut candidates);
-        let unfiltered = prefilter.unfiltered();
-        let mut ignored = false;
-        for &pattern in unfiltered.iter().chain(&candidates) {
-            let Some(found) = self.regexes[pattern as usize].regex().find(line.message) else {
-                continue;
-            };
-            match self.owners[pattern as usize] {
-                Owner::Stage(stage, handoff) => hits.stages.push(StageMatch {
-                    stage,
-                    at: found.start(),
-                    marker: pattern,
-                    handoff,
-                    shown: false,
-                    lower_bound: false,
-                    conditional: false,
-                }),
-                Owner::ShownStage(stage, how) => hits.stages.push(match how {
-                    Shown::At => StageMatch::shown(stage),
-                    Shown::AtLeast => StageMatch::at_least(stage),
-                    Shown::Outside => StageMatch::shown_outside(stage),
-                }),
-                Owner::Signature(index, role) => {
-                    hits.signals.push(pattern);
-                    let signature = &self.signatures[index];
-                    // A line the signature excludes is not its evidence, so it shows no stage.
-                    if let (Role::Evidence, Some(stage)) = (role, signature.shows_stage) {
-                        if !signature.exclude.iter().any(|x| x.is_match(line.message)) {
-                            hits.stages.push(StageMatch::shown(stage));
-                        }
-                    }
-                }
-                Owner::Ignore => ignored = true,
-            }
-        }
-        hits.scratch = candidates;
-        // An ignored line still marks stages; it is just never evidence of a failure.
-        if ignored {
-            hits.signals.clear();
-        }
-    }
-
-    fn judge<'a>(&'a self, file: &'a ScriptClock) -> PackJudge<'a> {
-        PackJudge::new(self, file)
     }
 }

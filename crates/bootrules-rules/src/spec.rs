@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::terms::{Category, Status};
+
 /// One rule file: any number of stages, signatures and ignores.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -209,7 +211,7 @@ pub struct SignatureSpec {
     pub references: Vec<String>,
     /// `experimental`, `stable` (default) or `deprecated`.
     #[serde(default)]
-    pub status: StatusSpec,
+    pub status: Status,
     /// Free-form tags: distro, cloud, stage (`distro:rhel`, `cloud:azure`, `stage:initramfs`).
     #[serde(default)]
     pub tags: Vec<String>,
@@ -253,28 +255,6 @@ pub enum EvidenceSpec {
     #[default]
     First,
     Last,
-}
-
-/// Sigma's rule status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub enum StatusSpec {
-    Experimental,
-    #[default]
-    Stable,
-    Deprecated,
-}
-
-impl StatusSpec {
-    /// The name used in rule files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Experimental => "experimental",
-            Self::Stable => "stable",
-            Self::Deprecated => "deprecated",
-        }
-    }
 }
 
 /// `missing = { after = "shutdown-started", stages = ["power-off", "restart"] }`.
@@ -376,77 +356,4 @@ pub enum SeveritySpec {
     Warning,
     Error,
     Critical,
-}
-
-/// The SPEC's closed list of failure categories.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub enum Category {
-    Bootloader,
-    KernelPanic,
-    RootMount,
-    Initramfs,
-    Filesystem,
-    Fstab,
-    EmergencyMode,
-    DiskIo,
-    KernelHang,
-    Memory,
-    Network,
-    GuestAgent,
-    CloudInit,
-    SystemdUnit,
-    Selinux,
-    ShutdownHang,
-    Platform,
-    Other,
-}
-
-impl Category {
-    /// Every category, in the SPEC's order.
-    pub const ALL: [Category; 18] = [
-        Self::Bootloader,
-        Self::KernelPanic,
-        Self::RootMount,
-        Self::Initramfs,
-        Self::Filesystem,
-        Self::Fstab,
-        Self::EmergencyMode,
-        Self::DiskIo,
-        Self::KernelHang,
-        Self::Memory,
-        Self::Network,
-        Self::GuestAgent,
-        Self::CloudInit,
-        Self::SystemdUnit,
-        Self::Selinux,
-        Self::ShutdownHang,
-        Self::Platform,
-        Self::Other,
-    ];
-
-    /// The name used in rule files and reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Bootloader => "bootloader",
-            Self::KernelPanic => "kernel-panic",
-            Self::RootMount => "root-mount",
-            Self::Initramfs => "initramfs",
-            Self::Filesystem => "filesystem",
-            Self::Fstab => "fstab",
-            Self::EmergencyMode => "emergency-mode",
-            Self::DiskIo => "disk-io",
-            Self::KernelHang => "kernel-hang",
-            Self::Memory => "memory",
-            Self::Network => "network",
-            Self::GuestAgent => "guest-agent",
-            Self::CloudInit => "cloud-init",
-            Self::SystemdUnit => "systemd-unit",
-            Self::Selinux => "selinux",
-            Self::ShutdownHang => "shutdown-hang",
-            Self::Platform => "platform",
-            Self::Other => "other",
-        }
-    }
 }

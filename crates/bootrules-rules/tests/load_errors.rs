@@ -201,3 +201,63 @@ fn a_linked_rule_file_is_read_and_a_broken_link_is_reported() {
         "{error:?}"
     );
 }
+
+#[test]
+fn captures_on_an_example_of_a_stage_ignore_or_unit_category_are_refused() {
+    let ignore = r#"
+[[ignore]]
+id = "my-noise"
+reason = "r"
+patterns = ['noise (?P<n>\d+)']
+examples.match = [{ log = "noise 1", captures = { n = "2" } }]
+examples.no-match = ["quiet"]
+"#;
+    let stage = r#"
+[[stage]]
+id = "my-stage"
+phase = "boot"
+order = 7
+description = "d"
+patterns = ['my stage']
+examples.match = [{ log = "my stage", category = "other" }]
+examples.no-match = ["other"]
+"#;
+    let units = r#"
+[[unit-category]]
+id = "my-units"
+category = "network"
+description = "d"
+units = ['^my\.service$']
+examples.match = [{ log = "my.service", captures = { unit = "my.service" } }]
+examples.no-match = ["other.service"]
+"#;
+    let all = errors(&[("a.toml", ignore), ("b.toml", stage), ("c.toml", units)]);
+    let refused: Vec<_> = all
+        .iter()
+        .filter(|e| e.message.contains("only a signature's examples check"))
+        .map(|e| (e.file.as_str(), e.line))
+        .collect();
+    assert_eq!(
+        refused,
+        [("a.toml", 3), ("b.toml", 3), ("c.toml", 3)],
+        "{all:?}"
+    );
+}
+
+#[test]
+fn an_example_without_captures_may_be_written_as_a_table() {
+    let ignore = r#"
+[[ignore]]
+id = "my-noise"
+reason = "r"
+patterns = ['noise \d+']
+examples.match = [{ log = "noise 1" }]
+examples.no-match = ["quiet"]
+"#;
+    let extra = RuleSource {
+        path: "a.toml".into(),
+        text: ignore.into(),
+    };
+    let pack = load(&[default_sources(), vec![extra]]).expect("loads");
+    assert_eq!(pack.ignores().last().unwrap().examples_match, ["noise 1"]);
+}

@@ -250,6 +250,8 @@ pub enum RulesCommand {
         #[command(flatten)]
         packs: PackArgs,
     },
+    /// Print a JSON Schema of the rule file format, for editors that check TOML as it is typed.
+    Schema,
 }
 
 /// Formats of `rules list`.

@@ -125,13 +125,6 @@ impl Reports for Vec<FileReport> {
     }
 }
 
-/// Checks one input; archives give one report per member.
-pub fn scan(pack: &Pack, input: &Input, limits: Limits) -> Vec<FileReport> {
-    let mut out = Vec::new();
-    scan_into(pack, input, limits, &mut out);
-    out
-}
-
 /// Checks one input into `out`; archives give one report per member.
 pub fn scan_into(pack: &Pack, input: &Input, limits: Limits, out: &mut dyn Reports) {
     match input {

@@ -398,6 +398,15 @@ fn a_failing_example_is_shown_as_a_diff() {
 }
 
 #[test]
+fn rules_schema_prints_the_rule_file_schema() {
+    let out = run(&["rules", "schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema, bootrules_rules::schema::schema());
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+}
+
+#[test]
 fn rules_list_json_and_explain() {
     let out = run(&["rules", "list", "--format", "json"]);
     let rules: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use bootrules::scan::{scan, Limits};
+use bootrules::scan::{scan_into, Limits};
 use serde_json::Value;
 
 use common::run;
@@ -55,7 +55,12 @@ fn whole_reports(dir: &Path) -> Vec<Value> {
     names.sort();
     names
         .iter()
-        .flat_map(|p| scan(&pack, &bootrules::inputs::Input::File(p.clone()), limits))
+        .flat_map(|p| {
+            let mut reports = Vec::new();
+            let input = bootrules::inputs::Input::File(p.clone());
+            scan_into(&pack, &input, limits, &mut reports);
+            reports
+        })
         .map(|r| serde_json::to_value(r).unwrap())
         .collect()
 }

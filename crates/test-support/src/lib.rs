@@ -1,5 +1,6 @@
 //! What the test suites share: finding resources that live outside the repository (the shared
-//! corpus beside the workspace, Chromium, the Spark environment) and saying when one is missing.
+//! corpus beside the workspace, Chromium, the Spark environment) and saying when one is missing;
+//! and reading a crate's module import graph ([`modules`]).
 //!
 //! A test that cannot use a resource must not look like a pass. Without `CI` in the
 //! environment it prints `SKIPPED <test>: <reason>` straight to the terminal (past the test
@@ -8,6 +9,8 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+pub mod modules;
 
 /// The root of the workspace.
 pub fn workspace_root() -> PathBuf {

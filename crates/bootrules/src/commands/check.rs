@@ -11,7 +11,7 @@ use super::ordered::Ordered;
 use super::{load_packs, Status};
 use crate::args::{CheckArgs, Format};
 use crate::inputs::{expand, Input};
-use crate::report::{html, Printer, Summary};
+use crate::report::{self, html, Printer, Summary};
 use crate::scan::{scan_into, Limits};
 
 pub fn run(args: &CheckArgs) -> Result<Status> {
@@ -32,12 +32,14 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
     let progress = progress_bar(inputs.len() as u64, args.no_progress);
 
     let mut destination = Destination::open(args.output.as_deref())?;
-    let mut printer = Printer::new(args.format, destination.writer(), Summary::new(&pack));
-    printer.show_timeline(args.timeline);
-    if args.format == Format::Html {
+    let folder = if args.format == Format::Html {
         let names: Vec<String> = inputs.iter().map(Input::shown).collect();
-        printer.page_folder(html::common_folder(names.iter().map(String::as_str)));
-    }
+        html::common_folder(names.iter().map(String::as_str))
+    } else {
+        String::new()
+    };
+    let writer = report::writer(args.format, args.timeline, &folder);
+    let mut printer = Printer::new(writer, destination.writer(), Summary::new(&pack));
     printer.start()?;
     let ordered = Ordered::new(printer, &progress);
     // Workers take inputs in order, so reports wait for their turn only briefly; one that runs

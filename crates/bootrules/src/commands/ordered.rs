@@ -267,7 +267,8 @@ mod tests {
         let pack = bootrules_rules::default_pack().unwrap();
         let mut out: Vec<u8> = Vec::new();
         let progress = ProgressBar::hidden();
-        let printer = Printer::new(Format::Jsonl, &mut out, Summary::new(&pack));
+        let writer = crate::report::writer(Format::Jsonl, false, "");
+        let printer = Printer::new(writer, &mut out, Summary::new(&pack));
         let ordered = Ordered::new(printer, &progress);
         std::thread::scope(|scope| {
             let first = scope.spawn(|| {

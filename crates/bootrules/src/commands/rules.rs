@@ -38,6 +38,12 @@ pub fn run(command: RulesCommand) -> Result<Status> {
         RulesCommand::Explain { id, packs } => {
             with_pack(&packs, true, |pack, out| explain(pack, &id, out))
         }
+        RulesCommand::Schema => {
+            // written as text, so a reader that stops early is an I/O error like elsewhere
+            let text = serde_json::to_string_pretty(&bootrules_rules::schema::schema())?;
+            writeln!(io::stdout().lock(), "{text}")?;
+            Ok(Status::Ok)
+        }
     }
 }
 
@@ -284,7 +290,7 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
             writeln!(out, "see: {r}")?;
         }
         if let Some(example) = sig.examples_match.first() {
-            writeln!(out, "\nexample:\n{}", example.log().trim_end())?;
+            writeln!(out, "\nexample:\n{}", example.log.trim_end())?;
         }
         return Ok(Status::Ok);
     }

@@ -7,13 +7,19 @@ use super::top_finding;
 
 /// True when a session did not end up or cleanly down, or found something serious.
 pub fn needs_attention(session: &Session) -> bool {
+    outcome_needs_attention(session.outcome)
+        || session
+            .findings
+            .iter()
+            .any(|f| f.severity >= Severity::Error)
+}
+
+/// True when an outcome itself needs attention: the VM did not come up or down cleanly.
+pub fn outcome_needs_attention(outcome: Outcome) -> bool {
     !matches!(
-        session.outcome,
+        outcome,
         Outcome::Booted | Outcome::PoweredOff | Outcome::Rebooted
-    ) || session
-        .findings
-        .iter()
-        .any(|f| f.severity >= Severity::Error)
+    )
 }
 
 /// How urgent an outcome is, most urgent first: the worst session of a file.

@@ -5,7 +5,51 @@ use std::io::{self, Write};
 use bootrules_core::{FileReport, FileStatus, Finding, Session};
 
 use super::attention::{self, Earlier};
-use super::{outcome_finding, top_finding, Summary};
+use super::writer::{Ended, Writer};
+use super::{outcome_finding, plural, top_finding, Summary};
+
+/// `--format human`; with `timeline`, each session's timeline follows it.
+pub struct Human {
+    /// Add each session's timeline (`--timeline`).
+    pub timeline: bool,
+}
+
+impl Writer for Human {
+    fn file(&mut self, out: &mut dyn Write, _index: usize, report: &FileReport) -> io::Result<()> {
+        write_file(out, report, self.timeline)
+    }
+
+    fn begin(&mut self, out: &mut dyn Write, _index: usize, path: &str) -> io::Result<()> {
+        begin_streamed(out, path)
+    }
+
+    fn session(
+        &mut self,
+        out: &mut dyn Write,
+        _path: &str,
+        _index: usize,
+        session: &Session,
+    ) -> io::Result<()> {
+        write_session(out, session)?;
+        if self.timeline {
+            super::timeline::write(out, session)?;
+        }
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        out: &mut dyn Write,
+        ended: &Ended<'_>,
+        report: &FileReport,
+    ) -> io::Result<()> {
+        end_streamed(out, report, ended.last, ended.earlier, ended.sessions)
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, _files: usize, summary: &Summary) -> io::Result<()> {
+        write_summary(out, summary)
+    }
+}
 
 /// Writes one file's verdict, sessions and findings.
 pub fn write_file(out: &mut dyn Write, report: &FileReport, timeline: bool) -> io::Result<()> {
@@ -109,8 +153,7 @@ pub fn write_session(out: &mut dyn Write, session: &Session) -> io::Result<()> {
         session.last_stage.as_deref().unwrap_or("-")
     )?;
     for gap in &session.timeline.gaps {
-        if let (Some(usual), Some(to), Some(took)) = (&gap.slower_than_usual, &gap.to, gap.seconds)
-        {
+        if let Some((to, took, usual)) = super::timeline::slower_than_usual(gap) {
             writeln!(
                 out,
                 "    SLOWER   line {}  {} -> {} took {}, usually {} in this file's earlier boots",
@@ -262,12 +305,4 @@ fn write_closing_line(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         s.signatures,
         s.ignores,
     )
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

@@ -9,7 +9,73 @@ use std::io::{self, Write};
 use bootrules_core::{FileReport, Session};
 use serde::Serialize;
 
+use super::writer::{Ended, Writer};
 use super::Summary;
+
+/// `--format json` and `--format jsonl`: exact texts, for tools.
+pub struct Json {
+    /// One document, or a file object a line.
+    pub style: Style,
+}
+
+impl Writer for Json {
+    fn for_people(&self) -> bool {
+        false
+    }
+
+    fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        match self.style {
+            Style::Document => start_document(out),
+            Style::Line => Ok(()),
+        }
+    }
+
+    fn file(&mut self, out: &mut dyn Write, index: usize, report: &FileReport) -> io::Result<()> {
+        write_file(out, self.style, index, report)?;
+        self.flush_line(out)
+    }
+
+    fn begin(&mut self, out: &mut dyn Write, index: usize, path: &str) -> io::Result<()> {
+        begin_file(out, self.style, index, path)
+    }
+
+    fn session(
+        &mut self,
+        out: &mut dyn Write,
+        _path: &str,
+        index: usize,
+        session: &Session,
+    ) -> io::Result<()> {
+        self::session(out, self.style, index, session)
+    }
+
+    fn end(
+        &mut self,
+        out: &mut dyn Write,
+        ended: &Ended<'_>,
+        report: &FileReport,
+    ) -> io::Result<()> {
+        end_file(out, self.style, ended.sessions, report)?;
+        self.flush_line(out)
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, files: usize, summary: &Summary) -> io::Result<()> {
+        match self.style {
+            Style::Document => finish_document(out, files, summary),
+            Style::Line => Ok(()),
+        }
+    }
+}
+
+impl Json {
+    /// A JSONL line goes out as soon as it is complete, for a reader that follows the output.
+    fn flush_line(&self, out: &mut dyn Write) -> io::Result<()> {
+        match self.style {
+            Style::Line => out.flush(),
+            Style::Document => Ok(()),
+        }
+    }
+}
 
 /// Compact, one file object a line (`jsonl`), or indented inside one document (`json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

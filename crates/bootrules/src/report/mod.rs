@@ -8,8 +8,9 @@ pub mod printer;
 pub mod shown;
 pub mod table;
 pub mod timeline;
+pub mod writer;
 
-pub use printer::Printer;
+pub use printer::{writer, Printer};
 
 use std::collections::BTreeMap;
 
@@ -232,4 +233,13 @@ pub fn outcome_finding(session: &Session) -> Option<&Finding> {
     (session.cause != Some(last))
         .then(|| session.findings.get(last))
         .flatten()
+}
+
+/// The plural ending of a count's noun (`1 file`, `2 files`).
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }

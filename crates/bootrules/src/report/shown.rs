@@ -13,10 +13,10 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use bootrules_core::timeline::{FindingRef, Gap, Timeline};
 use bootrules_core::{
     FileReport, Finding, Omitted, Pause, RuleFailure, Session, StageHit, TraceLine,
 };
+use bootrules_core::{FindingRef, Gap, Timeline};
 
 use super::{SevereFile, Summary, Unchecked};
 

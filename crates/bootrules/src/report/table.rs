@@ -11,6 +11,7 @@ use std::io::{self, Write};
 
 use bootrules_core::{FileReport, FileStatus, Finding, Session};
 
+use super::writer::{Ended, Writer};
 use super::{outcome_finding, top_finding, Summary};
 
 /// The columns of both tables.
@@ -116,6 +117,74 @@ fn csv_records<'a>(
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
     out.write_all(&bytes)
+}
+
+/// `--format csv`: one row per session, and per unreadable or skipped file.
+pub struct Csv;
+
+impl Writer for Csv {
+    fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        csv_header(out)
+    }
+
+    fn file(&mut self, out: &mut dyn Write, _index: usize, report: &FileReport) -> io::Result<()> {
+        csv_file(out, report)
+    }
+
+    fn session(
+        &mut self,
+        out: &mut dyn Write,
+        path: &str,
+        _index: usize,
+        session: &Session,
+    ) -> io::Result<()> {
+        csv_session(out, path, session)
+    }
+
+    fn end(
+        &mut self,
+        out: &mut dyn Write,
+        _ended: &Ended<'_>,
+        report: &FileReport,
+    ) -> io::Result<()> {
+        csv_end(out, report)
+    }
+}
+
+/// `--format markdown`: a compact table to paste into a ticket.
+pub struct Markdown;
+
+impl Writer for Markdown {
+    fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        markdown_header(out)
+    }
+
+    fn file(&mut self, out: &mut dyn Write, _index: usize, report: &FileReport) -> io::Result<()> {
+        markdown_file(out, report)
+    }
+
+    fn session(
+        &mut self,
+        out: &mut dyn Write,
+        path: &str,
+        _index: usize,
+        session: &Session,
+    ) -> io::Result<()> {
+        markdown_session(out, path, session)
+    }
+
+    fn end(
+        &mut self,
+        out: &mut dyn Write,
+        _ended: &Ended<'_>,
+        report: &FileReport,
+    ) -> io::Result<()> {
+        markdown_end(out, report)
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, _files: usize, summary: &Summary) -> io::Result<()> {
+        markdown_footer(out, summary)
+    }
 }
 
 /// Writes the CSV header.

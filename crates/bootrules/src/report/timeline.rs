@@ -4,8 +4,9 @@
 
 use std::io::{self, Write};
 
-use bootrules_core::timeline::Gap;
-use bootrules_core::{Session, StageHit};
+use bootrules_core::{Gap, Session, StageHit, Usual};
+
+use super::plural;
 
 /// A duration as people say it: `0.42 s`, `12.7 s`, `92 s`, `3 min 12 s`.
 pub fn seconds(s: f64) -> String {
@@ -43,6 +44,26 @@ pub fn gap_length(gap: &Gap) -> String {
     }
 }
 
+/// True when a gap is one of its session's slowest or slower than the file's earlier boots.
+pub fn stands_out(gap: &Gap) -> bool {
+    gap.slow || gap.slower_than_usual.is_some()
+}
+
+/// True when the lines inside a gap are worth showing: it stands out, or it is where the
+/// session sat until the log ended.
+pub fn worth_explaining(gap: &Gap) -> bool {
+    stands_out(gap) || gap.to.is_none()
+}
+
+/// For a gap slower than the file's earlier boots: the stage it ends at, how long it took and
+/// how long it usually takes.
+pub fn slower_than_usual(gap: &Gap) -> Option<(&str, f64, &Usual)> {
+    match (&gap.slower_than_usual, &gap.to, gap.seconds) {
+        (Some(usual), Some(to), Some(took)) => Some((to, took, usual)),
+        _ => None,
+    }
+}
+
 /// What makes a gap worth a look: slow, slower than the file's earlier boots.
 pub fn gap_flags(gap: &Gap) -> String {
     let mut flags = Vec::new();
@@ -54,7 +75,7 @@ pub fn gap_flags(gap: &Gap) -> String {
             "usually {} (median of {} earlier boot{})",
             seconds(usual.median_seconds),
             usual.sessions,
-            if usual.sessions == 1 { "" } else { "s" }
+            plural(usual.sessions)
         ));
     }
     flags.join(", ")
@@ -145,8 +166,7 @@ fn write_legend(out: &mut dyn Write, session: &Session) -> io::Result<()> {
 
 /// The lines that explain a slow gap: findings inside it and its longest pause.
 fn write_explanation(out: &mut dyn Write, gap: &Gap, session: &Session) -> io::Result<()> {
-    let worth = gap.slow || gap.slower_than_usual.is_some() || gap.to.is_none();
-    if !worth {
+    if !worth_explaining(gap) {
         return Ok(());
     }
     for found in &gap.findings {

@@ -15,8 +15,11 @@ use std::io::{self, Seek, Write};
 
 use bootrules_core::{FileReport, FileStatus, Finding, Outcome, Session, TraceLine};
 
-use super::timeline::{gap_flags, gap_length, seconds, stage_time};
-use super::{attention, top_finding, Summary};
+use super::timeline::{
+    gap_flags, gap_length, seconds, slower_than_usual, stage_time, worth_explaining,
+};
+use super::writer::{Ended, Writer};
+use super::{attention, plural, shown, top_finding, Summary};
 
 const STYLE: &str = include_str!("style.css");
 
@@ -53,11 +56,8 @@ impl fmt::Display for Esc<'_> {
 fn urgency(report: &FileReport) -> u8 {
     match (report.status, report.verdict()) {
         (FileStatus::Error, _) => 5,
-        (_, Some(Outcome::BootFailed)) => 0,
-        (_, Some(Outcome::BootStalled)) => 1,
-        (_, Some(Outcome::Crashed)) => 2,
-        (_, Some(Outcome::ShutdownStalled)) => 3,
-        (_, Some(Outcome::Reset)) => 4,
+        // the VM did not come up, crashed, hung at shutdown or was reset: 0 to 4
+        (_, Some(o)) if attention::outcome_needs_attention(o) => attention::urgency(o),
         (FileStatus::Skipped, _) => 8,
         (_, None) => 7,
         // Up or cleanly down now, but an earlier boot failed, hung or crashed.
@@ -104,6 +104,87 @@ pub struct Page {
     articles: Spools,
     /// Signature titles, for the charts' table (at most one per rule of the pack).
     titles: BTreeMap<String, String>,
+}
+
+/// `--format html`: the [`Page`], fed file by file.
+pub struct Html {
+    page: Option<Page>,
+    /// The file being written piece by piece, until its end.
+    file: Option<FileReport>,
+    /// The sessions the page shows of the file being written piece by piece.
+    keeper: Option<keep::Keeper>,
+    /// Sessions the page shows in full, over all files (see [`keep`]).
+    kept_sessions: usize,
+}
+
+impl Html {
+    /// A page whose files share the folder `dir` (see [`common_folder`]; empty for none).
+    pub fn new(dir: &str) -> Self {
+        Self {
+            // compared with the paths as the page shows them, escapes and all
+            page: Some(Page::new(shown::text(dir).into_owned())),
+            file: None,
+            keeper: None,
+            kept_sessions: 0,
+        }
+    }
+
+    /// Adds a file to the page, its sessions cut to what the page has room for.
+    fn add(&mut self, mut report: FileReport) -> io::Result<()> {
+        self.kept_sessions += keep::fit_page(&mut report, self.kept_sessions);
+        match self.page.as_mut() {
+            Some(page) => page.add(&report),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Writer for Html {
+    fn file(&mut self, _out: &mut dyn Write, _index: usize, report: &FileReport) -> io::Result<()> {
+        self.add(report.clone())
+    }
+
+    fn begin(&mut self, _out: &mut dyn Write, _index: usize, path: &str) -> io::Result<()> {
+        self.file = Some(FileReport::failed(path, ""));
+        self.keeper = Some(keep::Keeper::default());
+        Ok(())
+    }
+
+    fn session(
+        &mut self,
+        _out: &mut dyn Write,
+        _path: &str,
+        _index: usize,
+        session: &Session,
+    ) -> io::Result<()> {
+        if let Some(keeper) = self.keeper.as_mut() {
+            keeper.add(session.clone());
+        }
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        _out: &mut dyn Write,
+        _ended: &Ended<'_>,
+        report: &FileReport,
+    ) -> io::Result<()> {
+        // The file begun in `begin`: now its status and sessions are known.
+        let Some(mut file) = self.file.take() else {
+            return Ok(());
+        };
+        file.status = report.status;
+        file.error.clone_from(&report.error);
+        (file.sessions, file.omitted) = self.keeper.take().unwrap_or_default().finish();
+        self.add(file)
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, _files: usize, summary: &Summary) -> io::Result<()> {
+        match self.page.take() {
+            Some(page) => page.finish(out, summary),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Urgencies of [`urgency`]: 0 to 8.
@@ -399,16 +480,14 @@ fn charts(out: &mut String, titles: &BTreeMap<String, String>, summary: &Summary
     )
 }
 
+/// The order of the verdict chart: the outcomes that need attention by their urgency, then
+/// booted, rebooted, powered off.
 fn urgency_of(outcome: Outcome) -> u8 {
     match outcome {
-        Outcome::BootFailed => 0,
-        Outcome::BootStalled => 1,
-        Outcome::Crashed => 2,
-        Outcome::ShutdownStalled => 3,
-        Outcome::Reset => 4,
         Outcome::Booted => 5,
         Outcome::Rebooted => 6,
         Outcome::PoweredOff => 7,
+        _ => attention::urgency(outcome),
     }
 }
 
@@ -533,8 +612,7 @@ fn session(out: &mut String, file: usize, s: &Session, context: &[TraceLine]) ->
         esc(s.last_stage.as_deref().unwrap_or("none"))
     )?;
     for gap in &s.timeline.gaps {
-        if let (Some(usual), Some(to), Some(took)) = (&gap.slower_than_usual, &gap.to, gap.seconds)
-        {
+        if let Some((to, took, usual)) = slower_than_usual(gap) {
             writeln!(
                 out,
                 r#"<p class="slow">Slower than this file's earlier boots: {} → {} took {}, usually {} (median of {} earlier).</p>"#,
@@ -627,8 +705,7 @@ fn notes(gap: &bootrules_core::Gap, s: &Session) -> String {
     if !flags.is_empty() {
         let _ = write!(notes, r#"<span class="slow">{}</span> "#, esc(&flags));
     }
-    let worth = gap.slow || gap.slower_than_usual.is_some() || gap.to.is_none();
-    if !worth {
+    if !worth_explaining(gap) {
         return notes;
     }
     for found in &gap.findings {
@@ -745,14 +822,6 @@ fn finding(out: &mut String, file: usize, f: &Finding, context: &[TraceLine]) ->
         writeln!(out, "</ul></dd>")?;
     }
     writeln!(out, "</dl></details>")
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 #[cfg(test)]

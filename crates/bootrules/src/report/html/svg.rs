@@ -223,7 +223,7 @@ pub fn timeline(out: &mut String, session: &Session) -> fmt::Result {
     for (n, gap) in t.gaps.iter().enumerate() {
         let (a, b) = (&places[n], &places[n + 1]);
         let width = (b.x - a.x).max(0.0);
-        let (fill, stroke) = if gap.slow || gap.slower_than_usual.is_some() {
+        let (fill, stroke) = if crate::report::timeline::stands_out(gap) {
             ("#e03131", "#b3261e")
         } else if a.estimated || b.estimated || gap.seconds.is_none() {
             ("#ffffff", "#868e96")

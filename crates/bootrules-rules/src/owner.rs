@@ -1,0 +1,37 @@
+//! What each numbered pattern of a pack belongs to: a stage, a signature (and which part of
+//! it), or an ignore. Filled at load, read when a line matches.
+
+/// Which part of a signature a pattern is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// `patterns`: the evidence.
+    Evidence,
+    /// `sequence.then`: the line that must follow.
+    Then,
+    /// `missing.patterns`: the line whose absence is the finding.
+    Expected,
+}
+
+/// How a line that is not a stage's marker shows the stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shown {
+    /// `shown-by`: the session is at the stage (or later).
+    At,
+    /// `shown-at-least-by`: the stage or a later one was reached.
+    AtLeast,
+    /// `shown-by-outside`: unless the session is in one of the listed stages.
+    Outside,
+}
+
+/// What one pattern of the pack belongs to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Owner {
+    /// A stage marker; `true` when it also marks the hand-off to the OS.
+    Stage(usize, bool),
+    /// A line that shows the stage was reached without being its marker.
+    ShownStage(usize, Shown),
+    /// A signature's pattern.
+    Signature(usize, Role),
+    /// An ignore's pattern.
+    Ignore,
+}

@@ -1,0 +1,76 @@
+//! The engine's view of a pack ([`RuleSet`]): each line classified into stage hits and
+//! signals, and a [`PackJudge`] per session.
+
+use bootrules_core::{Finding, Line, LineHits, RuleSet, StageMatch, StageModel};
+
+use crate::judge::PackJudge;
+use crate::owner::{Owner, Role, Shown};
+use crate::pack::Pack;
+use crate::script::ScriptClock;
+
+impl RuleSet for Pack {
+    type Judge<'a> = PackJudge<'a>;
+    type FileState = ScriptClock;
+
+    fn stages(&self) -> &StageModel {
+        &self.model
+    }
+
+    fn explains(&self, cause: &Finding, effect: &Finding) -> bool {
+        self.signature(&effect.rule).is_some_and(|s| {
+            s.explained_by
+                .iter()
+                .any(|by| *by == cause.category || *by == cause.rule)
+        })
+    }
+
+    fn classify(&self, line: &Line<'_>, hits: &mut LineHits) {
+        let mut candidates = std::mem::take(&mut hits.scratch);
+        candidates.clear();
+        let prefilter = self.prefilter();
+        prefilter.candidates(line.message, &mut candidates);
+        let unfiltered = prefilter.unfiltered();
+        let mut ignored = false;
+        for &pattern in unfiltered.iter().chain(&candidates) {
+            let Some(found) = self.regexes[pattern as usize].regex().find(line.message) else {
+                continue;
+            };
+            match self.owners[pattern as usize] {
+                Owner::Stage(stage, handoff) => hits.stages.push(StageMatch {
+                    stage,
+                    at: found.start(),
+                    marker: pattern,
+                    handoff,
+                    shown: false,
+                    lower_bound: false,
+                    conditional: false,
+                }),
+                Owner::ShownStage(stage, how) => hits.stages.push(match how {
+                    Shown::At => StageMatch::shown(stage),
+                    Shown::AtLeast => StageMatch::at_least(stage),
+                    Shown::Outside => StageMatch::shown_outside(stage),
+                }),
+                Owner::Signature(index, role) => {
+                    hits.signals.push(pattern);
+                    let signature = &self.signatures[index];
+                    // A line the signature excludes is not its evidence, so it shows no stage.
+                    if let (Role::Evidence, Some(stage)) = (role, signature.shows_stage) {
+                        if !signature.exclude.iter().any(|x| x.is_match(line.message)) {
+                            hits.stages.push(StageMatch::shown(stage));
+                        }
+                    }
+                }
+                Owner::Ignore => ignored = true,
+            }
+        }
+        hits.scratch = candidates;
+        // An ignored line still marks stages; it is just never evidence of a failure.
+        if ignored {
+            hits.signals.clear();
+        }
+    }
+
+    fn judge<'a>(&'a self, file: &'a ScriptClock) -> PackJudge<'a> {
+        PackJudge::new(self, file)
+    }
+}
