@@ -1,14 +1,16 @@
 """Check console logs with bootrules on Apache Spark: one row per session, written to Parquet.
 
 The verdicts are the command line's: each executor runs the same engine and rule pack through the
-`bootrules` Python module (built from this repository with maturin), and every row is read from the
-file object that `bootrules check --format jsonl` would print for the same bytes.
+`bootrules` Python module (built from this repository with maturin), and every row is made from the
+file object that `bootrules check --format jsonl` would print for the same bytes. Files reach the
+Python workers and rows come back as Arrow batches (mapInArrow): one call into the engine per batch.
 
     spark-submit bootrules_spark.py --input s3a://bucket/tickets/ --output s3a://bucket/triage/
 
 Writes, under --output:
-  sessions/    one row per session (a file with no session, or unreadable, or skipped, has one
-               row with `session` null and the error or reason in `detail`)
+  sessions/    one row per session, sorted by path and session (a file with no session, or
+               unreadable, or skipped, has one row with `session` null and the error or reason in
+               `detail`); local files are named by their path, without `file:`
   outcomes/    sessions and verdicts (the last session of each file) by outcome
   signatures/  for each signature, in how many files and sessions it was found
 and prints the summary as JSON on standard output.
