@@ -1,14 +1,16 @@
 """Check console logs with bootrules on Apache Spark: one row per session, written to Parquet.
 
 The verdicts are the command line's: each executor runs the same engine and rule pack through the
-`bootrules` Python module (built from this repository with maturin), and every row is read from the
-file object that `bootrules check --format jsonl` would print for the same bytes.
+`bootrules` Python module (built from this repository with maturin), and every row is made from the
+file object that `bootrules check --format jsonl` would print for the same bytes. Files reach the
+Python workers and rows come back as Arrow batches (mapInArrow): one call into the engine per batch.
 
     spark-submit bootrules_spark.py --input s3a://bucket/tickets/ --output s3a://bucket/triage/
 
 Writes, under --output:
-  sessions/    one row per session (a file with no session, or unreadable, or skipped, has one
-               row with `session` null and the error or reason in `detail`)
+  sessions/    one row per session, sorted by path and session (a file with no session, or
+               unreadable, or skipped, has one row with `session` null and the error or reason in
+               `detail`); local files are named by their path, without `file:`
   outcomes/    sessions and verdicts (the last session of each file) by outcome
   signatures/  for each signature, in how many files and sessions it was found
 and prints the summary as JSON on standard output.
@@ -18,10 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, Row, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
     ArrayType,
@@ -63,10 +67,14 @@ DEFAULT_MAX_FILE_MIB = 1024
 # bytes (4 MiB by default), reach spark.sql.files.maxPartitionBytes (128 MiB). Attachments are a
 # few hundred KiB, so the default makes tasks of about 30 files, and the cost of each task (a
 # Parquet file, a commit) outweighs the checking. Unless set with --conf, a file counts as 256 KiB.
-OPEN_COST = "spark.sql.files.openCostInBytes"
-DEFAULT_OPEN_COST = "256k"
-
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
+#
+# Files reach the Python workers in Arrow batches of at most 10,000 files (Spark's default) and,
+# unless set with --conf, at most 64 MiB (one larger file is a batch of its own): an executor
+# holds a batch and its rows in memory at once.
+DEFAULTS = {
+    "spark.sql.files.openCostInBytes": "256k",
+    "spark.sql.execution.arrow.maxBytesPerBatch": str(64 << 20),
+}
 
 
 def rule_pack(rule_dirs: Sequence[str]) -> Any:
@@ -82,75 +90,83 @@ def rule_pack(rule_dirs: Sequence[str]) -> Any:
     return bootrules.RulePack.shared(list(rule_dirs) or None)
 
 
-def top_finding(session: dict[str, Any]) -> Optional[dict[str, Any]]:
-    """The finding that best explains a session, chosen as the command line chooses it.
+# A local file as Spark names it (`file:/x`, or `file:///x` in a listing) is shown as its path.
+FILE_SCHEME = "^file:(//)?/"
 
-    The session's `cause` (the first finding of the chain that led to its outcome) when it has
-    one; else the most severe, then fatal, then earliest finding; among equals the later one in
-    the list, as Rust's `max_by_key` picks (the CSV and human reports show the same one).
+
+def local_path(uri: str) -> str:
+    """`file:/x` and `file:///x` as `/x`; any other URI (s3a://, hdfs://) as it is."""
+    return re.sub(FILE_SCHEME, "/", uri)
+
+
+def arrow_schema() -> Any:
+    """SESSION_SCHEMA as Arrow types, in the layout of `RulePack.check_arrow`'s buffers."""
+    import pyarrow as pa
+
+    types = {
+        StringType(): pa.string(),
+        IntegerType(): pa.int32(),
+        LongType(): pa.int64(),
+        ArrayType(StringType()): pa.list_(pa.string()),
+    }
+    return pa.schema([pa.field(f.name, types[f.dataType], f.nullable) for f in SESSION_SCHEMA.fields])
+
+
+def binary_buffers(array: Any) -> tuple[bytes, bytes]:
+    """An Arrow binary or string array as its offsets (i32) and data, what check_arrow reads.
+
+    One copy of the batch's bytes into a Python `bytes` object, whatever the number of files:
+    no Python object is made per file.
     """
-    findings = session["findings"]
-    cause = session.get("cause")
-    if cause is not None and 0 <= cause < len(findings):
-        return findings[cause]
-    best: Optional[dict[str, Any]] = None
-    best_key: Optional[tuple[int, bool, int]] = None
-    for finding in findings:
-        key = (SEVERITY_RANK.get(finding["severity"], -1), bool(finding["fatal"]), -finding["line"])
-        if best_key is None or key >= best_key:
-            best, best_key = finding, key
-    return best
+    import pyarrow as pa
+
+    if pa.types.is_large_binary(array.type) or pa.types.is_large_string(array.type):
+        array = array.cast(pa.string() if pa.types.is_large_string(array.type) else pa.binary())
+    if array.null_count:
+        array = array.fill_null(b"" if pa.types.is_binary(array.type) else "")
+    _, offsets, data = array.buffers()
+    start = array.offset * 4
+    offsets = offsets.slice(start, (len(array) + 1) * 4)
+    return offsets.to_pybytes(), data.to_pybytes() if data is not None else b""
 
 
-def session_rows(file_object: dict[str, Any], source: str) -> Iterator[tuple]:
-    """Flattens one file object of the JSON contract, read from `source`, into rows of SESSION_SCHEMA."""
-    path = file_object["path"]
-    status = file_object["status"]
-    sessions = file_object.get("sessions", [])
-    if not sessions:
-        detail = file_object.get("error") or file_object.get("reason") or "no console output"
-        yield (path, source, status, detail) + (None,) * 10 + ([], None)
-        return
-    for session in sessions:
-        findings = session["findings"]
-        top = top_finding(session)
-        yield (
-            path,
-            source,
-            status,
-            top["title"] if top else None,
-            session["index"],
-            session["start_line"],
-            session["end_line"],
-            session["outcome"],
-            session.get("last_stage"),
-            top["rule"] if top else None,
-            top["category"] if top else None,
-            top["severity"] if top else None,
-            top["line"] if top else None,
-            top["text"] if top else None,
-            [f["rule"] for f in findings],
-            json.dumps(session, ensure_ascii=False),
-        )
+def session_batch(schema: Any, rows: int, columns: Sequence[Sequence[Optional[bytes]]]) -> Any:
+    """The Arrow record batch of check_arrow's buffers (wrapped, not copied)."""
+    import pyarrow as pa
+
+    arrays = []
+    for field, buffers in zip(schema, columns):
+        wrapped = [None if b is None else pa.py_buffer(b) for b in buffers]
+        if pa.types.is_list(field.type):
+            _, offsets, item_offsets, item_data = wrapped
+            items = pa.Array.from_buffers(
+                field.type.value_type, item_offsets.size // 4 - 1, [None, item_offsets, item_data]
+            )
+            arrays.append(pa.Array.from_buffers(field.type, rows, [None, offsets], children=[items]))
+        else:
+            arrays.append(pa.Array.from_buffers(field.type, rows, wrapped))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def check_partition(files: Iterable[Any], rule_dirs: Sequence[str]) -> Iterator[tuple]:
-    """Checks every (path, content) of one partition with the worker's pack.
+def check_batches(batches: Iterable[Any], rule_dirs: Sequence[str]) -> Iterator[Any]:
+    """Checks the (path, content) Arrow batches of one task with the worker's pack.
 
-    A file's failure is that file's error row, never the task's: the engine already reports
-    unreadable bytes (a truncated archive, a bad member) as an error file object, and anything
-    else raised while checking one file is caught here for the same reason.
+    Each batch is checked by one call into the engine (the GIL released), which returns the
+    session rows as Arrow buffers: the files and the rows cross between the JVM and Python as
+    Arrow, never as pickled rows or Python objects per file. A file's failure is that file's
+    error row, never the task's: the engine reports unreadable bytes (a truncated archive, a bad
+    member) as an error file object, and a panic while checking one file as an error row.
     """
+    import pyarrow.compute as pc
+
     pack = rule_pack(rule_dirs)
-    for path, content in files:
-        try:
-            objects = [json.loads(line) for line in pack.check_jsonl(path, content)]
-        except Exception as error:  # noqa: BLE001 - one file must not fail the batch
-            objects = [
-                {"path": path, "status": "error", "error": f"cannot check: {error}", "sessions": []}
-            ]
-        for file_object in objects:
-            yield from session_rows(file_object, path)
+    schema = arrow_schema()
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        paths = pc.replace_substring_regex(batch.column("path"), pattern=FILE_SCHEME, replacement="/")
+        rows, columns = pack.check_arrow(*binary_buffers(paths), *binary_buffers(batch.column("content")))
+        yield session_batch(schema, rows, columns)
 
 
 def read_inputs(spark: SparkSession, inputs: Sequence[str]) -> DataFrame:
@@ -169,11 +185,12 @@ def sessions_frame(
 ) -> DataFrame:
     """One row per session of every file Spark reads, checked on the executors."""
     limit = max_file_mib * (1 << 20)
+    path = F.regexp_replace("path", FILE_SCHEME, "/")
     # binaryFile applies a filter on `length` before it reads any content, so a huge file is
     # never loaded: it becomes an error row, as an unreadable file is for the command line.
     too_big = files.where(F.col("length") > limit).select(
-        "path",
-        F.col("path").alias("source"),
+        path.alias("path"),
+        path.alias("source"),
         F.lit("error").alias("status"),
         F.concat(
             F.lit("cannot read: "),
@@ -185,8 +202,7 @@ def sessions_frame(
     checked = (
         files.where(F.col("length") <= limit)
         .select("path", "content")
-        .rdd.mapPartitions(lambda part: check_partition(part, dirs))
-        .toDF(SESSION_SCHEMA)
+        .mapInArrow(lambda batches: check_batches(batches, dirs), SESSION_SCHEMA)
     )
     return with_schema(checked.unionByName(too_big, allowMissingColumns=True))
 
@@ -197,15 +213,16 @@ def with_schema(rows: DataFrame) -> DataFrame:
     return rows.select(*SESSION_SCHEMA.fieldNames())
 
 
-def unread_files(spark: SparkSession, files: DataFrame, sessions: DataFrame) -> DataFrame:
+def unread_files(spark: SparkSession, files: DataFrame, sessions: DataFrame) -> list[Row]:
     """Rows for the files Spark lists but never hands to a task: the empty ones.
 
-    A scan makes no split of a zero-length file, so it never reaches check_partition; the
+    A scan makes no split of a zero-length file, so it never reaches check_batches; the
     command line reports it as read, with no session ("no console output"), and so does this.
+    Few rows, collected on the driver (this is the pass that checks every file).
     """
-    listed = [(hadoop_path(p),) for p in files.inputFiles()]
+    listed = [(local_path(p),) for p in files.inputFiles()]
     if not listed:
-        return sessions.limit(0)
+        return []
     seen = sessions.select("source").distinct()
     missing = spark.createDataFrame(listed, "source string").join(seen, "source", "left_anti")
     return with_schema(
@@ -215,12 +232,7 @@ def unread_files(spark: SparkSession, files: DataFrame, sessions: DataFrame) -> 
             F.lit("ok").alias("status"),
             F.lit("no console output").alias("detail"),
         ).unionByName(sessions.limit(0), allowMissingColumns=True)
-    )
-
-
-def hadoop_path(uri: str) -> str:
-    """A listed file's URI as scans show it (`file:///x` is `file:/x` there)."""
-    return "file:/" + uri[len("file:///"):] if uri.startswith("file:///") else uri
+    ).collect()
 
 
 def outcomes_frame(sessions: DataFrame) -> DataFrame:
@@ -283,14 +295,19 @@ def run(
     import bootrules
 
     bootrules.RulePack(list(rule_dirs) or None)
-    if not spark.sparkContext.getConf().contains(OPEN_COST):
-        spark.conf.set(OPEN_COST, DEFAULT_OPEN_COST)
+    for key, value in DEFAULTS.items():
+        if not spark.sparkContext.getConf().contains(key):
+            spark.conf.set(key, value)
     files = read_inputs(spark, inputs)
-    sessions_frame(files, rule_dirs, max_file_mib).write.mode(mode).parquet(f"{output}/sessions")
-    # Few rows (empty files): collected before they are added to the folder they are computed from.
-    unread = unread_files(spark, files, spark.read.parquet(f"{output}/sessions")).collect()
-    if unread:
-        spark.createDataFrame(unread, SESSION_SCHEMA).write.mode("append").parquet(f"{output}/sessions")
+    # Kept (in memory, else on local disk) between the pass that finds the empty files and the
+    # sorted write, so each file is checked once.
+    checked = sessions_frame(files, rule_dirs, max_file_mib).persist(StorageLevel.MEMORY_AND_DISK)
+    unread = unread_files(spark, files, checked)
+    rows = checked.unionByName(spark.createDataFrame(unread, SESSION_SCHEMA)) if unread else checked
+    # Sorted by path, then session (the row of a file without sessions first): the same inputs
+    # give the same files in the same order, whatever the tasks did.
+    rows.orderBy("path", F.col("session").asc_nulls_first()).write.mode(mode).parquet(f"{output}/sessions")
+    checked.unpersist()
     # The summary reads the written rows back (a few KiB per session, cached) instead of checking
     # every log a second time.
     sessions = spark.read.parquet(f"{output}/sessions").cache()

@@ -1,13 +1,23 @@
 """The Spark job and the Python module give exactly the command line's verdicts.
 
-Runs `bootrules check` and the Spark job (spark-submit, local mode) over the same copy of the
-real console logs plus hostile extras (a truncated .gz, a zip and a tar.gz of logs, an image, an
-empty file), then compares every session: path, index, outcome, last stage, lines, findings, and
-the top finding the CSV report shows; and the batch summary. The Python module is compared with
-whole file objects. Needs pyspark and the bootrules wheel in this interpreter; run by
-`cargo test --workspace` when BOOTRULES_SPARK_PYTHON names such an interpreter (.ci/spark-env).
+Runs `bootrules check` and the Spark job over the same copy of the real console logs plus hostile
+extras (a truncated .gz, a zip and a tar.gz of logs, an image, an empty file), then compares every
+session: path, index, outcome, last stage, lines, findings, the whole session object of
+`--format jsonl`, and the top finding the CSV report shows; the order of the rows; and the batch
+summary. The Python module is compared with whole file objects.
 
-    python spark/test_spark_equality.py --cli target/debug/bootrules
+By default the job runs on a Spark standalone cluster started here on 127.0.0.1 (a master and two
+workers of one core each, stopped at the end whatever happens), submitted as on any cluster: the
+executors run the Python of a packed virtual environment shipped with `--archives` (the wheel
+installed in it, as the Spark documentation's "Python Package Management" describes), never this
+interpreter. The output names the master and how many executors ran the job's tasks.
+
+Needs pyspark, pyarrow, pandas and the bootrules wheel in this interpreter, and
+BOOTRULES_SPARK_EXECUTOR_VENV naming the executors' virtual environment (pyarrow and the wheel, no
+pyspark); run by `cargo test --workspace` when BOOTRULES_SPARK_PYTHON names such an interpreter
+(.ci/spark-env prepares both).
+
+    python spark/test_spark_equality.py --cli target/debug/bootrules [--master 'local[2]']
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ import json
 import os
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -31,6 +42,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import bootrules
+import standalone
 
 REPO = Path(__file__).resolve().parent.parent
 JOB = REPO / "spark" / "bootrules_spark.py"
@@ -46,6 +58,10 @@ def make_inputs(root: Path) -> Path:
     shutil.copytree(LAB_LOGS, inputs / "lab")
     if CORPUS_LOGS.is_dir():
         shutil.copytree(CORPUS_LOGS, inputs / "corpus")
+    elif os.environ.get("CI", "") not in ("", "0", "false"):
+        raise SystemExit(f"{CORPUS_LOGS} is absent, and CI needs the real logs")
+    else:
+        print(f"SKIPPED the shared corpus: {CORPUS_LOGS} is absent (the lab logs only)")
     lab = sorted(LAB_LOGS.glob("*.log"))
     extra = inputs / "extra"
     extra.mkdir()
@@ -85,6 +101,7 @@ def cli_sessions(binary: str, inputs: Path) -> dict[Key, dict[str, Any]]:
                 "start_line": s["start_line"],
                 "end_line": s["end_line"],
                 "findings": [f["rule"] for f in s["findings"]],
+                "session": s,
             }
     table = csv.DictReader(io.StringIO(cli(binary, "check", "--format", "csv", str(inputs)).stdout))
     for record in table:
@@ -97,26 +114,31 @@ def cli_sessions(binary: str, inputs: Path) -> dict[Key, dict[str, Any]]:
     return rows
 
 
-def spark_sessions(spark: Any, output: Path) -> dict[Key, dict[str, Any]]:
-    """The rows the job wrote, keyed and shaped like cli_sessions."""
+def spark_sessions(output: Path) -> tuple[dict[Key, dict[str, Any]], list[Key]]:
+    """The rows the job wrote, keyed and shaped like cli_sessions, and their keys in file order."""
+    import pyarrow.parquet as pq
+
     rows: dict[Key, dict[str, Any]] = {}
-    for r in spark.read.parquet(str(output / "sessions")).collect():
-        path = r["path"].removeprefix("file:")
+    order: list[Key] = []
+    for r in pq.read_table(output / "sessions").to_pylist():
+        key = (r["path"], r["session"])
+        order.append(key)
         if r["session"] is None:
-            rows[(path, None)] = {"status": r["status"], "detail": r["detail"]}
+            rows[key] = {"status": r["status"], "detail": r["detail"]}
             continue
-        rows[(path, r["session"])] = {
+        rows[key] = {
             "status": r["status"],
             "outcome": r["outcome"],
             "last_stage": r["last_stage"],
             "start_line": r["start_line"],
             "end_line": r["end_line"],
             "findings": list(r["findings"]),
+            "session": json.loads(r["session_json"]),
             "top_finding": r["top_finding"],
             "severity": r["severity"],
             "line": r["line"],
         }
-    return rows
+    return rows, order
 
 
 def differences(want: dict[Key, Any], got: dict[Key, Any]) -> list[str]:
@@ -125,35 +147,51 @@ def differences(want: dict[Key, Any], got: dict[Key, Any]) -> list[str]:
     lines += [f"only in Spark: {k}" for k in sorted(got.keys() - want.keys(), key=str)]
     for key in sorted(want.keys() & got.keys(), key=str):
         if want[key] != got[key]:
-            lines.append(f"{key}:\n  cli:   {want[key]}\n  spark: {got[key]}")
+            fields = [f for f in want[key] if want[key][f] != got[key].get(f)]
+            shown = {f: (str(want[key][f])[:300], str(got[key].get(f))[:300]) for f in fields}
+            lines.append(f"{key}: differs in {', '.join(fields)}: {shown}")
     return lines[:40]
 
 
-def check_spark_job(binary: str, inputs: Path, work: Path, master: str) -> None:
-    """The job's Parquet rows and summary equal the command line's report."""
-    output = work / "output"
-    env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
+def submit_job(inputs: Path, output: Path, master: str, work: Path) -> subprocess.CompletedProcess[str]:
+    """spark-submit of the job; on a standalone cluster, with the packed environment shipped."""
     submit = Path(sys.executable).parent / "spark-submit"
-    done = subprocess.run(
-        [str(submit), "--master", master, "--conf", "spark.ui.enabled=false",
-         "--conf", "spark.log.level=WARN",
-         # tasks of about 1 MiB, so both worker slots check files and archives land in several tasks
-         "--conf", "spark.sql.files.maxPartitionBytes=1m", str(JOB),
-         "--input", str(inputs), "--output", str(output)],
-        capture_output=True, text=True, env=env,
-    )
+    options = ["--master", master, "--conf", "spark.ui.enabled=false", "--conf", "spark.log.level=WARN",
+               # tasks of about 1 MiB, so both slots check files and archives land in several tasks
+               "--conf", "spark.sql.files.maxPartitionBytes=1m"]
+    env = dict(os.environ)
+    if master.startswith("spark://"):
+        venv = os.environ.get("BOOTRULES_SPARK_EXECUTOR_VENV", "")
+        archive = standalone.packed_env(venv, work / "executor-env.tar.gz")
+        options += standalone.submit_options(archive, work / "events")
+        # the driver's Python (spark-submit also finds Spark through it); never the executors'
+        env.pop("PYSPARK_PYTHON", None)
+        env["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    else:
+        env.update(PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
+    return subprocess.run([str(submit), *options, str(JOB), "--input", str(inputs), "--output", str(output)],
+                          capture_output=True, text=True, env=env)
+
+
+def check_spark_job(binary: str, inputs: Path, work: Path, master: str) -> None:
+    """The job's Parquet rows, their order and the summary equal the command line's report."""
+    output = work / "output"
+    cluster = work / "cluster"
+    if master == "standalone":
+        with standalone.cluster(cluster) as (url, _), standalone.LoadedModules("bootrules.abi3.so") as loaded:
+            print(f"standalone cluster: master {url}, 2 workers of 1 core and 1 GiB")
+            done = submit_job(inputs, output, url, work)
+        master = url
+    else:
+        done = submit_job(inputs, output, master, work)
     if done.returncode != 0:
         errors = [line for line in done.stderr.splitlines() if "Error" in line or "Exception" in line]
         raise AssertionError(f"spark-submit exited {done.returncode}:\n" + "\n".join(errors[:20])[:6000])
-    from pyspark.sql import SparkSession
-
-    spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
-    try:
-        want, got = cli_sessions(binary, inputs), spark_sessions(spark, output)
-    finally:
-        spark.stop()
+    want, (got, order) = cli_sessions(binary, inputs), spark_sessions(output)
     diff = differences(want, got)
     assert not diff, "Spark and the command line disagree:\n" + "\n".join(diff)
+    assert order == sorted(order, key=lambda k: (k[0], -1 if k[1] is None else k[1])), "rows not sorted by path, session"
+    assert not any(k[0].startswith("file:") for k in order), "a local path kept its file: prefix"
     truncated = got[(str(inputs / "extra" / "truncated.log.gz"), None)]
     assert truncated["status"] == "error", truncated
     assert sum(1 for k in got if "two-logs.zip!/" in k[0]) >= 2, "a zip gives one file per member"
@@ -164,7 +202,31 @@ def check_spark_job(binary: str, inputs: Path, work: Path, master: str) -> None:
         assert spark_summary[field] == cli_summary[field], (
             f"summary.{field}: cli {cli_summary[field]} spark {spark_summary[field]}"
         )
-    print(f"ok: {len(got)} session rows from Spark ({master}) equal the command line's")
+    if master.startswith("spark://"):
+        executors = standalone.executors_of(work / "events")
+        print(f"ok: master {master}: {len(executors)} executors ran the job's tasks "
+              f"(executor ids {', '.join(sorted(executors))})")
+        assert len(executors) >= 2, f"only {len(executors)} executor ran tasks"
+        print(f"ok: executors loaded bootrules from the shipped environment only: {shipped_module(cluster, loaded.seen)}")
+    print(f"ok: {len(got)} session rows from Spark ({master}) equal the command line's, sorted by path and session")
+
+
+def shipped_module(cluster: Path, loaded: dict[int, tuple[str, str]]) -> str:
+    """Where the executors' Python workers loaded bootrules from: inside the archive each unpacked.
+
+    `loaded` maps each process that had the native module loaded during the job to its working
+    directory and the module's file; an executor's Python workers run in the executor's folder
+    under its worker's work directory, where the archive was unpacked as `env`.
+    """
+    found: set[str] = set()
+    for pid, (cwd, module) in sorted(loaded.items()):
+        if not Path(cwd).resolve().is_relative_to(cluster.resolve()):
+            continue  # the driver, which has its own environment
+        env = (Path(cwd) / "env").resolve()
+        assert Path(module).resolve().is_relative_to(env), f"process {pid} in {cwd} loaded {module}"
+        found.add(str(Path(module).resolve().relative_to(cluster.resolve()).parents[-4]))
+    assert len(found) >= 2, f"the Python workers of {len(found)} executors loaded bootrules: {loaded}"
+    return ", ".join(f"{f}/env/.../bootrules.abi3.so" for f in sorted(found))
 
 
 def check_python_objects(binary: str, inputs: Path) -> None:
@@ -234,8 +296,11 @@ def main() -> int:
     """Runs every check; exit status 1 on the first failure."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cli", required=True, help="the bootrules binary to compare with")
-    parser.add_argument("--master", default="local[2]", help="Spark master (default %(default)s)")
+    parser.add_argument("--master", default="standalone",
+                        help="`standalone` (a cluster started here), or a master URL such as local[2] (default %(default)s)")
     args = parser.parse_args()
+    # a termination unwinds like an error, so a standalone cluster started here is stopped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     checks: list[Callable[[Path, Path], None]] = [
         lambda inputs, work: check_python_objects(args.cli, inputs),
         lambda inputs, work: check_rule_errors(args.cli, work),

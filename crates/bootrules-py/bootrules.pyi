@@ -40,6 +40,13 @@ class RulePack:
         """Every file object of one input: one for a log, one per archive member."""
     def check_jsonl(self, name: str, data: Union[bytes, bytearray]) -> list[str]:
         """Like check_all, each file object as its `--format jsonl` line (without the newline)."""
+    def check_arrow(
+        self, path_offsets: bytes, path_data: bytes, content_offsets: bytes, content_data: bytes
+    ) -> tuple[int, list[list[Optional[bytes]]]]:
+        """A batch given as two Arrow binary columns (offsets as little-endian i32, data), checked
+        at once; returns the row count and, for each column of the Spark job's session schema,
+        its Arrow buffers (validity or None, then offsets and data, values, or a list's offsets
+        and its items' offsets and data)."""
     @property
     def warnings(self) -> list[str]:
         """The warnings the command line prints when it loads the same packs."""

@@ -8,6 +8,9 @@
 //! verdict, byte for byte. The GIL is released while a log is checked, so Python threads can
 //! check logs in parallel.
 
+mod columns;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -228,6 +231,41 @@ impl RulePack {
         self.lines(py, name, data)
     }
 
+    /// Checks a batch of inputs given as Arrow binary columns and returns one row per session
+    /// as Arrow buffers (what `mapInArrow` in `spark/bootrules_spark.py` passes and wants).
+    ///
+    /// `path_offsets`/`content_offsets` are the columns' offsets buffers (little-endian `i32`,
+    /// one more than the rows), `path_data`/`content_data` their data buffers. Returns the
+    /// number of rows and, for each column of the session schema, its buffers: validity
+    /// (`None` without nulls), then offsets and data (text), values (integers), or list offsets,
+    /// item offsets and item data (`findings`). A file without sessions is one row whose
+    /// `detail` is the error or the reason, as `check_jsonl` would report it.
+    #[allow(clippy::type_complexity)]
+    fn check_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        path_offsets: &Bound<'py, PyBytes>,
+        path_data: &Bound<'py, PyBytes>,
+        content_offsets: &Bound<'py, PyBytes>,
+        content_data: &Bound<'py, PyBytes>,
+    ) -> PyResult<(usize, Vec<Vec<Option<Bound<'py, PyBytes>>>>)> {
+        let (paths, contents) = (path_offsets.as_bytes(), path_data.as_bytes());
+        let (offsets, data) = (content_offsets.as_bytes(), content_data.as_bytes());
+        let (rows, columns) = py
+            .detach(|| self.batch_rows(paths, contents, offsets, data))
+            .map_err(PyValueError::new_err)?;
+        let columns = columns
+            .into_iter()
+            .map(|buffers| {
+                buffers
+                    .into_iter()
+                    .map(|b| b.map(|b| PyBytes::new(py, &b)))
+                    .collect()
+            })
+            .collect();
+        Ok((rows, columns))
+    }
+
     /// The warnings the command line prints when it loads the same packs.
     #[getter]
     fn warnings(&self) -> Vec<String> {
@@ -275,16 +313,64 @@ impl RulePack {
         )))
     }
 
-    fn lines_of(&self, name: &str, bytes: &[u8]) -> Result<Vec<String>, String> {
-        let limits = Limits {
+    /// The session rows of a batch (see `check_arrow`), built without the GIL.
+    #[allow(clippy::type_complexity)]
+    fn batch_rows(
+        &self,
+        path_offsets: &[u8],
+        path_data: &[u8],
+        content_offsets: &[u8],
+        content_data: &[u8],
+    ) -> Result<(usize, Vec<Vec<Option<Vec<u8>>>>), String> {
+        let paths = columns::binary_values(path_offsets, path_data)?;
+        let contents = columns::binary_values(content_offsets, content_data)?;
+        if paths.len() != contents.len() {
+            return Err(format!(
+                "{} paths for {} contents",
+                paths.len(),
+                contents.len()
+            ));
+        }
+        let mut rows = columns::Rows::new();
+        for (path, content) in paths.into_iter().zip(contents) {
+            let path = String::from_utf8_lossy(path);
+            // One file's failure is that file's error row, never the batch's.
+            let reports = catch_unwind(AssertUnwindSafe(|| {
+                scan_bytes(&self.loaded.pack, &path, content, self.limits())
+            }));
+            match reports {
+                Ok(reports) => {
+                    for report in &reports {
+                        rows.add_file(&path, report)?;
+                    }
+                }
+                Err(panic) => {
+                    let why = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "the engine panicked".to_owned());
+                    rows.add_unchecked(&path, &path, "error", &format!("cannot check: {why}"))?;
+                }
+            }
+        }
+        Ok(rows.into_buffers())
+    }
+
+    /// The command line's limits for one input, with this pack's member limits.
+    fn limits(&self) -> Limits {
+        Limits {
             member_bytes: self.max_member_mib.saturating_mul(1 << 20),
             members: self.max_members,
             // context lines are for the HTML report; `--format jsonl` reads none
             context: 0,
             // the per-archive total and ratio: the command line's defaults
             ..Limits::default()
-        };
-        scan_bytes(&self.loaded.pack, name, bytes, limits)
+        }
+    }
+
+    fn lines_of(&self, name: &str, bytes: &[u8]) -> Result<Vec<String>, String> {
+        scan_bytes(&self.loaded.pack, name, bytes, self.limits())
             .iter()
             .map(|report| {
                 let mut line = Vec::new();

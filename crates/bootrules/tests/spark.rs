@@ -1,8 +1,12 @@
 //! The Spark job and the Python module give the command line's verdicts: runs
-//! `spark/test_spark_equality.py` against this build's `bootrules` binary, over the real logs.
+//! `spark/test_spark_equality.py` against this build's `bootrules` binary, over the real logs,
+//! with the job submitted to a Spark standalone cluster (a master and two workers started on
+//! 127.0.0.1, stopped at the end) that runs the executors' Python from a packed environment
+//! shipped with the job. The output names the master and how many executors ran tasks.
 //!
-//! It needs a Python with pyspark and the bootrules wheel (Java 17 for Spark), which `.ci/spark-env`
-//! prepares; the interpreter is named by `BOOTRULES_SPARK_PYTHON`. Without it
+//! It needs a Python with pyspark, pyarrow and the bootrules wheel (Java 17 for Spark), and the
+//! executors' environment (`BOOTRULES_SPARK_EXECUTOR_VENV`), which `.ci/spark-env` prepares; the
+//! interpreter is named by `BOOTRULES_SPARK_PYTHON`. Without it
 //! the test prints `SKIPPED` with the reason and passes, so `cargo test --workspace` works on a machine
 //! with Rust alone; under CI (`CI` set) it fails instead.
 
