@@ -209,22 +209,7 @@ mod tests {
     }
 
     fn finding(rule: &str, line: u64) -> Finding {
-        Finding {
-            rule: rule.to_owned(),
-            title: String::new(),
-            category: "other".to_owned(),
-            severity: Severity::Error,
-            fatal: false,
-            line,
-            text: String::new(),
-            text_cut: 0,
-            message: String::new(),
-            remedy: String::new(),
-            count: 1,
-            suppressed: 0,
-            captures: Default::default(),
-            references: Vec::new(),
-        }
+        crate::testutil::finding(rule, Severity::Error, line)
     }
 
     /// A trace fed with `(line, time, text, stages reached after it)`.
