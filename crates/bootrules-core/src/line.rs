@@ -86,7 +86,9 @@ impl Normaliser {
 
 /// Copies `raw` into `out` without escape sequences, NULs and control characters.
 /// A carriage return inside the line becomes a space (the terminal would have overwritten
-/// the text before it; keeping both halves loses no evidence).
+/// the text before it; keeping both halves loses no evidence), and so does a no-break space
+/// (U+00A0), which a log copied from a web page or a mail carries where the console had
+/// spaces (`[\u{a0}\u{a0} 58.81]`).
 fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
     out.clear();
     let mut i = 0;
@@ -113,6 +115,14 @@ fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
         } else if b == b'\r' {
             out.push(b' ');
             i += 1;
+        } else if b == NO_BREAK_SPACE[0] {
+            if raw.get(i + 1) == Some(&NO_BREAK_SPACE[1]) {
+                out.push(b' ');
+                i += 2;
+            } else {
+                out.push(b);
+                i += 1;
+            }
         } else if b == b'\t' {
             out.push(b);
             i += 1;
@@ -179,9 +189,13 @@ fn is_plain(raw: &[u8]) -> bool {
         .all(|chunk| !chunk.iter().fold(false, |seen, &b| seen | needs_a_look(b)))
 }
 
-/// Control characters, DEL, and `^` (which may begin a `^[` escape written out as text).
+/// U+00A0 in UTF-8.
+const NO_BREAK_SPACE: [u8; 2] = [0xc2, 0xa0];
+
+/// Control characters, DEL, `^` (which may begin a `^[` escape written out as text), and the
+/// first byte of a no-break space.
 fn needs_a_look(b: u8) -> bool {
-    b < 0x20 || b == 0x7f || b == b'^'
+    b < 0x20 || b == 0x7f || b == b'^' || b == NO_BREAK_SPACE[0]
 }
 
 /// `^[` is only an escape when an escape sequence follows it (`^[[0;32m`, `^[(B`).
@@ -437,6 +451,16 @@ mod tests {
     fn systemd_colours_and_crlf_are_removed() {
         let (text, _, _) = norm("[\x1b[0;32m  OK  \x1b[0m] Reached target Multi-User System.\r\r");
         assert_eq!(text, "[  OK  ] Reached target Multi-User System.");
+    }
+
+    #[test]
+    fn no_break_spaces_of_a_web_paste_are_spaces() {
+        // a kernel warning pasted from a mail archive (lore.kernel.org), and a Latin-1 letter
+        let (_, message, time) =
+            norm("[\u{a0}\u{a0} 58.813524] WARNING: CPU: 0 PID: 2755 at x.c:1");
+        assert_eq!(message, "WARNING: CPU: 0 PID: 2755 at x.c:1");
+        assert_eq!(time, Some(58.813524));
+        assert_eq!(norm("Connexion établie").1, "Connexion établie");
     }
 
     #[test]
