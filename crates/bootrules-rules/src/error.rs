@@ -3,6 +3,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use crate::source_map::SourceMap;
+
 /// A problem in a rule file, with its position.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct RuleError {
@@ -21,19 +23,23 @@ pub struct RuleError {
 }
 
 impl RuleError {
-    /// An error at a byte span of `text`.
-    pub fn at(file: &str, text: &str, span: Range<usize>, message: impl Into<String>) -> Self {
+    /// An error at a byte span of the text `map` indexes.
+    pub fn at(
+        file: &str,
+        map: &SourceMap<'_>,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        let text = map.text();
         let start = span.start.min(text.len());
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let source_line = text[line_start..line_end].trim_end_matches('\r');
-        let end = span.end.clamp(start, line_end);
+        let line = map.line_around(start);
+        let end = span.end.clamp(start, line.end);
         Self {
             file: file.to_owned(),
-            line: LineStarts::of(text).line_of(start),
-            column: text[line_start..start].chars().count() + 1,
+            line: map.line_of(start),
+            column: map.column_of(start),
             message: message.into(),
-            source_line: source_line.to_owned(),
+            source_line: text[line].trim_end_matches('\r').to_owned(),
             width: text[start..end].chars().count().max(1),
         }
     }
@@ -79,34 +85,11 @@ mod tests {
     fn position_and_pointer_come_from_the_span() {
         let text = "[[stage]]\nid = \"x\"\npatterns = ['(']\n";
         let at = text.find("'('").unwrap();
-        let e = RuleError::at("r.toml", text, at..at + 3, "bad regex");
+        let e = RuleError::at("r.toml", &SourceMap::new(text), at..at + 3, "bad regex");
         assert_eq!((e.line, e.column), (3, 13));
         assert_eq!(
             e.to_string(),
             "r.toml:3:13: bad regex\n  | patterns = ['(']\n  |             ^^^"
         );
-    }
-}
-
-/// Where each line of a rule file begins, so a rule's line is found by a binary search
-/// instead of counting newlines from the top of the file for every rule (quadratic in a
-/// pack of thousands of rules).
-#[derive(Debug, Clone)]
-pub struct LineStarts(Vec<usize>);
-
-impl LineStarts {
-    /// Indexes `text`.
-    pub fn of(text: &str) -> Self {
-        let newlines = text.bytes().enumerate().filter(|&(_, b)| b == b'\n');
-        Self(
-            std::iter::once(0)
-                .chain(newlines.map(|(i, _)| i + 1))
-                .collect(),
-        )
-    }
-
-    /// The 1-based line holding byte `offset`.
-    pub fn line_of(&self, offset: usize) -> usize {
-        self.0.partition_point(|&start| start <= offset)
     }
 }

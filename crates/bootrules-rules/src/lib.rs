@@ -22,6 +22,7 @@ pub mod prefilter;
 mod rule_set;
 pub mod schema;
 pub mod script;
+pub mod source_map;
 pub mod spec;
 pub mod suggest;
 pub mod terms;
