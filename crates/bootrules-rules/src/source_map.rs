@@ -1,6 +1,10 @@
 //! Positions in a rule file: the line and column of a byte offset, and the offset of a line
 //! and column, counted in one place.
 
+use std::ops::Range;
+
+use bootrules_core::Diagnostic;
+
 /// Where each line of a text begins, so the line of an offset is found by a binary search
 /// instead of counting newlines from the top of the file for every rule (quadratic in a pack of
 /// thousands of rules). Lines are 1-based; columns are 1-based and count characters.
@@ -44,11 +48,25 @@ impl<'a> SourceMap<'a> {
 
     /// The bytes of the line holding `offset`, up to its newline (a carriage return before it
     /// included).
-    pub fn line_around(&self, offset: usize) -> std::ops::Range<usize> {
+    pub fn line_around(&self, offset: usize) -> Range<usize> {
         let end = self.text[offset..]
             .find('\n')
             .map_or(self.text.len(), |i| offset + i);
         self.line_start(offset)..end
+    }
+
+    /// `diagnostic` placed at a byte span of the text: its line and column, and the line shown
+    /// with a pointer under the span (to the end of the line at most, one character at least).
+    pub fn place(&self, diagnostic: Diagnostic, span: Range<usize>) -> Diagnostic {
+        let start = span.start.min(self.text.len());
+        let line = self.line_around(start);
+        let end = span.end.clamp(start, line.end);
+        let shown = self.text[line].trim_end_matches('\r');
+        let placed = diagnostic.at(self.line_of(start), self.column_of(start));
+        if shown.is_empty() {
+            return placed;
+        }
+        placed.pointing(shown, self.text[start..end].chars().count().max(1))
     }
 
     /// The byte offset of a line and column; past the end of a line, its end; past the last
@@ -71,6 +89,19 @@ impl<'a> SourceMap<'a> {
 #[cfg(test)]
 mod tests {
     use super::SourceMap;
+    use bootrules_core::Diagnostic;
+
+    #[test]
+    fn a_placed_diagnostic_shows_its_line_with_a_pointer() {
+        let text = "[[stage]]\nid = \"x\"\npatterns = ['(']\n";
+        let at = text.find("'('").unwrap();
+        let d = Diagnostic::error("bad-regex", "r.toml", "bad regex");
+        let d = SourceMap::new(text).place(d, at..at + 3);
+        assert_eq!(
+            d.to_string(),
+            "r.toml:3:13: error[bad-regex]: bad regex\n  | patterns = ['(']\n  |             ^^^"
+        );
+    }
 
     #[test]
     fn offsets_and_positions_agree() {

@@ -3,6 +3,7 @@
 
 use toml::Spanned;
 
+use crate::codes::Code;
 use crate::spec::Examples;
 use crate::suggest;
 
@@ -18,7 +19,7 @@ pub(super) struct Kind {
 pub(super) fn id(id: &Spanned<String>, file: usize, kind: &Kind) -> Option<Problem> {
     (!is_kebab_id(id.get_ref())).then(|| {
         let message = format!("a {} id is kebab-case (`{}`)", kind.name, kind.example_id);
-        Problem::new(file, id.span(), message)
+        Problem::new(Code::BadId, file, id.span(), message)
     })
 }
 
@@ -50,7 +51,7 @@ pub(super) fn plain_examples(
                 kind.name,
                 id.get_ref()
             );
-            Problem::new(file, id.span(), message)
+            Problem::new(Code::ExampleCaptures, file, id.span(), message)
         })
         .collect()
 }
@@ -84,7 +85,7 @@ impl Stages<'_> {
                 self.ids.join(", "),
                 suggest::did_you_mean(id.get_ref(), self.ids.iter().copied())
             );
-            Problem::new(file, id.span(), message)
+            Problem::new(Code::UnknownStage, file, id.span(), message)
         })
     }
 }

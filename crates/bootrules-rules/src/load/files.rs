@@ -1,9 +1,11 @@
 //! The files of one load, by number: their text and line index, which of them are the embedded
-//! pack's, and a problem at a place in one of them turned into a [`RuleError`].
+//! pack's, and a problem at a place in one of them turned into a [`Diagnostic`].
 
 use std::ops::Range;
 
-use crate::error::RuleError;
+use bootrules_core::Diagnostic;
+
+use crate::codes::Code;
 use crate::pack::Origin;
 use crate::source_map::SourceMap;
 
@@ -12,6 +14,8 @@ use super::sources::RuleSource;
 /// A problem at a byte span of one of the files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Problem {
+    /// What kind of problem.
+    pub code: Code,
     /// The file's number.
     pub file: usize,
     /// Bytes of the file.
@@ -21,8 +25,9 @@ pub(super) struct Problem {
 }
 
 impl Problem {
-    pub fn new(file: usize, span: Range<usize>, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, file: usize, span: Range<usize>, message: impl Into<String>) -> Self {
         Self {
+            code,
             file,
             span,
             message: message.into(),
@@ -70,14 +75,10 @@ impl<'a> Files<'a> {
         self.sources.iter().position(|f| same_path(&f.path, path))
     }
 
-    pub fn error(&self, problem: Problem) -> RuleError {
+    pub fn diagnostic(&self, problem: Problem) -> Diagnostic {
         let path = &self.sources[problem.file].path;
-        RuleError::at(
-            path,
-            &self.maps[problem.file],
-            problem.span,
-            problem.message,
-        )
+        let diagnostic = problem.code.diagnostic(path, problem.message);
+        self.maps[problem.file].place(diagnostic, problem.span)
     }
 
     /// Where the rule whose id is at `span` is defined.
@@ -85,6 +86,7 @@ impl<'a> Files<'a> {
         Origin {
             file: self.sources[file].path.clone(),
             line: self.maps[file].line_of(span.start),
+            column: self.maps[file].column_of(span.start),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use toml::Spanned;
 
+use crate::codes::Code;
 use crate::spec::{IgnoreSpec, RuleFile, SignatureSpec, StageSpec, UnitCategorySpec};
 
 use super::files::{Files, Problem};
@@ -95,7 +96,7 @@ impl Layered {
                     files.source(first).path,
                     files.map(first).line_of(at)
                 );
-                problems.push(Problem::new(file, id.span(), message));
+                problems.push(Problem::new(Code::DuplicateId, file, id.span(), message));
                 duplicates.insert(id.span().start);
             } else {
                 self.ids_in_pack

@@ -22,7 +22,9 @@ use std::collections::HashMap;
 use bootrules_core::StageModel;
 use toml::Spanned;
 
-use crate::error::RuleError;
+use bootrules_core::Diagnostic;
+
+use crate::codes::Code;
 use crate::pack::Pack;
 use crate::precompile::{self, Compiled};
 
@@ -36,7 +38,7 @@ pub use sources::{default_sources, sources_from_dir, RuleSource};
 pub const MAX_RULES: usize = 50_000;
 
 /// Loads packs in order; a rule in a later pack replaces the rule of the same id before it.
-pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
+pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<Diagnostic>> {
     let files = Files::new(packs);
     let mut errors = Vec::new();
     let mut layered = Layered::default();
@@ -51,7 +53,7 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
             }
             let parsed = parse::parse_file(&files, file, &mut errors);
             let duplicates = layered.add(&files, file, parsed);
-            errors.extend(duplicates.into_iter().map(|p| files.error(p)));
+            errors.extend(duplicates.into_iter().map(|p| files.diagnostic(p)));
         }
     }
     let rules = layered.rules();
@@ -60,7 +62,7 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
             "{rules} rules in this run: at most {MAX_RULES} are loaded (every rule's patterns \
              run on every line); split the pack"
         );
-        errors.push(RuleError::whole_file(files.last_path(), message));
+        errors.push(Code::TooManyRules.diagnostic(files.last_path(), message));
         return Err(errors);
     }
     let compiled = precompile::compile_all(&layered.pattern_texts(&files));
@@ -68,7 +70,7 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<RuleError>> {
     if errors.is_empty() {
         Ok(pack)
     } else {
-        errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        errors.sort_by(|a, b| (&a.file, a.span).cmp(&(&b.file, b.span)));
         Err(errors)
     }
 }
@@ -83,7 +85,7 @@ fn compile(
     files: &Files<'_>,
     layered: &Layered,
     compiled: &HashMap<&str, Compiled>,
-    errors: &mut Vec<RuleError>,
+    errors: &mut Vec<Diagnostic>,
 ) -> Pack {
     let mut problems: Vec<Problem> = Vec::new();
     let mut patterns = Patterns::new(files, compiled);
@@ -138,13 +140,15 @@ fn compile(
             Some(signature) => signature.disabled = true,
             None => {
                 let message = format!("`disable` names `{}`, which is no signature", id.get_ref());
-                warnings.push(files.error(Problem::new(parsed.file, id.span(), message)));
+                let problem =
+                    Problem::new(Code::UnknownDisabledId, parsed.file, id.span(), message);
+                warnings.push(files.diagnostic(problem));
             }
         }
     }
 
     problems.append(&mut patterns.problems);
-    errors.extend(problems.into_iter().map(|p| files.error(p)));
+    errors.extend(problems.into_iter().map(|p| files.diagnostic(p)));
     let signature_index = signatures
         .iter()
         .enumerate()

@@ -3,7 +3,9 @@
 
 use std::ops::Range;
 
-use crate::error::RuleError;
+use bootrules_core::Diagnostic;
+
+use crate::codes::Code;
 use crate::every_problem::parse_every_problem;
 use crate::spec::RuleFile;
 use crate::suggest;
@@ -27,21 +29,23 @@ const STAND_INS: &[(&str, &str)] = &[
 /// those of the file; see [`parse_halves`]), so every broken rule is reported and the good ones
 /// still load; within a broken rule, every rejected field is reported, not only the first (see
 /// [`parse_every_problem`]).
-pub(super) fn parse_file(files: &Files<'_>, file: usize, errors: &mut Vec<RuleError>) -> RuleFile {
+pub(super) fn parse_file(files: &Files<'_>, file: usize, errors: &mut Vec<Diagnostic>) -> RuleFile {
     let source = files.source(file);
-    let report = |e: toml::de::Error, errors: &mut Vec<RuleError>| {
+    let report = |e: toml::de::Error, errors: &mut Vec<Diagnostic>| {
         let span = e.span().unwrap_or(0..0);
-        let mut message = suggest::toml_message(e.message().trim_end());
+        let message = suggest::toml_message(e.message().trim_end());
+        let code = code_of(e.message());
+        let mut diagnostic = files.diagnostic(Problem::new(code, file, span, message));
         // toml 0.8 said "invalid escape sequence", 0.9 says "missing escaped value"
-        if message.starts_with("invalid escape sequence")
-            || message.starts_with("missing escaped value")
+        if e.message().starts_with("invalid escape sequence")
+            || e.message().starts_with("missing escaped value")
         {
-            message.push_str(
-                "; write regular expressions in single quotes ('foo\\d+'), where a backslash \
-                 is kept as written",
+            diagnostic = diagnostic.help(
+                "write regular expressions in single quotes ('foo\\d+'), where a backslash is \
+                 kept as written",
             );
         }
-        errors.push(files.error(Problem::new(file, span, message)));
+        errors.push(diagnostic);
     };
     if let Ok(parsed) = toml::from_str::<RuleFile>(&source.text) {
         return parsed;
@@ -49,7 +53,7 @@ pub(super) fn parse_file(files: &Files<'_>, file: usize, errors: &mut Vec<RuleEr
     let mut merged = RuleFile::default();
     let chunks = rule_chunks(&source.text);
     let before = errors.len();
-    let mut leaf = |chunk: Range<usize>, merged: &mut RuleFile, errors: &mut Vec<RuleError>| {
+    let mut leaf = |chunk: Range<usize>, merged: &mut RuleFile, errors: &mut Vec<Diagnostic>| {
         if errors.len() - before >= MOST_PROBLEMS_PER_FILE {
             return false;
         }
@@ -64,13 +68,13 @@ pub(super) fn parse_file(files: &Files<'_>, file: usize, errors: &mut Vec<RuleEr
         let message = format!(
             "more than {MOST_PROBLEMS_PER_FILE} problems: the rest of the file was not checked"
         );
-        errors.push(RuleError::whole_file(&source.path, message));
+        errors.push(Code::TooManyProblems.diagnostic(&source.path, message));
     }
     merged
 }
 
 /// Parses one rule on its own, reporting its problems; `false` once there are too many.
-type ParseOne<'a> = dyn FnMut(Range<usize>, &mut RuleFile, &mut Vec<RuleError>) -> bool + 'a;
+type ParseOne<'a> = dyn FnMut(Range<usize>, &mut RuleFile, &mut Vec<Diagnostic>) -> bool + 'a;
 
 /// Parses the rules of `chunks` together where they parse, halving a run that does not until
 /// each broken rule is parsed on its own by `leaf`: a file with a few broken rules among
@@ -80,7 +84,7 @@ fn parse_halves(
     text: &str,
     chunks: &[Range<usize>],
     merged: &mut RuleFile,
-    errors: &mut Vec<RuleError>,
+    errors: &mut Vec<Diagnostic>,
     leaf: &mut ParseOne<'_>,
 ) -> bool {
     let (Some(first), Some(last)) = (chunks.first(), chunks.last()) else {
@@ -129,4 +133,19 @@ fn blank_outside(text: &str, keep: Range<usize>) -> String {
             }
         })
         .collect()
+}
+
+/// The code of a TOML error, from serde's wording of it.
+fn code_of(message: &str) -> Code {
+    if message.starts_with("unknown field") {
+        Code::UnknownKey
+    } else if message.starts_with("missing field") {
+        Code::MissingKey
+    } else if message.starts_with("unknown variant") {
+        Code::UnknownValue
+    } else if message.starts_with("invalid type") || message.starts_with("invalid length") {
+        Code::WrongType
+    } else {
+        Code::InvalidToml
+    }
 }

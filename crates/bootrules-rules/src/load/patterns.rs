@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use toml::Spanned;
 
+use crate::codes::Code;
 use crate::owner::Owner;
 use crate::pattern::Pattern;
 use crate::precompile::{self, Compiled, Unbuilt};
@@ -70,26 +71,28 @@ impl<'a> Patterns<'a> {
             Err(Unbuilt::OverBudget) => None,
         };
         let mut span = pattern.span();
-        let message = match problem {
+        let (code, message) = match problem {
             Some(e) => {
                 if let Some(inner) = regex_error_span(text) {
                     let file_text = &self.files.source(file).text;
                     span = span_in_file(file_text, pattern.span(), text, inner);
                 }
-                format!("bad regular expression: {}", regex_problem(&e))
+                let message = format!("bad regular expression: {}", regex_problem(&e));
+                (Code::BadRegex, message)
             }
             None if self.over_budget => return None,
             None => {
                 self.over_budget = true;
-                format!(
+                let message = format!(
                     "the pack's patterns need more than {} MiB compiled from here on \
                      (the limit for all patterns of a run together); remove rules or simplify \
                      patterns",
                     precompile::PACK_SIZE_LIMIT >> 20
-                )
+                );
+                (Code::PackTooLarge, message)
             }
         };
-        self.problems.push(Problem::new(file, span, message));
+        self.problems.push(Problem::new(code, file, span, message));
         None
     }
 

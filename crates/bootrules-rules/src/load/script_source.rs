@@ -4,6 +4,7 @@
 use std::ops::Range;
 use std::path::Path;
 
+use crate::codes::Code;
 use crate::script;
 use crate::source_map::SourceMap;
 use crate::spec::SignatureSpec;
@@ -22,18 +23,29 @@ pub(super) fn compile(
         (Some(inline), None) => script::compile(inline.get_ref()).map(Some).map_err(|e| {
             let text = &files.source(file).text;
             let at = inline_script_offset(text, inline.span(), e.line, e.column);
-            Problem::new(file, at..at + 1, format!("bad script: {}", e.message))
+            Problem::new(
+                Code::BadScript,
+                file,
+                at..at + 1,
+                format!("bad script: {}", e.message),
+            )
         }),
         (None, Some(named)) => {
             let wanted = sibling_path(&files.source(file).path, named.get_ref());
             let Some(script_file) = files.find(&wanted) else {
                 let message = format!("script file `{wanted}` not found next to the rule file");
-                return Err(Problem::new(file, named.span(), message));
+                return Err(Problem::new(
+                    Code::ScriptNotFound,
+                    file,
+                    named.span(),
+                    message,
+                ));
             };
             let text = &files.source(script_file).text;
             script::compile(text).map(Some).map_err(|e| {
                 let at = files.map(script_file).offset(e.line, e.column);
                 Problem::new(
+                    Code::BadScript,
                     script_file,
                     at..at + 1,
                     format!("bad script: {}", e.message),

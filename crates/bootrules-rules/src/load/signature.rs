@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use toml::Spanned;
 
+use crate::codes::Code;
 use crate::owner::{Owner, Role};
 use crate::pack::{Count, Example, Missing, Sequence, Signature};
 use crate::precompile::Compiled;
@@ -53,28 +54,40 @@ fn has_script(spec: &SignatureSpec) -> bool {
 pub(super) fn validate(spec: &SignatureSpec, file: usize, names: &Names<'_>) -> Vec<Problem> {
     let id = spec.id.get_ref();
     let mut problems: Vec<Problem> = checks::id(&spec.id, file, &KIND).into_iter().collect();
-    let mut at_id = |message: String| problems.push(Problem::new(file, spec.id.span(), message));
+    let mut at_id = |code: Code, message: String| {
+        problems.push(Problem::new(code, file, spec.id.span(), message));
+    };
     let kinds = evidence_kinds(spec);
     if kinds.len() > 1 {
-        at_id(format!(
-            "signature `{id}` combines {}; use one kind of evidence (or a script)",
-            kinds.join(" and ")
-        ));
+        at_id(
+            Code::ConflictingKeys,
+            format!(
+                "signature `{id}` combines {}; use one kind of evidence (or a script)",
+                kinds.join(" and ")
+            ),
+        );
     }
     if spec.patterns.is_empty() && spec.missing.is_none() && !has_script(spec) {
-        at_id(format!(
-            "signature `{id}` needs evidence: `patterns`, `missing` or a script"
-        ));
+        at_id(
+            Code::NoEvidence,
+            format!("signature `{id}` needs evidence: `patterns`, `missing` or a script"),
+        );
     }
     if spec.missing.is_some() && !spec.patterns.is_empty() {
-        at_id(format!(
+        at_id(
+            Code::ConflictingKeys,
+            format!(
             "signature `{id}`: with `missing`, the lines that must follow go in `missing.patterns`"
-        ));
+        ),
+        );
     }
     if (spec.sequence.is_some() || spec.count.is_some()) && spec.patterns.is_empty() {
-        at_id(format!(
+        at_id(
+            Code::NeedsPatterns,
+            format!(
             "signature `{id}`: `sequence` and `count` apply to its `patterns`, which are missing"
-        ));
+        ),
+        );
     }
     let stage_refs = spec
         .from_stage
@@ -92,12 +105,22 @@ pub(super) fn validate(spec: &SignatureSpec, file: usize, names: &Names<'_>) -> 
     if spec.shows_stage.is_some() && spec.patterns.is_empty() {
         let message =
             format!("signature `{id}`: `shows-stage` applies to its `patterns`, which are missing");
-        problems.push(Problem::new(file, spec.id.span(), message));
+        problems.push(Problem::new(
+            Code::NeedsPatterns,
+            file,
+            spec.id.span(),
+            message,
+        ));
     }
     if let Some(m) = &spec.missing {
         if m.stages.is_empty() && m.patterns.is_empty() {
             let message = "`missing` needs `stages` or `patterns` that must follow";
-            problems.push(Problem::new(file, m.after.span(), message));
+            problems.push(Problem::new(
+                Code::NeedsPatterns,
+                file,
+                m.after.span(),
+                message,
+            ));
         }
         let refs = std::iter::once(&m.after).chain(&m.stages);
         problems.extend(refs.filter_map(|s| names.stages.check(s, file)));
@@ -105,12 +128,22 @@ pub(super) fn validate(spec: &SignatureSpec, file: usize, names: &Names<'_>) -> 
     if let Some(n) = &spec.count {
         if *n.at_least.get_ref() == 0 {
             let message = "`at-least` must be 1 or more";
-            problems.push(Problem::new(file, n.at_least.span(), message));
+            problems.push(Problem::new(
+                Code::BadValue,
+                file,
+                n.at_least.span(),
+                message,
+            ));
         }
     }
     if let (Some(_), Some(named)) = (&spec.script, &spec.script_file) {
         let message = "a signature has `script` or `script-file`, not both";
-        problems.push(Problem::new(file, named.span(), message));
+        problems.push(Problem::new(
+            Code::ConflictingKeys,
+            file,
+            named.span(),
+            message,
+        ));
     }
     let captures = [
         ("category-by-unit", &spec.category_by_unit),
@@ -122,7 +155,12 @@ pub(super) fn validate(spec: &SignatureSpec, file: usize, names: &Names<'_>) -> 
     if let Some(name) = &spec.one_per {
         if !evidence_kinds(spec).is_empty() || has_script(spec) {
             let message = "`one-per` applies to plain `patterns` (no `count`, `sequence`, `missing` or script)";
-            problems.push(Problem::new(file, name.span(), message));
+            problems.push(Problem::new(
+                Code::ConflictingKeys,
+                file,
+                name.span(),
+                message,
+            ));
         }
     }
     problems
@@ -147,7 +185,12 @@ fn explained_by(
         "`explained-by` names `{name}`, which is neither a category nor a signature id{}",
         suggest::did_you_mean(name, known)
     );
-    Some(Problem::new(file, by.span(), message))
+    Some(Problem::new(
+        Code::UnknownReference,
+        file,
+        by.span(),
+        message,
+    ))
 }
 
 /// A problem when `key` names a capture that none of the signature's patterns has.
@@ -174,7 +217,7 @@ fn capture_named(
             spec.id.get_ref(),
             name.get_ref()
         );
-        Problem::new(file, name.span(), message)
+        Problem::new(Code::UnknownCapture, file, name.span(), message)
     })
 }
 

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use crate::error::RuleError;
+use bootrules_core::Diagnostic;
+
+use crate::codes::Code;
 
 include!(concat!(env!("OUT_DIR"), "/default_pack.rs"));
 
@@ -42,14 +44,16 @@ pub fn default_sources() -> Vec<RuleSource> {
 }
 
 /// Every `*.toml` and `*.rhai` under `dir`, in sorted order.
-pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleError> {
+pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, Box<Diagnostic>> {
     let shown = dir.display().to_string();
     if !dir.exists() {
-        return Err(RuleError::whole_file(&shown, "no such directory"));
+        return Err(Code::NoSuchDirectory
+            .diagnostic(&shown, "no such directory")
+            .into());
     }
     if !dir.is_dir() {
         let message = "not a directory (--rules takes a folder of rule files)";
-        return Err(RuleError::whole_file(&shown, message));
+        return Err(Code::NotADirectory.diagnostic(&shown, message).into());
     }
     let mut sources = Vec::new();
     // Linked folders are walked too (a team pack linked into a shared one); a loop of links
@@ -59,15 +63,15 @@ pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleError> {
         .sort_by_file_name()
     {
         let entry = entry.map_err(|e| match e.path() {
-            Some(path) if path.is_symlink() && !path.exists() => RuleError::whole_file(
-                &path.display().to_string(),
+            Some(path) if path.is_symlink() && !path.exists() => Code::Unreadable.diagnostic(
+                path.display().to_string(),
                 format!(
                     "broken link: {}",
                     e.io_error().map_or(e.to_string(), ToString::to_string)
                 ),
             ),
-            Some(path) => RuleError::whole_file(&path.display().to_string(), e.to_string()),
-            None => RuleError::whole_file(&shown, e.to_string()),
+            Some(path) => Code::Unreadable.diagnostic(path.display().to_string(), e.to_string()),
+            None => Code::Unreadable.diagnostic(&shown, e.to_string()),
         })?;
         let path = entry.path();
         let wanted = path.extension().is_some_and(|e| e == "toml" || e == "rhai");
@@ -75,12 +79,11 @@ pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleError> {
         let is_file = if entry.path_is_symlink() {
             let shown = path.display().to_string();
             let target = std::fs::metadata(path)
-                .map_err(|e| RuleError::whole_file(&shown, format!("broken link: {e}")))?;
+                .map_err(|e| Code::Unreadable.diagnostic(&shown, format!("broken link: {e}")))?;
             if wanted && !target.is_file() {
-                return Err(RuleError::whole_file(
-                    &shown,
-                    "a link to something not a file",
-                ));
+                return Err(Code::Unreadable
+                    .diagnostic(&shown, "a link to something not a file")
+                    .into());
             }
             target.is_file()
         } else {
@@ -88,7 +91,7 @@ pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleError> {
         };
         if is_file && wanted {
             let text = std::fs::read_to_string(path).map_err(|e| {
-                RuleError::whole_file(&path.display().to_string(), format!("cannot read: {e}"))
+                Code::Unreadable.diagnostic(path.display().to_string(), format!("cannot read: {e}"))
             })?;
             sources.push(RuleSource {
                 path: path.display().to_string(),
@@ -98,7 +101,7 @@ pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, RuleError> {
     }
     if !sources.iter().any(RuleSource::is_toml) {
         let message = "no rule files (*.toml) in this directory";
-        return Err(RuleError::whole_file(&shown, message));
+        return Err(Code::NoRuleFiles.diagnostic(&shown, message).into());
     }
     Ok(sources)
 }

@@ -3,6 +3,7 @@
 
 use bootrules_core::StageDef;
 
+use crate::codes::Code;
 use crate::owner::{Owner, Shown};
 use crate::pack::Stage;
 use crate::spec::StageSpec;
@@ -22,7 +23,12 @@ pub(super) fn validate(spec: &StageSpec, file: usize, stages: &Stages<'_>) -> Ve
     let mut problems: Vec<Problem> = checks::id(&spec.id, file, &KIND).into_iter().collect();
     if spec.patterns.is_empty() && spec.handoff_patterns.is_empty() {
         let message = format!("stage `{}` has no patterns", spec.id.get_ref());
-        problems.push(Problem::new(file, spec.id.span(), message));
+        problems.push(Problem::new(
+            Code::NoPatterns,
+            file,
+            spec.id.span(),
+            message,
+        ));
     }
     if let Some(outside) = &spec.shown_by_outside {
         problems.extend(

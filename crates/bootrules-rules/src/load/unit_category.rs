@@ -1,6 +1,7 @@
 //! `[[unit-category]]`: its checks, and the compiled list of units whose failures belong to a
 //! category.
 
+use crate::codes::Code;
 use crate::pack::UnitCategory;
 use crate::spec::UnitCategorySpec;
 
@@ -18,7 +19,12 @@ pub(super) fn validate(spec: &UnitCategorySpec, file: usize) -> Vec<Problem> {
     let mut problems: Vec<Problem> = checks::id(&spec.id, file, &KIND).into_iter().collect();
     if spec.units.is_empty() {
         let message = format!("unit-category `{}` has no `units`", spec.id.get_ref());
-        problems.push(Problem::new(file, spec.id.span(), message));
+        problems.push(Problem::new(
+            Code::NoPatterns,
+            file,
+            spec.id.span(),
+            message,
+        ));
     }
     problems.extend(checks::plain_examples(
         &spec.examples,
