@@ -255,7 +255,7 @@ def check_python_objects(binary: str, inputs: Path) -> None:
 
 
 def check_rule_errors(binary: str, work: Path) -> None:
-    """Invalid rules raise InvalidRules with the text the command line prints."""
+    """Invalid rules raise InvalidRules with the text the command line prints, and each error typed."""
     bad = work / "bad-rules"
     bad.mkdir()
     (bad / "broken.toml").write_text('[[signature]]\nid = "x"\ncategory = "nonsense"\n')
@@ -266,6 +266,8 @@ def check_rule_errors(binary: str, work: Path) -> None:
         bootrules.RulePack([str(bad)])
     except bootrules.InvalidRules as error:
         assert str(error) == done.stderr.rstrip("\n"), f"python: {error}\ncli: {done.stderr}"
+        codes = {(d.severity, d.code, d.file, d.line) for d in error.diagnostics}
+        assert ("error", "unknown-value", str(bad / "broken.toml"), 3) in codes, codes
     else:
         raise AssertionError("invalid rules were accepted")
     print("ok: invalid rules raise InvalidRules with the command line's message")

@@ -9,8 +9,39 @@ from typing import Any, Optional, Sequence, Union
 
 __version__: str
 
+class Diagnostic:
+    """A problem at a place in a rule file; `str()` is the command line's text for it."""
+
+    @property
+    def severity(self) -> str:
+        """`"error"` or `"warning"`."""
+    @property
+    def code(self) -> str:
+        """The stable kebab-case code of the kind of problem (`"bad-regex"`)."""
+    @property
+    def file(self) -> str:
+        """The rule file (or the option) the problem is in."""
+    @property
+    def line(self) -> Optional[int]:
+        """1-based line; None for a problem of the whole file."""
+    @property
+    def column(self) -> Optional[int]:
+        """1-based column in characters; None for a problem of the whole file."""
+    @property
+    def rule(self) -> Optional[str]:
+        """The id of the rule the problem is about, if it is about one rule."""
+    @property
+    def message(self) -> str:
+        """What is wrong."""
+    @property
+    def help(self) -> Optional[str]:
+        """What to do about it, if there is a hint."""
+
 class InvalidRules(ValueError):
     """The rule packs could not be loaded; the message is what `bootrules check --rules` prints."""
+
+    diagnostics: list[Diagnostic]
+    """Every error, typed."""
 
 class RulePack:
     """A compiled rule pack: the default pack plus rule folders, loaded once and reused."""
@@ -48,7 +79,7 @@ class RulePack:
         its Arrow buffers (validity or None, then offsets and data, values, or a list's offsets
         and its items' offsets and data)."""
     @property
-    def warnings(self) -> list[str]:
+    def warnings(self) -> list[Diagnostic]:
         """The warnings the command line prints when it loads the same packs."""
     @property
     def counts(self) -> tuple[int, int, int]:

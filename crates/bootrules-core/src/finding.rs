@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Diagnostic;
 
 /// How bad a finding is, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     /// Worth knowing, not a fault.
@@ -109,23 +111,13 @@ pub struct Finding {
     pub references: Vec<String>,
 }
 
-/// A rule that could not be evaluated for a session (a script stopped by its limits). It is
-/// reported with the rule's id; every other rule still ran.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RuleFailure {
-    /// The rule's id.
-    pub rule: String,
-    /// What went wrong.
-    pub message: String,
-}
-
 /// What a judge found in one session.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Judgement {
     /// Known failures seen.
     pub findings: Vec<Finding>,
-    /// Rules that failed to run.
-    pub failures: Vec<RuleFailure>,
+    /// Rules that failed to run (a script stopped by its limits), each at its rule's place.
+    pub failures: Vec<Diagnostic>,
 }
 
 #[cfg(test)]

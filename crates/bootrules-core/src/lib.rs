@@ -4,7 +4,7 @@
 //! signature signals from a rule pack ([`classify`]) → the open session's [`progress`] → sessions
 //! split by [`checker`], with outcomes ([`outcome`]), causes ([`cause`]) and timelines
 //! ([`timeline`](mod@timeline)) → a per-file report ([`report`]). What a session holds is
-//! [`session`]; findings are [`finding`]. This crate knows no stage names and no failure names:
+//! [`session`]; findings are [`finding`]; a rule that failed to run is a [`diagnostic`]. This crate knows no stage names and no failure names:
 //! those come from the rule pack.
 
 // Tests may unwrap: a panic there is a failed test, not a crash on user input.
@@ -13,6 +13,7 @@
 pub mod cause;
 pub mod checker;
 pub mod classify;
+pub mod diagnostic;
 pub mod finding;
 pub mod line;
 pub mod outcome;
@@ -28,7 +29,8 @@ pub mod trace;
 
 pub use checker::{check_log_with, Checker};
 pub use classify::{Judge, LineHits, RuleSet};
-pub use finding::{Finding, Judgement, RuleFailure, Severity};
+pub use diagnostic::{Diagnostic, Level, Span};
+pub use finding::{Finding, Judgement, Severity};
 pub use line::{Line, Normaliser};
 pub use progress::{Progress, Reached};
 pub use report::{check_bytes, check_reader, check_reader_with, FileReport, FileStatus, Omitted};

@@ -9,7 +9,8 @@
 
 use serde::Serialize;
 
-use crate::finding::{Finding, RuleFailure};
+use crate::diagnostic::Diagnostic;
+use crate::finding::Finding;
 use crate::trace::{Pause, TraceLine};
 
 /// How a session ended (the SPEC's closed list).
@@ -110,7 +111,7 @@ pub struct Session {
     pub cause_chain: Vec<usize>,
     /// Rules that could not be evaluated for this session.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub rule_errors: Vec<RuleFailure>,
+    pub rule_errors: Vec<Diagnostic>,
     /// Where the time went between stages, and where the session stopped.
     pub timeline: Timeline,
 }

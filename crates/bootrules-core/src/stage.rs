@@ -4,10 +4,10 @@
 //! The engine knows no stage by name. A rule pack declares the stages; the declarations
 //! (`starts_session`, `marks`) are all the engine needs to split sessions and judge outcomes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Boot stages come before shutdown stages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     /// From firmware to a ready VM.
@@ -16,8 +16,9 @@ pub enum Phase {
     Shutdown,
 }
 
-/// What reaching a stage says about the session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What reaching a stage says about the session (`marks = "booted"` in a rule file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Mark {
     /// The VM booted (this stage or any later boot stage reached).
     Booted,

@@ -9,6 +9,7 @@
 //! check logs in parallel.
 
 mod columns;
+mod diagnostics;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -18,19 +19,12 @@ use bootrules::args::PackArgs;
 use bootrules::commands::load_packs_quietly;
 use bootrules::report::json;
 use bootrules::scan::{scan_bytes, Limits};
-use bootrules_rules::Pack;
-use pyo3::create_exception;
+use bootrules_rules::{Diagnostic, Pack};
+use diagnostics::{invalid_rules, InvalidRules, PyDiagnostic};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyByteArray, PyBytes, PyList, PyTuple};
 use pyo3::IntoPyObjectExt;
-
-create_exception!(
-    bootrules,
-    InvalidRules,
-    PyValueError,
-    "The rule packs could not be loaded; the message lists every error as `bootrules check --rules` prints it."
-);
 
 /// The command line's default for `--max-member-mib`.
 const DEFAULT_MAX_MEMBER_MIB: u64 = 4096;
@@ -48,7 +42,7 @@ struct Options {
 /// A loaded pack and the warnings its loading printed.
 struct Loaded {
     pack: Pack,
-    warnings: Vec<String>,
+    warnings: Vec<Diagnostic>,
 }
 
 impl Options {
@@ -65,15 +59,13 @@ impl Options {
         }
     }
 
-    fn load(&self) -> Result<Loaded, String> {
+    fn load(&self) -> Result<Loaded, Vec<Diagnostic>> {
         let packs = PackArgs {
             rules: self.rule_dirs.clone(),
             no_default_rules: !self.default_rules,
             disable: self.disable.clone(),
         };
-        load_packs_quietly(&packs)
-            .map(|(pack, warnings)| Loaded { pack, warnings })
-            .map_err(|messages| messages.join("\n"))
+        load_packs_quietly(&packs).map(|(pack, warnings)| Loaded { pack, warnings })
     }
 }
 
@@ -114,7 +106,7 @@ impl RulePack {
         let options = Options::new(rule_dirs, default_rules, disable);
         let loaded = py
             .detach(|| options.load())
-            .map_err(InvalidRules::new_err)?;
+            .map_err(|errors| invalid_rules(py, errors))?;
         Ok(Self {
             loaded: Arc::new(loaded),
             options,
@@ -145,7 +137,7 @@ impl RulePack {
     ) -> PyResult<Self> {
         let options = Options::new(rule_dirs, default_rules, disable);
         let loaded = py
-            .detach(|| -> Result<Arc<Loaded>, String> {
+            .detach(|| -> Result<Arc<Loaded>, Vec<Diagnostic>> {
                 // A panic elsewhere cannot leave the list half-changed: keep using it.
                 let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some((_, loaded)) = shared.iter().find(|(o, _)| *o == options) {
@@ -155,7 +147,7 @@ impl RulePack {
                 shared.push((options.clone(), Arc::clone(&loaded)));
                 Ok(loaded)
             })
-            .map_err(InvalidRules::new_err)?;
+            .map_err(|errors| invalid_rules(py, errors))?;
         Ok(Self {
             loaded,
             options,
@@ -266,10 +258,16 @@ impl RulePack {
         Ok((rows, columns))
     }
 
-    /// The warnings the command line prints when it loads the same packs.
+    /// The warnings the command line prints when it loads the same packs, as `Diagnostic`s
+    /// (`str()` of each is the command line's text).
     #[getter]
-    fn warnings(&self) -> Vec<String> {
-        self.loaded.warnings.clone()
+    fn warnings(&self) -> Vec<PyDiagnostic> {
+        self.loaded
+            .warnings
+            .iter()
+            .cloned()
+            .map(PyDiagnostic)
+            .collect()
     }
 
     /// How many stages, signatures and ignores the pack holds.
@@ -398,6 +396,7 @@ fn loads(py: Python<'_>, line: &str) -> PyResult<Py<PyAny>> {
 #[pyo3(name = "bootrules")]
 fn bootrules_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RulePack>()?;
+    m.add_class::<PyDiagnostic>()?;
     m.add("InvalidRules", m.py().get_type::<InvalidRules>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

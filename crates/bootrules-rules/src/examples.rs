@@ -4,43 +4,11 @@
 //! counts, scripts and stage markers are tested the same way as plain patterns.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use bootrules_core::{check_bytes, FileReport, Finding};
+use bootrules_core::{check_bytes, Diagnostic, FileReport, Finding};
 
+use crate::codes::Code;
 use crate::pack::{Origin, Pack};
-
-/// One example that did not behave as declared.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExampleFailure {
-    /// The rule's id.
-    pub rule: String,
-    /// Where the rule is defined.
-    pub file: String,
-    /// Its line.
-    pub line: usize,
-    /// The excerpt.
-    pub example: String,
-    /// What was expected and what happened, as `-`/`+` lines.
-    pub diff: Vec<String>,
-}
-
-impl fmt::Display for ExampleFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{}:{}: {}: example failed",
-            self.file, self.line, self.rule
-        )?;
-        for line in self.example.trim_end().lines() {
-            writeln!(f, "    | {line}")?;
-        }
-        for line in &self.diff {
-            writeln!(f, "  {line}")?;
-        }
-        Ok(())
-    }
-}
 
 /// Counts of examples run.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +22,7 @@ pub struct ExampleRun {
 struct Runner<'a> {
     pack: &'a Pack,
     run: ExampleRun,
-    failures: Vec<ExampleFailure>,
+    failures: Vec<Diagnostic>,
 }
 
 impl Runner<'_> {
@@ -63,13 +31,12 @@ impl Runner<'_> {
             self.run.passed += 1;
         } else {
             self.run.failed += 1;
-            self.failures.push(ExampleFailure {
-                rule: id.to_owned(),
-                file: origin.file.clone(),
-                line: origin.line,
-                example: example.to_owned(),
-                diff,
-            });
+            let excerpt = example.trim_end().lines().map(str::to_owned).collect();
+            let failure = origin
+                .diagnostic(Code::ExampleFailed, id, "example failed")
+                .showing(excerpt)
+                .notes(diff);
+            self.failures.push(failure);
         }
     }
 
@@ -89,7 +56,7 @@ fn instead(report: &FileReport, rule: &str) -> Vec<String> {
         .sessions
         .iter()
         .flat_map(|s| &s.rule_errors)
-        .filter(|e| e.rule == rule)
+        .filter(|e| e.rule.as_deref() == Some(rule))
         .map(|e| format!("+ rule error: {}", e.message))
         .collect();
     if !errors.is_empty() {
@@ -124,8 +91,9 @@ fn capture_diff(want: &BTreeMap<String, String>, got: &BTreeMap<String, String>)
     diff
 }
 
-/// Runs every example of every rule in the pack.
-pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<ExampleFailure>) {
+/// Runs every example of every rule in the pack: the counts, and a diagnostic for each example
+/// that failed (its excerpt, and what was expected and what happened as `-`/`+` notes).
+pub fn run_examples(pack: &Pack) -> (ExampleRun, Vec<Diagnostic>) {
     let mut r = Runner {
         pack,
         run: ExampleRun::default(),

@@ -14,10 +14,11 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
 use bootrules_core::finding::{clip_evidence, MAX_FINDINGS_PER_RULE};
-use bootrules_core::{Finding, Judge, Judgement, Line, Progress, RuleFailure};
+use bootrules_core::{Finding, Judge, Judgement, Line, Progress};
 
+use crate::codes::Code;
 use crate::owner::{Owner, Role};
-use crate::pack::{Count, Origin, Pack, Signature};
+use crate::pack::{Count, Pack, Signature};
 use crate::script::{self, ScriptClock, ScriptEvent, ScriptVerdict, SessionView};
 
 /// One matched line kept as evidence.
@@ -396,11 +397,9 @@ fn judge_script(
     match ran {
         Ok(verdict) => apply(verdict, fired, events, progress, last),
         Err(message) => {
-            let Origin { file, line } = &signature.origin;
-            judgement.failures.push(RuleFailure {
-                rule: signature.id.clone(),
-                message: format!("{message} ({file}:{line})"),
-            });
+            let origin = &signature.origin;
+            let failure = origin.diagnostic(Code::ScriptStopped, &signature.id, message);
+            judgement.failures.push(failure);
             None
         }
     }

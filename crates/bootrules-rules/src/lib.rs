@@ -1,14 +1,14 @@
 //! Rule packs for bootrules: stage markers and known-failure signatures written in TOML.
 //!
-//! [`load()`] parses and validates packs (every error at once, with file, line and column) and
-//! compiles them into a [`Pack`], which the core engine runs through the
-//! [`bootrules_core::RuleSet`] trait. The default pack from `rules/` is embedded at build time.
+//! [`load()`] parses and validates packs (every error at once, each a [`Diagnostic`] with file,
+//! line, column and a stable [`Code`]) and compiles them into a [`Pack`], which the core engine
+//! runs through the [`bootrules_core::RuleSet`] trait. The default pack from `rules/` is embedded at build time.
 
 // Tests may unwrap: a panic there is a failed test, not a crash on user input.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod catalogue;
-pub mod error;
+pub mod codes;
 mod every_problem;
 pub mod examples;
 pub mod judge;
@@ -22,18 +22,20 @@ pub mod prefilter;
 mod rule_set;
 pub mod schema;
 pub mod script;
+pub mod source_map;
 pub mod spec;
 pub mod suggest;
 pub mod terms;
 
-pub use error::RuleError;
-pub use examples::{run_examples, ExampleFailure, ExampleRun};
-pub use lint::{lints, Lint};
+pub use bootrules_core::{Diagnostic, Level, Span};
+pub use codes::Code;
+pub use examples::{run_examples, ExampleRun};
+pub use lint::lints;
 pub use load::{default_sources, load, sources_from_dir, RuleSource};
 pub use pack::{Ignore, Pack, Signature, Stage};
 pub use terms::{Category, Status};
 
 /// Loads the embedded default pack.
-pub fn default_pack() -> Result<Pack, Vec<RuleError>> {
+pub fn default_pack() -> Result<Pack, Vec<Diagnostic>> {
     load(&[default_sources()])
 }

@@ -1,38 +1,13 @@
 //! Warnings about rules that load but probably do not do what their writer meant.
 
-use std::fmt;
+use bootrules_core::Diagnostic;
 
+use crate::codes::Code;
 use crate::owner::Owner;
-use crate::pack::{Origin, Pack};
+use crate::pack::Pack;
 
-/// One warning, with the rule it is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lint {
-    /// The rule's id.
-    pub rule: String,
-    /// Where the rule is defined.
-    pub origin: (String, usize),
-    /// What looks wrong.
-    pub message: String,
-}
-
-impl fmt::Display for Lint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (file, line) = &self.origin;
-        write!(f, "{file}:{line}: {}: {}", self.rule, self.message)
-    }
-}
-
-fn lint(rule: &str, origin: &Origin, message: String) -> Lint {
-    Lint {
-        rule: rule.to_owned(),
-        origin: (origin.file.clone(), origin.line),
-        message,
-    }
-}
-
-/// Everything in the pack worth a warning.
-pub fn lints(pack: &Pack) -> Vec<Lint> {
+/// Everything in the pack worth a warning, each at the rule it is about.
+pub fn lints(pack: &Pack) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for &pattern in pack.prefilter().unfiltered() {
         let text = pack.pattern_text(pattern);
@@ -44,13 +19,12 @@ pub fn lints(pack: &Pack) -> Vec<Lint> {
             Owner::Signature(i, _) => (&pack.signatures[i].id, &pack.signatures[i].origin),
             Owner::Ignore => continue,
         };
-        out.push(lint(rule, origin, message));
+        out.push(origin.diagnostic(Code::UnfilteredPattern, rule, message));
     }
     for sig in pack.signatures() {
         if sig.examples_match.is_empty() || sig.examples_no_match.is_empty() {
-            let message =
-                "no `examples.match` or no `examples.no-match`: nothing tests this rule".to_owned();
-            out.push(lint(&sig.id, &sig.origin, message));
+            let message = "no `examples.match` or no `examples.no-match`: nothing tests this rule";
+            out.push(sig.origin.diagnostic(Code::UntestedRule, &sig.id, message));
         }
         if sig.script.is_some() {
             continue;
@@ -65,7 +39,10 @@ pub fn lints(pack: &Pack) -> Vec<Lint> {
         for name in placeholders(&sig.message).chain(placeholders(&sig.remedy)) {
             if !groups.contains(&name) {
                 let message = format!("`{{{name}}}` in the message or remedy names no capture group of its patterns, so it prints as written");
-                out.push(lint(&sig.id, &sig.origin, message));
+                out.push(
+                    sig.origin
+                        .diagnostic(Code::UnknownPlaceholder, &sig.id, message),
+                );
             }
         }
     }

@@ -9,9 +9,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-use bootrules_core::{Severity, StageModel};
+use bootrules_core::{Diagnostic, Severity, StageModel};
 
-use crate::error::RuleError;
+use crate::codes::Code;
 use crate::owner::Owner;
 use crate::pattern::Pattern;
 use crate::prefilter::{required_literals, Prefilter};
@@ -24,6 +24,17 @@ pub struct Origin {
     pub file: String,
     /// 1-based line of the rule's id.
     pub line: usize,
+    /// 1-based column (characters) of the rule's id.
+    pub column: usize,
+}
+
+impl Origin {
+    /// A diagnostic of `code` about the rule `id` defined here.
+    pub fn diagnostic(&self, code: Code, id: &str, message: impl Into<String>) -> Diagnostic {
+        code.diagnostic(&self.file, message)
+            .at(self.line, self.column)
+            .rule(id)
+    }
 }
 
 /// A stage marker with its documentation.
@@ -213,7 +224,7 @@ pub struct Pack {
     pub(crate) signature_index: HashMap<String, usize>,
     pub(crate) ignores: Vec<Ignore>,
     pub(crate) unit_categories: Vec<UnitCategory>,
-    pub(crate) warnings: Vec<RuleError>,
+    pub(crate) warnings: Vec<Diagnostic>,
     /// Built on first use from the patterns' required literals.
     pub(crate) prefilter: OnceLock<Prefilter>,
     pub(crate) regexes: Vec<Pattern>,
@@ -264,7 +275,7 @@ impl Pack {
     }
 
     /// Things that load but probably do nothing (a disabled id that names no rule).
-    pub fn warnings(&self) -> &[RuleError] {
+    pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
     }
 

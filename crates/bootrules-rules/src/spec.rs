@@ -2,10 +2,13 @@
 //!
 //! Plain structs with `deny_unknown_fields`, so a misspelt key is an error with its position
 //! rather than a rule that silently does nothing. Values whose validity is checked after
-//! parsing (ids, patterns, stage references) keep their spans for error messages.
+//! parsing (ids, patterns, stage references) keep their spans for error messages. Closed lists
+//! of words are read straight into the types the engine and the pack use (`Phase`, `Mark`,
+//! `Severity`, `Category`, `Status`).
 
 use std::collections::BTreeMap;
 
+use bootrules_core::{Mark, Phase, Severity};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -85,7 +88,7 @@ pub struct StageSpec {
     /// Stable id.
     pub id: Spanned<String>,
     /// `boot` or `shutdown`.
-    pub phase: PhaseSpec,
+    pub phase: Phase,
     /// Position within the phase.
     pub order: u32,
     /// What the stage is, for people.
@@ -101,7 +104,7 @@ pub struct StageSpec {
     #[serde(default)]
     pub handoff: bool,
     /// `booted`, `powered-off` or `rebooted`.
-    pub marks: Option<MarkSpec>,
+    pub marks: Option<Mark>,
     /// Regular expressions; any one marks the stage.
     pub patterns: Vec<Spanned<String>>,
     /// Patterns that mark the stage and also say the bootloader handed over to the OS.
@@ -157,7 +160,7 @@ pub struct SignatureSpec {
     /// one per session.
     pub one_per: Option<Spanned<String>>,
     /// How bad it is.
-    pub severity: SeveritySpec,
+    pub severity: Severity,
     /// The failure stops a boot (or a running system).
     #[serde(default)]
     pub fatal: bool,
@@ -168,7 +171,7 @@ pub struct SignatureSpec {
     #[serde(default)]
     pub exclude: Vec<Spanned<String>>,
     /// Only lines seen in this phase count.
-    pub phase: Option<PhaseSpec>,
+    pub phase: Option<Phase>,
     /// Only lines seen once this stage (or a later one) was reached count.
     pub from_stage: Option<Spanned<String>>,
     /// Only lines seen before this stage (or a later one) was reached count.
@@ -326,34 +329,4 @@ impl ExampleSpec {
             Self::WithCaptures { category, .. } => *category,
         }
     }
-}
-
-/// `phase = "boot" | "shutdown"`.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub enum PhaseSpec {
-    Boot,
-    Shutdown,
-}
-
-/// `marks = "booted" | "powered-off" | "rebooted"`.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub enum MarkSpec {
-    Booted,
-    PoweredOff,
-    Rebooted,
-}
-
-/// `severity = "info" | "warning" | "error" | "critical"`.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub enum SeveritySpec {
-    Info,
-    Warning,
-    Error,
-    Critical,
 }

@@ -3,9 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use bootrules_rules::{default_sources, load, RuleError, RuleSource};
+use bootrules_rules::{default_sources, load, Diagnostic, RuleSource};
 
-fn errors(files: &[(&str, &str)]) -> Vec<RuleError> {
+fn errors(files: &[(&str, &str)]) -> Vec<Diagnostic> {
     let pack: Vec<RuleSource> = files
         .iter()
         .map(|(path, text)| RuleSource {
@@ -44,7 +44,7 @@ fn a_good_extra_rule_loads_over_the_default_pack() {
 fn unknown_key_is_reported_at_its_position() {
     let text = GOOD.replace("remedy = \"r\"", "remedy = \"r\"\nremedyy = \"x\"");
     let e = &errors(&[("x.toml", &text)])[0];
-    assert_eq!((e.file.as_str(), e.line, e.column), ("x.toml", 10, 1));
+    assert_eq!((e.file.as_str(), e.line(), e.column()), ("x.toml", 10, 1));
     assert!(
         e.message.contains("unknown field `remedyy`"),
         "{}",
@@ -79,21 +79,21 @@ remedy = "r"
     ]);
     assert_eq!(all.len(), 3, "{all:?}");
     let a = all.iter().find(|e| e.file == "a.toml").unwrap();
-    assert_eq!((a.line, a.column), (7, 14));
+    assert_eq!((a.line(), a.column()), (7, 14));
     assert!(
         a.message.starts_with("bad regular expression"),
         "{}",
         a.message
     );
     let b = all.iter().find(|e| e.file == "b.toml").unwrap();
-    assert_eq!(b.line, 5);
+    assert_eq!(b.line(), 5);
     assert!(
         b.message.contains("unknown variant `disk`"),
         "{}",
         b.message
     );
     let c = all.iter().find(|e| e.file == "c.toml").unwrap();
-    assert_eq!((c.line, c.column), (7, 41));
+    assert_eq!((c.line(), c.column()), (7, 41));
     assert!(c
         .message
         .starts_with("unknown stage `no-such-stage`, expected one of firmware, bootloader"));
@@ -103,7 +103,7 @@ remedy = "r"
 fn duplicate_ids_in_one_pack_are_errors() {
     let all = errors(&[("a.toml", GOOD), ("b.toml", GOOD)]);
     assert_eq!(all.len(), 1);
-    assert_eq!((all[0].file.as_str(), all[0].line), ("b.toml", 3));
+    assert_eq!((all[0].file.as_str(), all[0].line()), ("b.toml", 3));
     assert!(
         all[0]
             .message
@@ -117,7 +117,7 @@ fn duplicate_ids_in_one_pack_are_errors() {
 fn a_signature_needs_evidence() {
     let text = GOOD.replace("patterns = ['hello']\n", "");
     let e = &errors(&[("x.toml", &text)])[0];
-    assert_eq!(e.line, 3);
+    assert_eq!(e.line(), 3);
     assert!(
         e.message
             .contains("needs evidence: `patterns`, `missing` or a script"),
@@ -130,7 +130,7 @@ fn a_signature_needs_evidence() {
 fn every_broken_rule_of_one_file_is_reported() {
     let text = "[[signature]]\nid = \"one\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['x']\nmesage = \"typo\"\nremedy = \"r\"\n\n[[signature]]\nid = \"two\"\ntitle = \"t\"\ncategory = \"others\"\nseverity = \"info\"\npatterns = ['y']\nmessage = \"m\"\nremedy = \"r\"\n\n[[signature]]\nid = \"three\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['(']\nmessage = \"m\"\nremedy = \"r\"\n";
     let all = errors(&[("r.toml", text)]);
-    let at: Vec<(usize, usize)> = all.iter().map(|e| (e.line, e.column)).collect();
+    let at: Vec<(usize, usize)> = all.iter().map(|e| (e.line(), e.column())).collect();
     assert_eq!(at, [(7, 1), (13, 12), (24, 14)], "{all:?}");
 }
 
@@ -145,7 +145,7 @@ fn a_bad_pattern_written_twice_is_reported_at_both_places() {
     let all = errors(&[("a.toml", &first), ("b.toml", &second)]);
     let places: Vec<_> = all
         .iter()
-        .map(|e| (e.file.as_str(), e.line, e.column))
+        .map(|e| (e.file.as_str(), e.line(), e.column()))
         .collect();
     assert_eq!(places, [("a.toml", 7, 14), ("b.toml", 7, 13)], "{all:?}");
     assert!(all
@@ -157,7 +157,7 @@ fn a_bad_pattern_written_twice_is_reported_at_both_places() {
 fn a_pattern_over_the_size_limit_is_reported() {
     let huge = GOOD.replace("['hello']", r"['\w{500}\w{500}\w{500}']");
     let e = &errors(&[("x.toml", &huge)])[0];
-    assert_eq!((e.file.as_str(), e.line, e.column), ("x.toml", 7, 13));
+    assert_eq!((e.file.as_str(), e.line(), e.column()), ("x.toml", 7, 13));
     assert!(e.message.starts_with("bad regular expression"), "{e}");
 }
 
@@ -235,7 +235,7 @@ examples.no-match = ["other.service"]
     let refused: Vec<_> = all
         .iter()
         .filter(|e| e.message.contains("only a signature's examples check"))
-        .map(|e| (e.file.as_str(), e.line))
+        .map(|e| (e.file.as_str(), e.line()))
         .collect();
     assert_eq!(
         refused,

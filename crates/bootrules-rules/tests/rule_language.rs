@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use bootrules_core::{check_bytes, FileReport, Finding};
-use bootrules_rules::{default_sources, load, Pack, RuleError, RuleSource};
+use bootrules_rules::{default_sources, load, Diagnostic, Pack, RuleSource};
 
 fn source(path: &str, text: &str) -> RuleSource {
     RuleSource {
@@ -29,7 +29,7 @@ fn pack_with(files: &[(&str, &str)]) -> Pack {
     }
 }
 
-fn load_errors(files: &[(&str, &str)]) -> Vec<RuleError> {
+fn load_errors(files: &[(&str, &str)]) -> Vec<Diagnostic> {
     let extra = files.iter().map(|(p, t)| source(p, t)).collect();
     load(&[default_sources(), extra]).expect_err("the pack is invalid")
 }
@@ -268,7 +268,9 @@ fn rules_can_be_disabled_by_a_pack_or_by_id() {
     let warnings: Vec<String> = pack.warnings().iter().map(ToString::to_string).collect();
     assert_eq!(warnings.len(), 1);
     assert!(
-        warnings[0].starts_with("off.toml:1:28: `disable` names `no-such-rule`"),
+        warnings[0].starts_with(
+            "off.toml:1:28: warning[unknown-disabled-id]: `disable` names `no-such-rule`"
+        ),
         "{}",
         warnings[0]
     );
@@ -330,7 +332,7 @@ fn runaway_scripts_are_stopped_and_named_while_other_rules_still_report() {
         let failure = session
             .rule_errors
             .iter()
-            .find(|f| f.rule == id)
+            .find(|f| f.rule.as_deref() == Some(id))
             .unwrap_or_else(|| panic!("{id} not reported: {:?}", session.rule_errors));
         assert!(
             failure.message.contains(reason),
@@ -383,13 +385,16 @@ fn script_syntax_errors_point_into_the_rule_file() {
     let errors = load_errors(&[("bad.toml", &script_rule("broken", "let x = ;"))]);
     assert_eq!(errors.len(), 1);
     let e = &errors[0];
-    assert_eq!((e.file.as_str(), e.line, e.column), ("bad.toml", 10, 9));
+    assert_eq!((e.file.as_str(), e.line(), e.column()), ("bad.toml", 10, 9));
     assert!(e.message.starts_with("bad script:"), "{}", e.message);
     let in_file = load_errors(&[
         ("t/a.toml", "[[signature]]\nid = \"f\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\nscript-file = \"s.rhai\"\nmessage = \"m\"\nremedy = \"r\"\n"),
         ("t/s.rhai", "// checks\nlet y = 1 +;\n"),
     ]);
-    assert_eq!((in_file[0].file.as_str(), in_file[0].line), ("t/s.rhai", 2));
+    assert_eq!(
+        (in_file[0].file.as_str(), in_file[0].line()),
+        ("t/s.rhai", 2)
+    );
 }
 
 #[test]
@@ -553,7 +558,9 @@ fn unit_options_must_name_a_capture_of_the_patterns() {
         .collect();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
-        errors[0].starts_with("bad.toml:7:11: `one-per` names the capture `service`"),
+        errors[0].starts_with(
+            "bad.toml:7:11: error[unknown-capture]: `one-per` names the capture `service`"
+        ),
         "{}",
         errors[0]
     );

@@ -316,7 +316,7 @@ fn invalid_rules_exit_two_with_file_line_and_column() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.contains("bad.toml:6:14: bad regular expression"),
+        err.contains("bad.toml:6:14: error[bad-regex]: bad regular expression"),
         "{err}"
     );
     assert!(out.stdout.is_empty());
@@ -386,12 +386,12 @@ fn a_failing_example_is_shown_as_a_diff() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains(
-            "r.toml:2: x: example failed\n    | goodbye\n  - finding x\n  + no finding\n"
+            "r.toml:2:6: error[example-failed]: x: example failed\n  | goodbye\n  - finding x\n  + no finding\n"
         ),
         "{text}"
     );
     assert!(
-        text.contains("    | hello\n  - no finding x\n  + finding x at line 1\n"),
+        text.contains("  | hello\n  - no finding x\n  + finding x at line 1\n"),
         "{text}"
     );
     assert!(text.trim_end().ends_with("passed, 2 failed"), "{text}");
@@ -447,7 +447,9 @@ fn a_runaway_script_is_named_in_the_report_and_the_rest_still_runs() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("RULE ERROR endless: script stopped: more than 500000 operations"),
+        text.contains(
+            "error[script-stopped]: endless: script stopped: more than 500000 operations"
+        ),
         "{text}"
     );
     assert!(

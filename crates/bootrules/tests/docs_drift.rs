@@ -1,6 +1,7 @@
 //! The documentation read against the binary: every command line in the README names options its
 //! command accepts (`--help`), and the rule-writing guide names every key of a signature and a
-//! stage that the rule file schema has (`rules schema`), and no other. So neither can drift.
+//! stage that the rule file schema has (`rules schema`), and no other, and lists every diagnostic
+//! code with its description. So neither can drift.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -151,4 +152,20 @@ fn the_guide_names_every_stage_key_of_the_schema() {
         missing.is_empty(),
         "stage keys missing from the Stages section of docs/writing-rules.md: {missing:?}"
     );
+}
+
+#[test]
+fn the_guide_lists_every_diagnostic_code_as_the_code_describes_it() {
+    let guide = repo_file("docs/writing-rules.md");
+    let listed: Vec<&str> = guide
+        .lines()
+        .skip_while(|l| *l != "| code | problem |")
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    let expected: Vec<String> = bootrules_rules::Code::ALL
+        .iter()
+        .map(|c| format!("| `{}` | {} |", c.as_str(), c.description()))
+        .collect();
+    assert_eq!(listed, expected);
 }

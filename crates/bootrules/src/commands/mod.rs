@@ -7,7 +7,7 @@ mod suggest;
 mod watch;
 
 use anyhow::Result;
-use bootrules_rules::{load, sources_from_dir, Pack, RuleSource};
+use bootrules_rules::{load, sources_from_dir, Code, Diagnostic, Pack, RuleSource};
 
 use crate::args::{self, Args, Command, PackArgs};
 use crate::report::shown;
@@ -52,28 +52,39 @@ pub fn workers(requested: Option<usize>, inputs: usize) -> usize {
 }
 
 /// Loads the default pack (unless disabled) and the `--rules` directories, printing every
-/// rule error; `None` when the packs are invalid.
+/// warning, or every error and their count; `None` when the packs are invalid.
 pub fn load_packs(packs: &PackArgs) -> Option<Pack> {
     match load_packs_quietly(packs) {
         Ok((pack, warnings)) => {
             for warning in &warnings {
-                eprintln!("{}", shown::lines(warning));
+                eprintln!("{}", shown::lines(&warning.to_string()));
             }
             Some(pack)
         }
-        Err(messages) => {
-            for message in &messages {
-                eprintln!("{}", shown::lines(message));
+        Err(errors) => {
+            for line in error_lines(&errors) {
+                eprintln!("{}", shown::lines(&line));
             }
             None
         }
     }
 }
 
-/// Loads packs as [`load_packs`] does, printing nothing: the pack with the warnings, or every
-/// error, each as the exact text the command line prints on standard error (other front ends,
-/// such as the Python bindings, show the same messages).
-pub fn load_packs_quietly(packs: &PackArgs) -> Result<(Pack, Vec<String>), Vec<String>> {
+/// What the command line prints on standard error for packs that do not load: each error,
+/// then their count. Other front ends (the Python module) show the same text.
+pub fn error_lines(errors: &[Diagnostic]) -> Vec<String> {
+    let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    lines.push(format!(
+        "bootrules: {} error{} in rule files",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    ));
+    lines
+}
+
+/// Loads packs as [`load_packs`] does, printing nothing: the pack with its warnings, or every
+/// error.
+pub fn load_packs_quietly(packs: &PackArgs) -> Result<(Pack, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut layers: Vec<Vec<RuleSource>> = Vec::new();
     if !packs.no_default_rules {
         layers.push(bootrules_rules::default_sources());
@@ -82,30 +93,21 @@ pub fn load_packs_quietly(packs: &PackArgs) -> Result<(Pack, Vec<String>), Vec<S
     for dir in &packs.rules {
         match sources_from_dir(dir) {
             Ok(sources) => layers.push(sources),
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(*e),
         }
     }
     if errors.is_empty() {
         match load(&layers) {
             Ok(mut pack) => {
-                let mut warnings: Vec<String> = pack
-                    .warnings()
-                    .iter()
-                    .map(|warning| format!("warning: {warning}"))
-                    .collect();
+                let mut warnings = pack.warnings().to_vec();
                 for id in pack.disable(packs.disable.iter().map(String::as_str)) {
-                    warnings.push(format!("warning: --disable {id}: no signature has this id"));
+                    let message = format!("`{id}` names no signature");
+                    warnings.push(Code::UnknownDisabledId.diagnostic("--disable", message));
                 }
                 return Ok((pack, warnings));
             }
             Err(e) => errors = e,
         }
     }
-    let mut messages: Vec<String> = errors.iter().map(|e| format!("error: {e}")).collect();
-    messages.push(format!(
-        "bootrules: {} error{} in rule files",
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" }
-    ));
-    Err(messages)
+    Err(errors)
 }

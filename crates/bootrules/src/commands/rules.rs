@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use anyhow::Result;
-use bootrules_rules::{default_sources, load, run_examples, sources_from_dir, Pack};
+use bootrules_rules::{run_examples, Pack};
 
 use super::{load_packs, Status};
 use crate::args::{ListFormat, PackArgs, RulesCommand};
@@ -185,50 +185,32 @@ fn list_patterns(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
     Ok(Status::Ok)
 }
 
+/// Loads a pack as `check --rules` does (a pack of signatures refers to the default stages, so
+/// it is validated on top of them), then warns about what probably does not work.
 fn validate(dir: Option<&std::path::Path>) -> Status {
-    let sources = match dir {
-        None => Ok(default_sources()),
-        Some(dir) => sources_from_dir(dir),
+    let packs = PackArgs {
+        rules: dir.into_iter().map(ToOwned::to_owned).collect(),
+        no_default_rules: false,
+        disable: Vec::new(),
     };
-    // A pack of signatures refers to the default stages, so it is validated on top of them.
-    let layers = match (dir, sources) {
-        (_, Err(e)) => {
-            eprintln!("error: {}", shown::lines(&e.to_string()));
-            return Status::Usage;
-        }
-        (None, Ok(s)) => vec![s],
-        (Some(_), Ok(s)) => vec![default_sources(), s],
+    let Some(pack) = load_packs(&packs) else {
+        return Status::Usage;
     };
-    match load(&layers) {
-        Ok(pack) => {
-            for lint in bootrules_rules::lints(&pack) {
-                eprintln!("warning: {}", shown::lines(&lint.to_string()));
-            }
-            println!(
-                "ok: {} stages, {} signatures",
-                pack.stages().len(),
-                pack.signatures().len()
-            );
-            Status::Ok
-        }
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("error: {}", shown::lines(&e.to_string()));
-            }
-            eprintln!(
-                "{} error{}",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
-            );
-            Status::Usage
-        }
+    for lint in bootrules_rules::lints(&pack) {
+        eprintln!("{}", shown::lines(&lint.to_string()));
     }
+    println!(
+        "ok: {} stages, {} signatures",
+        pack.stages().len(),
+        pack.signatures().len()
+    );
+    Status::Ok
 }
 
 fn test(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
     let (run, failures) = run_examples(pack);
     for failure in &failures {
-        write!(out, "{failure}")?;
+        writeln!(out, "{failure}")?;
     }
     writeln!(out, "{} passed, {} failed", run.passed, run.failed)?;
     Ok(if failures.is_empty() {

@@ -178,7 +178,7 @@ pub fn write_session(out: &mut dyn Write, session: &Session) -> io::Result<()> {
         write_finding(out, finding)?;
     }
     for failure in &session.rule_errors {
-        writeln!(out, "    RULE ERROR {}: {}", failure.rule, failure.message)?;
+        writeln!(out, "    RULE     {failure}")?;
     }
     Ok(())
 }

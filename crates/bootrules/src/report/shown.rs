@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use bootrules_core::{
-    FileReport, Finding, Omitted, Pause, RuleFailure, Session, StageHit, TraceLine,
+    Diagnostic, FileReport, Finding, Omitted, Pause, Session, StageHit, TraceLine,
 };
 use bootrules_core::{FindingRef, Gap, Timeline};
 
@@ -135,9 +135,26 @@ fn fix_session(session: &mut Session) {
         fix(id);
     }
     findings.iter_mut().for_each(fix_finding);
-    for RuleFailure { rule, message } in rule_errors {
-        fix(rule);
+    for Diagnostic {
+        severity: _,
+        code: _,
+        file,
+        span: _,
+        rule,
+        message,
+        help,
+        source,
+        pointer: _,
+        notes,
+    } in rule_errors
+    {
+        fix(file);
         fix(message);
+        rule.iter_mut()
+            .chain(help)
+            .chain(source)
+            .chain(notes)
+            .for_each(fix);
     }
     let Timeline {
         gaps,

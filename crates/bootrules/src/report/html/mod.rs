@@ -632,12 +632,7 @@ fn session(out: &mut String, file: usize, s: &Session, context: &[TraceLine]) ->
         finding(out, file, f, context)?;
     }
     for failure in &s.rule_errors {
-        writeln!(
-            out,
-            "<p>Rule error in {}: {}</p>",
-            esc(&failure.rule),
-            esc(&failure.message)
-        )?;
+        writeln!(out, "<p>Rule error: {}</p>", esc(&failure.to_string()))?;
     }
     writeln!(out, "</section>")
 }

@@ -1,0 +1,102 @@
+//! `[[stage]]`: its checks, and the stage definition the engine runs with the documentation
+//! the pack keeps.
+
+use bootrules_core::StageDef;
+
+use crate::codes::Code;
+use crate::owner::{Owner, Shown};
+use crate::pack::Stage;
+use crate::spec::StageSpec;
+
+use super::checks::{self, Kind, Stages};
+use super::files::Problem;
+use super::patterns::Patterns;
+use super::strings;
+
+const KIND: Kind = Kind {
+    name: "stage",
+    example_id: "root-mounted",
+};
+
+/// Every problem of the stage that shows without building its patterns.
+pub(super) fn validate(spec: &StageSpec, file: usize, stages: &Stages<'_>) -> Vec<Problem> {
+    let mut problems: Vec<Problem> = checks::id(&spec.id, file, &KIND).into_iter().collect();
+    if spec.patterns.is_empty() && spec.handoff_patterns.is_empty() {
+        let message = format!("stage `{}` has no patterns", spec.id.get_ref());
+        problems.push(Problem::new(
+            Code::NoPatterns,
+            file,
+            spec.id.span(),
+            message,
+        ));
+    }
+    if let Some(outside) = &spec.shown_by_outside {
+        problems.extend(
+            outside
+                .stages
+                .iter()
+                .filter_map(|id| stages.check(id, file)),
+        );
+    }
+    problems.extend(checks::plain_examples(
+        &spec.examples,
+        &spec.id,
+        file,
+        &KIND,
+    ));
+    problems
+}
+
+/// The stage (its `index` in the pack) with its patterns numbered.
+pub(super) fn compile(
+    spec: &StageSpec,
+    file: usize,
+    index: usize,
+    stages: &Stages<'_>,
+    patterns: &mut Patterns<'_>,
+) -> (StageDef, Stage) {
+    patterns.number(&spec.patterns, file, Owner::Stage(index, false));
+    patterns.number(&spec.handoff_patterns, file, Owner::Stage(index, true));
+    patterns.number(&spec.shown_by, file, Owner::ShownStage(index, Shown::At));
+    let at_least = Owner::ShownStage(index, Shown::AtLeast);
+    patterns.number(&spec.shown_at_least_by, file, at_least);
+    let mut shown_outside = Vec::new();
+    if let Some(outside) = &spec.shown_by_outside {
+        let owner = Owner::ShownStage(index, Shown::Outside);
+        patterns.number(&outside.patterns, file, owner);
+        shown_outside = outside
+            .stages
+            .iter()
+            .filter_map(|id| stages.index(id.get_ref()))
+            .collect();
+    }
+    let def = StageDef {
+        id: spec.id.get_ref().clone(),
+        phase: spec.phase,
+        order: spec.order,
+        starts_session: spec.starts_session,
+        once_per_boot: spec.once_per_boot,
+        handoff: spec.handoff,
+        marks: spec.marks,
+        shown_by_kernel_lines: spec.shown_by_kernel_lines,
+        shown_outside,
+    };
+    let outside = spec.shown_by_outside.as_ref();
+    let stage = Stage {
+        id: spec.id.get_ref().clone(),
+        description: spec.description.clone(),
+        patterns: strings(&spec.patterns)
+            .into_iter()
+            .chain(strings(&spec.handoff_patterns))
+            .collect(),
+        shown_by: strings(&spec.shown_by),
+        shown_at_least_by: strings(&spec.shown_at_least_by),
+        shown_by_outside: outside.map(|o| strings(&o.patterns)).unwrap_or_default(),
+        shown_outside_of: outside.map(|o| strings(&o.stages)).unwrap_or_default(),
+        shown_by_kernel_lines: spec.shown_by_kernel_lines,
+        examples_match: checks::excerpts(&spec.examples),
+        examples_no_match: spec.examples.no_match.clone(),
+        origin: patterns.files().origin(file, spec.id.span()),
+    };
+    (def, stage)
+}
