@@ -3,15 +3,16 @@
 //!
 //! For every pattern the loader derives a set of literals of which any match must contain one
 //! (from the parsed regex: a concatenation needs one of its parts, an alternation needs one
-//! literal per branch). One Aho–Corasick automaton searches a line for all of them; only the
-//! patterns whose literal was found run their regex. Patterns without a usable literal (for
-//! example case-insensitive ones) run on every line, so `rules validate` can point them out.
+//! literal per branch). One [`LiteralSet`] searches a line for all of them; only the patterns
+//! whose literal was found run their regex. Patterns without a usable literal (for example
+//! case-insensitive ones) run on every line, so `rules validate` can point them out.
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
+
+use crate::literal_set::LiteralSet;
 
 /// Literals shorter than this are too common on console lines to filter anything.
 const MIN_LITERAL_BYTES: usize = 3;
@@ -19,27 +20,22 @@ const MIN_LITERAL_BYTES: usize = 3;
 /// Literals this long are rare enough on console lines; longer ones filter no better.
 const RARE_ENOUGH_BYTES: usize = 16;
 
-/// Prefixes (or suffixes) are cut to this length: longer ones filter no better and only make
-/// the automaton bigger to build.
+/// Prefixes (or suffixes) are cut to this length: longer ones filter no better and only take
+/// longer to derive.
 const MAX_AFFIX_BYTES: usize = 32;
 
-/// Most prefixes (or suffixes) taken for one pattern; more would only slow the automaton.
+/// Most prefixes (or suffixes) taken for one pattern; more would only slow the search.
 const MAX_AFFIXES: usize = 16;
 
-/// Bytes of each literal the automaton searches for. Any part of a literal a match must
-/// contain is one it must contain too, and past this length a literal filters no better, while
-/// every further byte adds states to the automaton (its memory is most of a run's).
+/// Bytes of each literal searched for. Any part of a literal a match must contain is one it
+/// must contain too, and past this length a literal filters no better.
 const SEARCHED_BYTES: usize = RARE_ENOUGH_BYTES;
-
-/// Literals a DFA is built for (the fastest search, but its memory grows with every literal);
-/// a bigger set gets the automaton's compact kind.
-const MAX_DFA_LITERALS: usize = 20_000;
 
 /// Picks, per line, the patterns that can possibly match.
 #[derive(Debug)]
 pub struct Prefilter {
-    automaton: Option<AhoCorasick>,
-    /// For each literal of the automaton, the patterns that need it.
+    literals: LiteralSet,
+    /// For each literal of the set, the patterns that need it.
     owners: Vec<Vec<u32>>,
     /// Patterns without a required literal: they run on every line.
     always: Vec<u32>,
@@ -78,45 +74,37 @@ impl Prefilter {
                 None => always.push(index),
             }
         }
-        // A DFA is fastest; a huge pack may not fit one, then the automaton picks its own kind,
-        // and if even that fails every pattern simply runs on every line.
-        let build = |kind| {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .kind(kind)
-                .build(&literals)
-        };
-        let dfa = if literals.len() <= MAX_DFA_LITERALS {
-            build(Some(AhoCorasickKind::DFA))
-        } else {
-            build(None)
-        };
-        let automaton = dfa.or_else(|_| build(None)).ok();
-        if automaton.is_none() {
-            always.extend(owners.iter().flatten().copied());
-            always.sort_unstable();
-            always.dedup();
+        let literals = LiteralSet::new(literals);
+        // A literal too short to search for cannot rule its patterns out.
+        for (literal, patterns) in owners.iter().enumerate() {
+            if literals.too_short(literal) {
+                always.extend(patterns);
+            }
+        }
+        always.sort_unstable();
+        always.dedup();
+        for patterns in &mut owners {
+            patterns.retain(|p| always.binary_search(p).is_err());
         }
         Self {
-            automaton,
+            literals,
             owners,
             always,
         }
     }
 
-    /// Adds to `out` every pattern whose required literal is in `text` (each once, unordered);
-    /// the [`unfiltered`](Self::unfiltered) patterns are not included.
+    /// Adds to `out` every pattern whose required literal is in `text`, each once, in pattern
+    /// order; the [`unfiltered`](Self::unfiltered) patterns are not included.
     pub fn candidates(&self, text: &str, out: &mut Vec<u32>) {
-        let Some(automaton) = &self.automaton else {
-            return;
-        };
-        for found in automaton.find_overlapping_iter(text) {
-            for &pattern in &self.owners[found.pattern().as_usize()] {
-                if !out.contains(&pattern) {
+        let from = out.len();
+        self.literals.find_each(text.as_bytes(), |literal| {
+            for &pattern in &self.owners[literal] {
+                if !out[from..].contains(&pattern) {
                     out.push(pattern);
                 }
             }
-        }
+        });
+        out[from..].sort_unstable();
     }
 
     /// Indices of the patterns that run on every line.
