@@ -13,6 +13,7 @@ mod every_problem;
 pub mod examples;
 pub mod judge;
 pub mod lint;
+mod literal_set;
 pub mod load;
 mod owner;
 pub mod pack;

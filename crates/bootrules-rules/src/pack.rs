@@ -14,7 +14,7 @@ use bootrules_core::{Diagnostic, Severity, StageModel};
 use crate::codes::Code;
 use crate::owner::Owner;
 use crate::pattern::Pattern;
-use crate::prefilter::{required_literals, Prefilter};
+use crate::prefilter::{requirement, Prefilter};
 use crate::terms::{Category, Status};
 
 /// Where a rule came from, for `rules explain` and error messages.
@@ -307,7 +307,7 @@ impl Pack {
     /// first needed.
     pub(crate) fn prefilter(&self) -> &Prefilter {
         self.prefilter.get_or_init(|| {
-            Prefilter::from_literals(self.regexes.iter().map(|p| required_literals(p.as_str())))
+            Prefilter::from_requirements(self.regexes.iter().map(|p| requirement(p.as_str())))
         })
     }
 

@@ -3,15 +3,18 @@
 //!
 //! For every pattern the loader derives a set of literals of which any match must contain one
 //! (from the parsed regex: a concatenation needs one of its parts, an alternation needs one
-//! literal per branch). One Aho–Corasick automaton searches a line for all of them; only the
-//! patterns whose literal was found run their regex. Patterns without a usable literal (for
+//! literal per branch). One [`LiteralSet`] searches a line for all of them; only the patterns
+//! whose literal was found run their regex. A pattern may need further literals besides
+//! (`Reached target ` and `Rescue Mode`): the line must then hold one of each of those sets
+//! too, so a common first word lets few lines through. Patterns without a usable literal (for
 //! example case-insensitive ones) run on every line, so `rules validate` can point them out.
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
+
+use crate::literal_set::LiteralSet;
 
 /// Literals shorter than this are too common on console lines to filter anything.
 const MIN_LITERAL_BYTES: usize = 3;
@@ -19,28 +22,32 @@ const MIN_LITERAL_BYTES: usize = 3;
 /// Literals this long are rare enough on console lines; longer ones filter no better.
 const RARE_ENOUGH_BYTES: usize = 16;
 
-/// Prefixes (or suffixes) are cut to this length: longer ones filter no better and only make
-/// the automaton bigger to build.
-const MAX_AFFIX_BYTES: usize = 32;
+/// Prefixes (or suffixes) are cut to this length: cut shorter, fewer of them differ, so more
+/// patterns have few enough (`Starting systemd`, `Starting Power-O` rather than `Starting `).
+const MAX_AFFIX_BYTES: usize = RARE_ENOUGH_BYTES;
 
-/// Most prefixes (or suffixes) taken for one pattern; more would only slow the automaton.
+/// Most prefixes (or suffixes) taken for one pattern; more would only slow the search.
 const MAX_AFFIXES: usize = 16;
 
-/// Bytes of each literal the automaton searches for. Any part of a literal a match must
-/// contain is one it must contain too, and past this length a literal filters no better, while
-/// every further byte adds states to the automaton (its memory is most of a run's).
-const SEARCHED_BYTES: usize = RARE_ENOUGH_BYTES;
+/// Further sets of literals checked per pattern, besides the one searched for: the line must
+/// hold one literal of each. More would only grow the search.
+const MAX_FURTHER: usize = 2;
 
-/// Literals a DFA is built for (the fastest search, but its memory grows with every literal);
-/// a bigger set gets the automaton's compact kind.
-const MAX_DFA_LITERALS: usize = 20_000;
+/// Bytes of each literal searched for. Any part of a literal a match must contain is one it
+/// must contain too. The search costs no more for a longer literal, and a literal searched for
+/// whole tells apart the patterns that share its first words (`Begin: Running
+/// /scripts/init-bottom`, `Begin: Running /scripts/local-top`).
+const SEARCHED_BYTES: usize = 64;
 
 /// Picks, per line, the patterns that can possibly match.
 #[derive(Debug)]
 pub struct Prefilter {
-    automaton: Option<AhoCorasick>,
-    /// For each literal of the automaton, the patterns that need it.
+    literals: LiteralSet,
+    /// For each literal of the set, the patterns that need it (or another literal of its set).
     owners: Vec<Vec<u32>>,
+    /// For each pattern, further sets of literals (by number) of which a line must hold one
+    /// each for the pattern to match.
+    further: Vec<Vec<Vec<u32>>>,
     /// Patterns without a required literal: they run on every line.
     always: Vec<u32>,
 }
@@ -49,80 +56,109 @@ impl Prefilter {
     /// Builds the prefilter for patterns, numbered in their order.
     #[cfg(test)]
     fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Self {
-        Self::from_literals(patterns.into_iter().map(required_literals))
+        Self::from_requirements(patterns.into_iter().map(requirement))
     }
 
-    /// Builds the prefilter from each pattern's [`required_literals`], in pattern order.
-    pub fn from_literals(patterns: impl IntoIterator<Item = Option<Vec<Vec<u8>>>>) -> Self {
+    /// Builds the prefilter from each pattern's [`requirement`], in pattern order.
+    pub fn from_requirements(patterns: impl IntoIterator<Item = Option<Requirement>>) -> Self {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<u32>> = Vec::new();
+        let mut further = Vec::new();
         let mut index_of: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut number = |mut literal: Vec<u8>, owners: &mut Vec<Vec<u32>>| {
+            literal.truncate(SEARCHED_BYTES);
+            *index_of.entry(literal).or_insert_with_key(|literal| {
+                literals.push(literal.clone());
+                owners.push(Vec::new());
+                literals.len() - 1
+            })
+        };
         let mut always = Vec::new();
         for (index, required) in patterns.into_iter().enumerate() {
             let index = index as u32;
-            match required {
-                Some(set) => {
-                    for mut literal in set {
-                        literal.truncate(SEARCHED_BYTES);
-                        match index_of.get(&literal) {
-                            Some(&at) if owners[at].contains(&index) => {}
-                            Some(&at) => owners[at].push(index),
-                            None => {
-                                index_of.insert(literal.clone(), literals.len());
-                                literals.push(literal);
-                                owners.push(vec![index]);
-                            }
-                        }
-                    }
+            let Some(Requirement { literals, also }) = required else {
+                always.push(index);
+                further.push(Vec::new());
+                continue;
+            };
+            for literal in literals {
+                let at = number(literal, &mut owners);
+                if !owners[at].contains(&index) {
+                    owners[at].push(index);
                 }
-                None => always.push(index),
+            }
+            further.push(
+                also.into_iter()
+                    .filter(|set| set.iter().all(|l| l.len() >= MIN_LITERAL_BYTES))
+                    .map(|set| {
+                        set.into_iter()
+                            .map(|l| number(l, &mut owners) as u32)
+                            .collect()
+                    })
+                    .collect(),
+            );
+        }
+        let literals = LiteralSet::new(literals);
+        // A literal too short to search for cannot rule its patterns out.
+        for (literal, patterns) in owners.iter().enumerate() {
+            if literals.too_short(literal) {
+                always.extend(patterns);
             }
         }
-        // A DFA is fastest; a huge pack may not fit one, then the automaton picks its own kind,
-        // and if even that fails every pattern simply runs on every line.
-        let build = |kind| {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .kind(kind)
-                .build(&literals)
-        };
-        let dfa = if literals.len() <= MAX_DFA_LITERALS {
-            build(Some(AhoCorasickKind::DFA))
-        } else {
-            build(None)
-        };
-        let automaton = dfa.or_else(|_| build(None)).ok();
-        if automaton.is_none() {
-            always.extend(owners.iter().flatten().copied());
-            always.sort_unstable();
-            always.dedup();
+        always.sort_unstable();
+        always.dedup();
+        for patterns in &mut owners {
+            patterns.retain(|p| always.binary_search(p).is_err());
         }
         Self {
-            automaton,
+            literals,
             owners,
+            further,
             always,
         }
     }
 
-    /// Adds to `out` every pattern whose required literal is in `text` (each once, unordered);
-    /// the [`unfiltered`](Self::unfiltered) patterns are not included.
+    /// Adds to `out` every pattern whose required literals are in `text`, each once, in
+    /// pattern order; the [`unfiltered`](Self::unfiltered) patterns are not included.
     pub fn candidates(&self, text: &str, out: &mut Vec<u32>) {
-        let Some(automaton) = &self.automaton else {
-            return;
-        };
-        for found in automaton.find_overlapping_iter(text) {
-            for &pattern in &self.owners[found.pattern().as_usize()] {
-                if !out.contains(&pattern) {
+        // The literals found are gathered first, at the end of `out`, then replaced by the
+        // patterns they let through.
+        let from = out.len();
+        self.literals.find_each(text.as_bytes(), |literal| {
+            let literal = literal as u32;
+            if !out[from..].contains(&literal) {
+                out.push(literal);
+            }
+        });
+        let found = out.len();
+        for at in from..found {
+            for &pattern in &self.owners[out[at] as usize] {
+                let holds = |set: &Vec<u32>| set.iter().any(|l| out[from..found].contains(l));
+                if !out[found..].contains(&pattern)
+                    && self.further[pattern as usize].iter().all(holds)
+                {
                     out.push(pattern);
                 }
             }
         }
+        out.drain(from..found);
+        out[from..].sort_unstable();
     }
 
     /// Indices of the patterns that run on every line.
     pub fn unfiltered(&self) -> &[u32] {
         &self.always
     }
+}
+
+/// What a line must hold for a pattern to match: one of `literals` (searched for), and one
+/// literal of each set of `also`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Requirement {
+    /// Literals of which every match contains one.
+    pub literals: Vec<Vec<u8>>,
+    /// Further such sets.
+    pub also: Vec<Vec<Vec<u8>>>,
 }
 
 /// A set of literals of which every match of `pattern` contains at least one, or `None`.
@@ -134,15 +170,61 @@ impl Prefilter {
 /// initrd-switch-root.target - Switch Root`). Common console words alone would let most
 /// lines through to the regexes.
 pub fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    requirement(pattern).map(|r| r.literals)
+}
+
+/// The [`required_literals`] of `pattern` and up to [`MAX_FURTHER`] further sets its matches
+/// need one literal of each (the other parts of a concatenation: `Rescue Mode` besides
+/// `Reached target ` in `Reached target (?:\S+ - )?Rescue Mode`), or `None`.
+pub fn requirement(pattern: &str) -> Option<Requirement> {
     let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let usable =
+        |set: &Vec<Vec<u8>>| !set.is_empty() && set.iter().all(|l| l.len() >= MIN_LITERAL_BYTES);
     let mut sets = vec![required(&hir)];
     for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
         sets.push(affixes(&hir, kind));
     }
-    sets.into_iter()
+    let literals = sets
+        .into_iter()
         .flatten()
-        .filter(|set| !set.is_empty() && set.iter().all(|l| l.len() >= MIN_LITERAL_BYTES))
-        .max_by_key(|set| score(set))
+        .filter(usable)
+        .max_by_key(|set| score(set))?;
+    let mut parts = Vec::new();
+    parts_required(&hir, &mut parts);
+    let cut = |set: Vec<Vec<u8>>| -> Vec<Vec<u8>> {
+        let mut set: Vec<Vec<u8>> = set
+            .into_iter()
+            .map(|mut l| {
+                l.truncate(SEARCHED_BYTES);
+                l
+            })
+            .collect();
+        set.sort();
+        set.dedup();
+        set
+    };
+    let searched = cut(literals.clone());
+    let mut also: Vec<Vec<Vec<u8>>> = parts
+        .into_iter()
+        .filter(usable)
+        .map(cut)
+        .filter(|set| *set != searched)
+        .collect();
+    also.sort_by_key(|set| std::cmp::Reverse(score(set)));
+    also.dedup();
+    also.truncate(MAX_FURTHER);
+    Some(Requirement { literals, also })
+}
+
+/// The literal sets of each part of a concatenation (inside groups and repetitions that must
+/// match at least once) that every match needs one of.
+fn parts_required(hir: &Hir, out: &mut Vec<Vec<Vec<u8>>>) {
+    match hir.kind() {
+        HirKind::Concat(parts) => parts.iter().for_each(|part| parts_required(part, out)),
+        HirKind::Capture(cap) => parts_required(&cap.sub, out),
+        HirKind::Repetition(rep) if rep.min >= 1 => parts_required(&rep.sub, out),
+        _ => out.extend(required(hir)),
+    }
 }
 
 /// The literals every match begins (or ends) with, if there are few enough of them.
@@ -221,13 +303,30 @@ mod tests {
             switch_root.iter().all(|l| l.ends_with("Switch Root")),
             "{switch_root:?}"
         );
-        assert_eq!(
-            lits(r"^Starting (?:Power-Off|Reboot)\.\.\."),
-            Some(vec![
-                "Starting Power-Off...".into(),
-                "Starting Reboot...".into()
-            ])
+        // whole prefixes or suffixes, cut to the length past which a literal is rare enough
+        let starting = lits(r"^Starting (?:Power-Off|Reboot)\.\.\.").unwrap();
+        assert_eq!(starting.len(), 2, "{starting:?}");
+        assert!(
+            starting.iter().all(|l| l.len() == RARE_ENOUGH_BYTES
+                && ["Starting Power-Off...", "Starting Reboot..."]
+                    .iter()
+                    .any(|whole| whole.contains(l.as_str()))),
+            "{starting:?}"
         );
+    }
+
+    #[test]
+    fn other_parts_of_a_pattern_are_further_requirements() {
+        let needs = requirement(r"Reached target (?:\S+ - )?Rescue Mode").unwrap();
+        assert_eq!(needs.literals, [b"Reached target ".to_vec()]);
+        assert_eq!(needs.also, [vec![b"Rescue Mode".to_vec()]]);
+        let filter = Prefilter::new([r"Reached target (?:\S+ - )?Rescue Mode", r"Reached target "]);
+        let mut out = Vec::new();
+        filter.candidates("Reached target Basic System.", &mut out);
+        assert_eq!(out, [1]);
+        out.clear();
+        filter.candidates("Reached target rescue.target - Rescue Mode.", &mut out);
+        assert_eq!(out, [0, 1]);
     }
 
     #[test]

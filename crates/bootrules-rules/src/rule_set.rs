@@ -32,19 +32,24 @@ impl RuleSet for Pack {
         let unfiltered = prefilter.unfiltered();
         let mut ignored = false;
         for &pattern in unfiltered.iter().chain(&candidates) {
-            let Some(found) = self.regexes[pattern as usize].regex().find(line.message) else {
-                continue;
-            };
+            let regex = self.regexes[pattern as usize].regex();
             match self.owners[pattern as usize] {
-                Owner::Stage(stage, handoff) => hits.stages.push(StageMatch {
-                    stage,
-                    at: found.start(),
-                    marker: pattern,
-                    handoff,
-                    shown: false,
-                    lower_bound: false,
-                    conditional: false,
-                }),
+                // Only a stage marker needs where its match begins; the other patterns only
+                // whether there is one, which the regex tells without looking for its start.
+                Owner::Stage(stage, handoff) => {
+                    if let Some(found) = regex.find(line.message) {
+                        hits.stages.push(StageMatch {
+                            stage,
+                            at: found.start(),
+                            marker: pattern,
+                            handoff,
+                            shown: false,
+                            lower_bound: false,
+                            conditional: false,
+                        });
+                    }
+                }
+                _ if !regex.is_match(line.message) => {}
                 Owner::ShownStage(stage, how) => hits.stages.push(match how {
                     Shown::At => StageMatch::shown(stage),
                     Shown::AtLeast => StageMatch::at_least(stage),
