@@ -86,7 +86,8 @@ def cli(binary: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def cli_sessions(binary: str, inputs: Path) -> dict[Key, dict[str, Any]]:
-    """Every session (or session-less file) of `check --format jsonl`, with the CSV's top finding."""
+    """Every session (or session-less file) of `check --format jsonl`, with its top finding's
+    severity and line from the CSV report."""
     rows: dict[Key, dict[str, Any]] = {}
     for line in cli(binary, "check", "--format", "jsonl", str(inputs)).stdout.splitlines():
         obj = json.loads(line)
@@ -102,13 +103,15 @@ def cli_sessions(binary: str, inputs: Path) -> dict[Key, dict[str, Any]]:
                 "end_line": s["end_line"],
                 "findings": [f["rule"] for f in s["findings"]],
                 "session": s,
+                "top_finding": s.get("top_finding"),
             }
     table = csv.DictReader(io.StringIO(cli(binary, "check", "--format", "csv", str(inputs)).stdout))
     for record in table:
         if record["status"] != "ok" or not record["session"]:
             continue
         row = rows[(record["path"], int(record["session"]) - 1)]
-        row["top_finding"] = record["top_finding"] or None
+        # the CSV shows the finding JSON names as the session's top finding
+        assert (record["top_finding"] or None) == row["top_finding"], record
         row["severity"] = record["severity"] or None
         row["line"] = int(record["line"]) if record["line"] else None
     return rows

@@ -1,4 +1,5 @@
-//! The cause of a session: which finding explains its outcome, and the chain that led there.
+//! The cause of a session: which finding explains its outcome, the chain that led there, and
+//! the finding every report puts first.
 //!
 //! The finding that stopped a boot is often a symptom (an emergency shell, a rescue prompt, a
 //! panic that only says init died); the line that names the cause came earlier. The pack says
@@ -7,6 +8,20 @@
 
 use crate::classify::RuleSet;
 use crate::finding::{Finding, Severity};
+
+/// Orders findings by how well they explain a session: most severe, fatal first, earliest.
+pub fn rank(f: &Finding) -> (Severity, bool, std::cmp::Reverse<u64>) {
+    (f.severity, f.fatal, std::cmp::Reverse(f.line))
+}
+
+/// The finding that best explains a session, as an index in `findings`: its cause (the first of
+/// the chain), else its most severe finding by [`rank`]. Every report names this one first.
+pub fn top(findings: &[Finding], cause: Option<usize>) -> Option<usize> {
+    cause.filter(|&i| i < findings.len()).or_else(|| {
+        let ranked = findings.iter().enumerate().max_by_key(|(_, f)| rank(f));
+        ranked.map(|(index, _)| index)
+    })
+}
 
 /// The causal chain of a session's findings, as indices in line order: it ends with the
 /// finding that decided the outcome (the most severe fatal one, else the most severe of error
@@ -58,4 +73,29 @@ fn anchor(findings: &[Finding]) -> Option<usize> {
             )
         })
         .map(|(index, _)| index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top;
+    use crate::finding::Severity;
+    use crate::testutil::finding;
+
+    #[test]
+    fn the_top_finding_is_the_cause_else_the_most_severe_fatal_first_earliest() {
+        let findings = [
+            finding("note", Severity::Info, 1),
+            finding("disk", Severity::Error, 2),
+            finding("panic", Severity::Critical, 5),
+            finding("later-panic", Severity::Critical, 9),
+        ];
+        assert_eq!(top(&findings, Some(1)), Some(1), "the cause");
+        assert_eq!(
+            top(&findings, None),
+            Some(2),
+            "critical and fatal, earliest"
+        );
+        assert_eq!(top(&findings[..2], None), Some(1));
+        assert_eq!(top(&[], None), None);
+    }
 }

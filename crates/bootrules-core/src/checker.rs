@@ -364,6 +364,8 @@ fn conclude<R: RuleSet>(
         })
         .collect();
     let timeline = timeline::build(&stages, &findings, outcome, end_line, trace);
+    let cause = cause_chain.first().copied();
+    let top_finding = cause::top(&findings, cause).map(|i| findings[i].rule.clone());
     Session {
         index,
         start_line: progress.start_line,
@@ -374,8 +376,9 @@ fn conclude<R: RuleSet>(
             .map(|(_, stage)| model.get(stage).id.clone()),
         stages,
         findings,
-        cause: cause_chain.first().copied(),
+        cause,
         cause_chain,
+        top_finding,
         rule_errors: judgement.failures,
         timeline,
     }

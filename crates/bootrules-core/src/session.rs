@@ -109,6 +109,11 @@ pub struct Session {
     /// line order, the cause first (see [`crate::cause::chain`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cause_chain: Vec<usize>,
+    /// The rule id of the finding that best explains the session, the one every report names
+    /// first: the cause, else the most severe finding (fatal first, earliest; see
+    /// [`crate::cause::top`]). Absent when the session has no finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_finding: Option<String>,
     /// Rules that could not be evaluated for this session.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rule_errors: Vec<Diagnostic>,

@@ -216,7 +216,7 @@ impl Rows {
                 int(session.end_line),
                 Value::Text(Some(session.outcome.as_str())),
                 Value::Text(session.last_stage.as_deref()),
-                Value::Text(top.map(|f| f.rule.as_str())),
+                Value::Text(session.top_finding.as_deref()),
                 Value::Text(top.map(|f| f.category.as_str())),
                 Value::Text(top.map(|f| f.severity.as_str())),
                 Value::Int(line),

@@ -14,6 +14,7 @@ pub use printer::{writer, Printer};
 
 use std::collections::BTreeMap;
 
+use bootrules_core::cause::{self, rank};
 use bootrules_core::{FileReport, FileStatus, Finding, Outcome, Session, Severity};
 use bootrules_rules::Pack;
 use serde::Serialize;
@@ -212,18 +213,11 @@ pub struct FileTally {
     worst: Option<Finding>,
 }
 
-/// Orders findings by how well they explain a session: most severe, fatal first, earliest.
-fn rank(f: &Finding) -> (Severity, bool, std::cmp::Reverse<u64>) {
-    (f.severity, f.fatal, std::cmp::Reverse(f.line))
-}
-
 /// The finding that best explains the session: its cause (the first of the chain that led to
-/// the finding that decided the outcome), else its most severe finding.
+/// the finding that decided the outcome), else its most severe finding; the one JSON names as
+/// the session's `top_finding`.
 pub fn top_finding(session: &Session) -> Option<&Finding> {
-    session
-        .cause
-        .and_then(|index| session.findings.get(index))
-        .or_else(|| session.findings.iter().max_by_key(|f| rank(f)))
+    cause::top(&session.findings, session.cause).and_then(|index| session.findings.get(index))
 }
 
 /// The finding that decided the outcome when it is not the cause (the emergency shell that an

@@ -121,10 +121,11 @@ fn fix_session(session: &mut Session) {
         findings,
         cause: _,
         cause_chain: _,
+        top_finding,
         rule_errors,
         timeline,
     } = session;
-    last_stage.iter_mut().for_each(fix);
+    last_stage.iter_mut().chain(top_finding).for_each(fix);
     for StageHit {
         id,
         line: _,

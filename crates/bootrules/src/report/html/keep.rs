@@ -77,6 +77,7 @@ mod tests {
             findings: Vec::new(),
             cause: None,
             cause_chain: Vec::new(),
+            top_finding: None,
             rule_errors: Vec::new(),
             timeline: Default::default(),
         }
