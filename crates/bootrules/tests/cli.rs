@@ -465,3 +465,52 @@ fn a_runaway_script_is_named_in_the_report_and_the_rest_still_runs() {
         "{text}"
     );
 }
+
+/// The folder of the default pack.
+fn rules_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules")
+}
+
+#[test]
+fn the_committed_rule_file_schema_is_what_rules_schema_prints() {
+    let printed = run(&["rules", "schema"]).stdout;
+    let path = rules_dir().join("schema.json");
+    if std::env::var_os("BOOTRULES_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &printed).unwrap();
+    }
+    let committed = std::fs::read(&path).unwrap();
+    assert!(
+        committed == printed,
+        "rules/schema.json is not the output of `bootrules rules schema`: run \
+         BOOTRULES_UPDATE_DOCS=1 cargo test -p bootrules --test cli, or \
+         `bootrules rules schema > rules/schema.json`"
+    );
+}
+
+#[test]
+fn every_default_rule_file_names_the_schema_on_its_first_line() {
+    let root = rules_dir();
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(&root) {
+        let path = entry.unwrap().into_path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let depth = path.strip_prefix(&root).unwrap().components().count() - 1;
+        let folder = if depth == 0 {
+            "./".to_owned()
+        } else {
+            "../".repeat(depth)
+        };
+        let expected = format!("#:schema {folder}schema.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text.lines().next(),
+            Some(expected.as_str()),
+            "{}",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked > 10, "{checked} rule files");
+}
