@@ -361,6 +361,10 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
         return (s, false, false);
     };
     let rest = &s[caps.get(1).map_or(0, |m| m.end())..];
+    // socklog/svlogd (Void Linux) writes the facility and level after the time instead of a tag
+    if let Some(facility) = caps.get(2) {
+        return (rest, true, facility.as_str() == "kern");
+    }
     match rest.strip_prefix("kernel: ") {
         Some(message) => (message, syslog, syslog),
         None => (rest, syslog, false),
@@ -378,7 +382,7 @@ fn iso_prefix() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"^(\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?(?:\s+|$))",
+            r"^(\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?(?:\s+|$)(?:(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|warn|warning|notice|info|debug): )?)",
         )
         .expect("static regex")
     })
@@ -548,6 +552,20 @@ mod tests {
         assert_eq!(msg, "EXT4-fs (sda1): mounted");
         let (_, msg, _) = norm("Map  3 10:00:01 vm kernel: x");
         assert!(msg.starts_with("Map"));
+    }
+
+    #[test]
+    fn socklog_facility_and_level_are_stripped() {
+        // a Void Linux system log pasted into a public issue thread
+        let raw = "2023-03-03T08:14:16.63393 daemon.info: [    2.143932] dracut: Checking ext4: /dev/sda2";
+        let (_, message, time) = norm(raw);
+        assert_eq!(message, "dracut: Checking ext4: /dev/sda2");
+        assert_eq!(time, Some(2.143932));
+        assert!(relayed(
+            "2023-03-03T08:14:16.63394 daemon.warn: dracut Warning: x"
+        ));
+        let (_, message, _) = norm("2023-03-03T08:14:16.63393 kern.info: Linux version 6.1");
+        assert_eq!(message, "Linux version 6.1");
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub struct Stage {
     pub shown_by_outside: Vec<String>,
     /// The stages in which `shown_by_outside` shows nothing.
     pub shown_outside_of: Vec<String>,
+    /// Lines of `shown_by_outside` that show nothing.
+    pub shown_outside_except: Vec<Pattern>,
     /// Every line with a kernel timestamp shows the stage.
     pub shown_by_kernel_lines: bool,
     /// Excerpts that must reach the stage.

@@ -53,7 +53,13 @@ impl RuleSet for Pack {
                 Owner::ShownStage(stage, how) => hits.stages.push(match how {
                     Shown::At => StageMatch::shown(stage),
                     Shown::AtLeast => StageMatch::at_least(stage),
-                    Shown::Outside => StageMatch::shown_outside(stage),
+                    Shown::Outside => {
+                        let except = &self.stages[stage].shown_outside_except;
+                        if except.iter().any(|x| x.is_match(line.message)) {
+                            continue;
+                        }
+                        StageMatch::shown_outside(stage)
+                    }
                 }),
                 Owner::Signature(index, role) => {
                     hits.signals.push(pattern);

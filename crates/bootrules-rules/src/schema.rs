@@ -108,6 +108,7 @@ pub fn schema() -> Value {
                     [
                         ("stages", stages("Where these lines show nothing")),
                         ("patterns", patterns("The lines")),
+                        ("except", patterns("Lines of `patterns` that show nothing")),
                     ],
                 ),
             ),

@@ -119,7 +119,7 @@ pub struct StageSpec {
     #[serde(default)]
     pub shown_at_least_by: Vec<Spanned<String>>,
     /// Lines that show this stage unless the session is in one of `stages`, where the same
-    /// component prints them too (systemd in dracut's initramfs).
+    /// component prints them too (systemd in dracut's initramfs), or the line is an `except`.
     pub shown_by_outside: Option<ShownOutsideSpec>,
     /// Every line the kernel printed (a printk timestamp, a `kernel:` tag) shows this stage.
     #[serde(default)]
@@ -137,6 +137,10 @@ pub struct ShownOutsideSpec {
     pub stages: Vec<Spanned<String>>,
     /// The lines.
     pub patterns: Vec<Spanned<String>>,
+    /// Lines of `patterns` that show nothing: a broad pattern (any service that starts) with
+    /// the ones an earlier stage runs too (the initramfs' own services).
+    #[serde(default)]
+    pub except: Vec<Spanned<String>>,
 }
 
 /// `[[signature]]`: a known failure.

@@ -535,6 +535,25 @@ fn a_stage_is_shown_by_its_shown_by_lines_without_beginning_a_session() {
 }
 
 #[test]
+fn an_except_line_of_shown_by_outside_shows_nothing() {
+    let stage = |except: &str| {
+        format!(
+            "[[stage]]\nid = \"login\"\nphase = \"boot\"\norder = 8\npatterns = [' login: ']\n\
+             shown-by-outside = {{ stages = [\"initramfs\"], patterns = ['^acme \\w+ started'], \
+             except = [{except}] }}\n"
+        )
+    };
+    let pack = pack_with(&[("stages.toml", &stage("'^acme initrd'"))]);
+    let last = |log: &str| run(&pack, log).sessions.first()?.last_stage.clone();
+    assert_eq!(last("acme webapp started\n").as_deref(), Some("login"));
+    assert_eq!(last("acme initrd started\n"), None);
+    let errors = load_errors(&[("stages.toml", &stage("'(unclosed'"))]);
+    let e = &errors[0];
+    assert_eq!((e.file.as_str(), e.line()), ("stages.toml", 6), "{e}");
+    assert!(e.message.starts_with("bad regular expression"), "{e}");
+}
+
+#[test]
 fn a_capture_a_pattern_does_not_have_is_left_out_of_the_message() {
     let two = "[[signature]]\nid = \"two-forms\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"error\"\n\
                patterns = ['acme failed on (?P<disk>\\S+)', 'acme failed$']\n\

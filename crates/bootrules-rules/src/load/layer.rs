@@ -136,7 +136,10 @@ impl Layered {
         let mine = |file: usize| !files.is_embedded(file);
         let stages = self.stages.iter().filter(|p| mine(p.file)).flat_map(|p| {
             let spec = &p.spec;
-            let outside = spec.shown_by_outside.iter().flat_map(|o| &o.patterns);
+            let outside = spec
+                .shown_by_outside
+                .iter()
+                .flat_map(|o| o.patterns.iter().chain(&o.except));
             spec.patterns
                 .iter()
                 .chain(&spec.handoff_patterns)

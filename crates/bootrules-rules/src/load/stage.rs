@@ -61,7 +61,13 @@ pub(super) fn compile(
     let at_least = Owner::ShownStage(index, Shown::AtLeast);
     patterns.number(&spec.shown_at_least_by, file, at_least);
     let mut shown_outside = Vec::new();
+    let mut except = Vec::new();
     if let Some(outside) = &spec.shown_by_outside {
+        except = outside
+            .except
+            .iter()
+            .filter_map(|p| patterns.regex(p, file))
+            .collect();
         let owner = Owner::ShownStage(index, Shown::Outside);
         patterns.number(&outside.patterns, file, owner);
         shown_outside = outside
@@ -93,6 +99,7 @@ pub(super) fn compile(
         shown_at_least_by: strings(&spec.shown_at_least_by),
         shown_by_outside: outside.map(|o| strings(&o.patterns)).unwrap_or_default(),
         shown_outside_of: outside.map(|o| strings(&o.stages)).unwrap_or_default(),
+        shown_outside_except: except,
         shown_by_kernel_lines: spec.shown_by_kernel_lines,
         examples_match: checks::excerpts(&spec.examples),
         examples_no_match: spec.examples.no_match.clone(),

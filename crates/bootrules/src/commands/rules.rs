@@ -129,7 +129,10 @@ fn list_json(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
             "id": stage.id, "kind": "stage", "description": stage.description,
             "patterns": stage.patterns, "shown_by": stage.shown_by,
             "shown_at_least_by": stage.shown_at_least_by,
-            "shown_by_outside": { "stages": stage.shown_outside_of, "patterns": stage.shown_by_outside },
+            "shown_by_outside": {
+                "stages": stage.shown_outside_of, "patterns": stage.shown_by_outside,
+                "except": stage.shown_outside_except.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+            },
             "shown_by_kernel_lines": stage.shown_by_kernel_lines,
             "file": stage.origin.file, "line": stage.origin.line,
         }));
@@ -295,6 +298,9 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
         for p in &stage.shown_by_outside {
             let outside = stage.shown_outside_of.join(", ");
             writeln!(out, "shown outside {outside} by: {p}")?;
+        }
+        for p in &stage.shown_outside_except {
+            writeln!(out, "not shown by: {}", p.as_str())?;
         }
         if stage.shown_by_kernel_lines {
             writeln!(
