@@ -8,6 +8,7 @@
 //! becomes an error for the member that reached a limit and a skipped report for each member
 //! after it, instead of an endless run or an exhausted memory.
 
+mod cloud_json;
 pub mod console;
 mod readers;
 mod zipdir;
@@ -281,37 +282,19 @@ impl<'p> Scan<'p> {
         match kind {
             Kind::Text => {
                 let mut reader = reader;
-                if !limits.all_text {
-                    match reader.peek(console::CONSOLE_SNIFF_BYTES) {
-                        Ok(head) if !console::looks_like_console_log(self.pack, head) => {
-                            return out.add(FileReport::skipped(shown, console::NOT_CONSOLE));
-                        }
-                        Ok(_) => {}
-                        Err(e) => {
-                            return out.add(FileReport::failed(shown, format!("cannot read: {e}")))
-                        }
+                let head = match reader.peek(console::CONSOLE_SNIFF_BYTES) {
+                    Ok(head) => head,
+                    Err(e) => {
+                        return out.add(FileReport::failed(shown, format!("cannot read: {e}")))
                     }
+                };
+                if depth <= MAX_DEPTH && cloud_json::is_console_dump(head) {
+                    return self.console_dump(shown, reader, depth, out);
                 }
-                let mut limited = Limited::new(
-                    reader,
-                    if depth == 0 {
-                        u64::MAX
-                    } else {
-                        limits.member_bytes
-                    },
-                );
-                if limits.context > 0 {
-                    let mut report = crate::context::check_with_context(
-                        self.pack,
-                        shown,
-                        &mut limited,
-                        limits.context,
-                    );
-                    report.warnings.extend(self.notes.take());
-                    out.add(report);
-                } else {
-                    out.check(self.pack, shown, &mut limited, &self.notes);
+                if !limits.all_text && !console::looks_like_console_log(self.pack, head) {
+                    return out.add(FileReport::skipped(shown, console::NOT_CONSOLE));
                 }
+                self.check_text(shown, reader, depth, out);
             }
             Kind::Binary(what) => out.add(FileReport::skipped(
                 shown,
@@ -325,6 +308,44 @@ impl<'p> Scan<'p> {
             }
             Kind::Tar => self.tar(shown, reader, depth, out),
             Kind::Zip => self.spooled_zip(shown, reader, depth, out),
+        }
+    }
+
+    /// A cloud API's JSON dump of a console: its console text is the log. A dump that is not
+    /// valid JSON (pasted with its newlines unescaped) is checked as the text it is.
+    fn console_dump(&self, shown: &str, reader: Stream<'_>, depth: usize, out: &mut dyn Reports) {
+        let mut bytes = Vec::new();
+        if let Err(e) = Limited::new(reader, self.limits.member_bytes).read_to_end(&mut bytes) {
+            return out.add(FileReport::failed(shown, format!("cannot read: {e}")));
+        }
+        match cloud_json::console_text(&bytes) {
+            Some((text, field)) => {
+                self.notes.add(format!(
+                    "the console text is the JSON field `{field}`; line numbers count its lines"
+                ));
+                let text = stream(Cursor::new(text.into_bytes()));
+                self.stream(shown, text, depth + 1, out);
+            }
+            None => self.check_text(shown, stream(Cursor::new(bytes)), depth, out),
+        }
+    }
+
+    /// Checks a text stream as a console log.
+    fn check_text(&self, shown: &str, reader: Stream<'_>, depth: usize, out: &mut dyn Reports) {
+        let limits = &self.limits;
+        let limit = if depth == 0 {
+            u64::MAX
+        } else {
+            limits.member_bytes
+        };
+        let mut limited = Limited::new(reader, limit);
+        if limits.context > 0 {
+            let mut report =
+                crate::context::check_with_context(self.pack, shown, &mut limited, limits.context);
+            report.warnings.extend(self.notes.take());
+            out.add(report);
+        } else {
+            out.check(self.pack, shown, &mut limited, &self.notes);
         }
     }
 

@@ -138,3 +138,30 @@ fn no_console_log_of_the_fixtures_or_the_shared_corpus_is_skipped() {
     let skipped: Vec<_> = found.iter().filter(|(_, s, _)| s != "ok").collect();
     assert!(skipped.is_empty(), "{skipped:?}");
 }
+
+#[test]
+fn a_cloud_consoles_json_dump_is_checked_as_its_console_text() {
+    let dir = scratch_dir("not-console", "json-dumps");
+    let log = lab("debian12-itools-fstab-missing-disk.log");
+    let text = std::fs::read_to_string(&log).unwrap();
+    // `aws ec2 get-console-output` and `gcloud compute instances get-serial-port-output
+    // --format=json`, as attached to tickets
+    let aws = serde_json::json!({"InstanceId": "i-0abc", "Timestamp": "2026-01-01T00:00:00Z", "Output": text});
+    let gce = serde_json::json!({"contents": text, "next": "65536", "start": "0"});
+    std::fs::write(
+        dir.0.join("aws.json"),
+        serde_json::to_string_pretty(&aws).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(dir.0.join("gce.json"), gce.to_string()).unwrap();
+    let sessions = |path: &Path| {
+        let out = run(&["check", "--format", "json", path.to_str().unwrap()]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["files"][0]["sessions"].clone()
+    };
+    let want = sessions(&log);
+    assert!(want.as_array().is_some_and(|s| !s.is_empty()));
+    for name in ["aws.json", "gce.json"] {
+        assert_eq!(sessions(&dir.0.join(name)), want, "{name}");
+    }
+}
