@@ -13,9 +13,9 @@ use crate::finding::{Finding, Judgement};
 use crate::line::{Line, Normaliser};
 use crate::outcome::{folds_into, judge_outcome};
 use crate::progress::Progress;
-use crate::session::{Session, StageHit};
+use crate::session::{Outcome, Session, StageHit};
 use crate::source::LineReader;
-use crate::stage::StageMatch;
+use crate::stage::{Phase, StageMatch, StageModel};
 use crate::timeline::{self, History};
 use crate::trace::Trace;
 
@@ -349,10 +349,12 @@ fn conclude<R: RuleSet>(
     let cause_chain = cause::chain(rules, &findings);
     let outcome = judge_outcome(progress, &findings, progress.next_boot_followed);
     let end_line = end_line.max(progress.start_line);
+    let unproven = unproven_after_failure(model, progress, &findings, outcome);
     let stages: Vec<StageHit> = progress
         .first_reached
         .iter()
         .enumerate()
+        .filter(|(_, stage)| !unproven.contains(stage))
         .filter_map(|(n, &stage)| {
             let at = progress.reached[stage]?;
             Some(StageHit {
@@ -372,8 +374,11 @@ fn conclude<R: RuleSet>(
         end_line,
         outcome,
         last_stage: progress
-            .furthest
-            .map(|(_, stage)| model.get(stage).id.clone()),
+            .first_reached
+            .iter()
+            .filter(|stage| !unproven.contains(stage))
+            .max_by_key(|&&stage| model.rank(stage))
+            .map(|&stage| model.get(stage).id.clone()),
         stages,
         findings,
         cause,
@@ -382,4 +387,33 @@ fn conclude<R: RuleSet>(
         rule_errors: judgement.failures,
         timeline,
     }
+}
+
+/// The stages a failed boot only seemed to reach: after its first fatal finding, a stage at or
+/// beyond the booted mark counts only by its own marker, since what merely shows it is printed
+/// in emergency mode too (the runlevel record, a root shell's prompt).
+fn unproven_after_failure(
+    model: &StageModel,
+    progress: &Progress,
+    findings: &[Finding],
+    outcome: Outcome,
+) -> Vec<usize> {
+    let (Outcome::BootFailed, Some(booted)) = (outcome, model.booted_rank()) else {
+        return Vec::new();
+    };
+    let Some(failed_at) = findings.iter().filter(|f| f.fatal).map(|f| f.line).min() else {
+        return Vec::new();
+    };
+    progress
+        .first_reached
+        .iter()
+        .copied()
+        .filter(|&stage| {
+            let def = model.get(stage);
+            def.phase == Phase::Boot
+                && model.rank(stage) >= booted
+                && !progress.marked[stage]
+                && progress.reached[stage].is_some_and(|r| r.line > failed_at)
+        })
+        .collect()
 }

@@ -22,6 +22,8 @@ pub struct Progress {
     pub(crate) reached: Vec<Option<Reached>>,
     reached_text: Vec<String>,
     pub(crate) first_reached: Vec<usize>,
+    /// Whether each stage was reached by its own marker (not only shown by other lines).
+    pub(crate) marked: Vec<bool>,
     pub(crate) furthest: Option<(Rank, usize)>,
     /// The furthest stage reached by its own marker (not only shown by other lines).
     furthest_marker: Option<Rank>,
@@ -54,6 +56,7 @@ impl Progress {
             reached: vec![None; stage_count],
             reached_text: vec![String::new(); stage_count],
             first_reached: Vec::new(),
+            marked: vec![false; stage_count],
             furthest: None,
             furthest_marker: None,
             furthest_placed: None,
@@ -152,6 +155,7 @@ impl Progress {
             self.placements.push((line.number, stage));
         }
         if !hit.shown {
+            self.marked[stage] = true;
             if def.once_per_boot && !self.once_markers_seen.contains(&hit.marker) {
                 self.once_markers_seen.push(hit.marker);
             }

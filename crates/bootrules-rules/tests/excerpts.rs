@@ -88,6 +88,28 @@ fn emergency_mode_after_local_file_systems_failed_is_a_failure_in_system_init() 
 }
 
 #[test]
+fn units_that_emergency_mode_runs_too_do_not_make_a_failed_boot_reach_multi_user() {
+    let pack = default_pack().unwrap();
+    // a Debian VM without configfs in a public blog post: emergency mode, then the runlevel
+    // record that multi-user, rescue and emergency mode all start
+    let log = "[FAILED] Failed to mount /sys/kernel/config.\n\
+        [DEPEND] Dependency failed for Local File Systems.\n\
+        [  OK  ] Started Emergency Shell.\n\
+        [  OK  ] Reached target Emergency Mode.\n\
+                 Starting Update UTMP about System Runlevel Changes...\n\
+        [  OK  ] Started Update UTMP about System Runlevel Changes.\n\
+        You are in emergency mode. After logging in, type \"journalctl -xb\" to view\n";
+    let s = judge(&pack, log);
+    assert_eq!(s.outcome, Outcome::BootFailed);
+    assert_eq!(s.last_stage.as_deref(), Some("system-init"));
+    assert!(
+        s.stages.iter().all(|hit| hit.id != "multi-user"),
+        "{:?}",
+        s.stages
+    );
+}
+
+#[test]
 fn initramfs_tools_alert_drops_to_a_shell_in_the_initramfs() {
     let pack = default_pack().unwrap();
     let s = judge(

@@ -49,7 +49,7 @@ mod tests {
         let (text, field) = console_text(dump).unwrap();
         assert_eq!(field, "Output");
         assert_eq!(
-            text.lines().nth(1),
+            text.split('\n').nth(1),
             Some("[    0.000000] Linux version 3.15.2\r")
         );
     }
