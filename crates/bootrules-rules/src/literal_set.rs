@@ -17,6 +17,10 @@ const BITS_PER_WINDOW: usize = 64;
 /// The most bits of a table's bitset hash: 16 KiB, half the first-level cache of common cores.
 const MAX_HASH_BITS: u32 = 17;
 
+/// The fewest: 2 KiB, so a table of a few literals is not hit by chance at every fiftieth
+/// position of a line.
+const MIN_HASH_BITS: u32 = 14;
+
 /// A set of literals of at least three bytes each, searched for all at once.
 #[derive(Debug, Clone)]
 pub struct LiteralSet {
@@ -154,7 +158,7 @@ impl Table {
         let hash_bits = (entries.len() * BITS_PER_WINDOW)
             .next_power_of_two()
             .trailing_zeros()
-            .clamp(6, MAX_HASH_BITS);
+            .clamp(MIN_HASH_BITS, MAX_HASH_BITS);
         let shift = 32 - hash_bits;
         entries.sort_by_key(|e| (slot(e.window, shift), e.literal));
         let mut bits = vec![0u64; 1 << (hash_bits - 6)];

@@ -6,13 +6,16 @@
 //! literal per branch). One [`LiteralSet`] searches a line for all of them; only the patterns
 //! whose literal was found run their regex. A pattern may need further literals besides
 //! (`Reached target ` and `Rescue Mode`): the line must then hold one of each of those sets
-//! too, so a common first word lets few lines through. Patterns without a usable literal (for
+//! too, so a common first word lets few lines through. Those are looked for only on the lines
+//! the search lets through, and a pattern anchored with `^` or `$` runs only on lines that
+//! begin or end as it must. Patterns without a usable literal (for
 //! example case-insensitive ones) run on every line, so `rules validate` can point them out.
 
 use std::collections::HashMap;
 
+use memchr::memmem::Finder;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
-use regex_syntax::hir::{Hir, HirKind};
+use regex_syntax::hir::{Hir, HirKind, Look};
 
 use crate::literal_set::LiteralSet;
 
@@ -45,9 +48,13 @@ pub struct Prefilter {
     literals: LiteralSet,
     /// For each literal of the set, the patterns that need it (or another literal of its set).
     owners: Vec<Vec<u32>>,
-    /// For each pattern, further sets of literals (by number) of which a line must hold one
-    /// each for the pattern to match.
-    further: Vec<Vec<Vec<u32>>>,
+    /// For each pattern, further sets of literals of which a line must hold one each for the
+    /// pattern to match. They are looked for only on the lines that hold one of the pattern's
+    /// searched literals: many are common words (`systemd`, ` - `) that would slow the search
+    /// of every line.
+    further: Vec<Vec<Vec<Finder<'static>>>>,
+    /// For each pattern, what a line must begin and end with (see [`Requirement::starts`]).
+    anchors: Vec<Anchors>,
     /// Patterns without a required literal: they run on every line.
     always: Vec<u32>,
 }
@@ -64,25 +71,34 @@ impl Prefilter {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<u32>> = Vec::new();
         let mut further = Vec::new();
+        let mut anchors = Vec::new();
         let mut index_of: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut number = |mut literal: Vec<u8>, owners: &mut Vec<Vec<u32>>| {
-            literal.truncate(SEARCHED_BYTES);
-            *index_of.entry(literal).or_insert_with_key(|literal| {
-                literals.push(literal.clone());
-                owners.push(Vec::new());
-                literals.len() - 1
-            })
-        };
         let mut always = Vec::new();
         for (index, required) in patterns.into_iter().enumerate() {
             let index = index as u32;
-            let Some(Requirement { literals, also }) = required else {
+            let Some(Requirement {
+                literals: needed,
+                also,
+                starts,
+                ends,
+            }) = required
+            else {
                 always.push(index);
                 further.push(Vec::new());
+                anchors.push(Anchors::default());
                 continue;
             };
-            for literal in literals {
-                let at = number(literal, &mut owners);
+            anchors.push(Anchors {
+                starts: starts.into_iter().map(Vec::into_boxed_slice).collect(),
+                ends: ends.into_iter().map(Vec::into_boxed_slice).collect(),
+            });
+            for mut literal in needed {
+                literal.truncate(SEARCHED_BYTES);
+                let at = *index_of.entry(literal).or_insert_with_key(|literal| {
+                    literals.push(literal.clone());
+                    owners.push(Vec::new());
+                    literals.len() - 1
+                });
                 if !owners[at].contains(&index) {
                     owners[at].push(index);
                 }
@@ -90,11 +106,7 @@ impl Prefilter {
             further.push(
                 also.into_iter()
                     .filter(|set| set.iter().all(|l| l.len() >= MIN_LITERAL_BYTES))
-                    .map(|set| {
-                        set.into_iter()
-                            .map(|l| number(l, &mut owners) as u32)
-                            .collect()
-                    })
+                    .map(|set| set.iter().map(|l| Finder::new(l).into_owned()).collect())
                     .collect(),
             );
         }
@@ -114,6 +126,7 @@ impl Prefilter {
             literals,
             owners,
             further,
+            anchors,
             always,
         }
     }
@@ -131,10 +144,12 @@ impl Prefilter {
             }
         });
         let found = out.len();
+        let text = text.as_bytes();
+        let holds = |set: &Vec<Finder>| set.iter().any(|literal| literal.find(text).is_some());
         for at in from..found {
             for &pattern in &self.owners[out[at] as usize] {
-                let holds = |set: &Vec<u32>| set.iter().any(|l| out[from..found].contains(l));
                 if !out[found..].contains(&pattern)
+                    && self.anchors[pattern as usize].hold(text)
                     && self.further[pattern as usize].iter().all(holds)
                 {
                     out.push(pattern);
@@ -151,14 +166,38 @@ impl Prefilter {
     }
 }
 
-/// What a line must hold for a pattern to match: one of `literals` (searched for), and one
-/// literal of each set of `also`.
+/// What a line must begin and end with.
+#[derive(Debug, Default)]
+struct Anchors {
+    starts: Vec<Box<[u8]>>,
+    ends: Vec<Box<[u8]>>,
+}
+
+impl Anchors {
+    /// True when `text` begins with one of `starts` and ends with one of `ends` (either may be
+    /// empty: no condition).
+    fn hold(&self, text: &[u8]) -> bool {
+        (self.starts.is_empty() || self.starts.iter().any(|s| text.starts_with(s)))
+            && (self.ends.is_empty() || self.ends.iter().any(|e| text.ends_with(e)))
+    }
+}
+
+/// What a line must hold for a pattern to match: one of `literals` (searched for), one
+/// literal of each set of `also`, and, when the pattern is anchored, one of `starts` at its
+/// beginning and one of `ends` at its end.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Requirement {
     /// Literals of which every match contains one.
     pub literals: Vec<Vec<u8>>,
     /// Further such sets.
     pub also: Vec<Vec<Vec<u8>>>,
+    /// For a pattern that begins with `^`, the literals of which the line begins with one;
+    /// empty when there is no such condition. `^(?:Starting|Stopping)\b.*\]$` is looked
+    /// for by a word that many lines hold anywhere, and run only on those that begin with it.
+    pub starts: Vec<Vec<u8>>,
+    /// For a pattern that ends with `$`, the literals of which the line ends with one; empty
+    /// when there is no such condition.
+    pub ends: Vec<Vec<u8>>,
 }
 
 /// A set of literals of which every match of `pattern` contains at least one, or `None`.
@@ -213,7 +252,42 @@ pub fn requirement(pattern: &str) -> Option<Requirement> {
     also.sort_by_key(|set| std::cmp::Reverse(score(set)));
     also.dedup();
     also.truncate(MAX_FURTHER);
-    Some(Requirement { literals, also })
+    Some(Requirement {
+        literals,
+        also,
+        starts: anchored(&hir, ExtractKind::Prefix),
+        ends: anchored(&hir, ExtractKind::Suffix),
+    })
+}
+
+/// Most literals a line is compared with at either end.
+const MAX_ANCHORS: usize = 64;
+
+/// When every match of `hir` begins at the start of the text (for [`ExtractKind::Prefix`]) or
+/// ends at its end (for [`ExtractKind::Suffix`]), the literals of which the text then begins
+/// (or ends) with one; otherwise, or when there are too many, none.
+fn anchored(hir: &Hir, kind: ExtractKind) -> Vec<Vec<u8>> {
+    let looks = hir.properties();
+    let anchored = match kind {
+        ExtractKind::Prefix => looks.look_set_prefix().contains(Look::Start),
+        _ => looks.look_set_suffix().contains(Look::End),
+    };
+    if !anchored {
+        return Vec::new();
+    }
+    let mut seq = Extractor::new()
+        .kind(kind)
+        .limit_literal_len(MAX_AFFIX_BYTES)
+        .extract(hir);
+    seq.dedup();
+    match seq.literals() {
+        Some(literals)
+            if literals.len() <= MAX_ANCHORS && literals.iter().all(|l| !l.is_empty()) =>
+        {
+            literals.iter().map(|l| l.as_bytes().to_vec()).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// The literal sets of each part of a concatenation (inside groups and repetitions that must
@@ -327,6 +401,26 @@ mod tests {
         out.clear();
         filter.candidates("Reached target rescue.target - Rescue Mode.", &mut out);
         assert_eq!(out, [0, 1]);
+    }
+
+    #[test]
+    fn anchored_patterns_need_their_literals_at_the_ends_of_the_line() {
+        let needs = requirement(r"^(?:Starting|Stopping)\b.*\[\s*(?:OK|FAILED)\s*\]$").unwrap();
+        assert_eq!(needs.starts, [b"Starting".to_vec(), b"Stopping".to_vec()]);
+        assert_eq!(needs.ends, [b"]".to_vec()]);
+        assert!(requirement(r"(?:^Starting|Stopping) x")
+            .unwrap()
+            .starts
+            .is_empty());
+        let filter = Prefilter::new([r"^(?:Starting|Stopping)\b.*\[\s*(?:OK|FAILED)\s*\]$"]);
+        let candidates = |line| {
+            let mut out = Vec::new();
+            filter.candidates(line, &mut out);
+            out
+        };
+        assert_eq!(candidates("Starting foo.service [  OK  ]"), [0]);
+        assert!(candidates("Starting foo.service...").is_empty());
+        assert!(candidates("[  OK  ] Starting foo [ OK ]").is_empty());
     }
 
     #[test]
