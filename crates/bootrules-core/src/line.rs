@@ -47,12 +47,15 @@ impl Normaliser {
     pub fn normalise<'a>(&'a mut self, number: u64, raw: &'a [u8]) -> Line<'a> {
         let raw = trim_carriage_returns(raw);
         // Most lines have nothing to strip: they are used where they lie, uncopied.
-        let bare_sgr = has_bare_sgr(raw);
-        let bytes = if is_plain(raw) && !bare_sgr {
+        let plain = is_plain(raw);
+        let bytes = if plain && !has_bare_sgr(raw) {
             raw
         } else {
             strip_terminal_noise(raw, &mut self.bytes);
-            if bare_sgr {
+            // Colour sequences that kept their ESC are gone now; only those that lost it are
+            // left to remove. (Looked for in what is left first: the raw line of systemd's
+            // coloured `[  OK  ]` holds `[0;32m` after its ESC.)
+            if has_bare_sgr(&self.bytes) && (plain || has_bare_sgr(raw)) {
                 remove_bare_sgr(&mut self.bytes);
             }
             &self.bytes
@@ -318,7 +321,25 @@ fn leading_kernel_time(s: &str) -> Option<(f64, &str)> {
     if close == point + 1 || bytes.get(close) != Some(&b']') {
         return None;
     }
-    Some((s[start..close].parse().ok()?, &s[close + 1..]))
+    Some((seconds(&s[start..close])?, &s[close + 1..]))
+}
+
+/// The value of `digits.digits`, as `str::parse` gives it. Timestamps of up to 15 digits are
+/// worked out as an integer divided by a power of ten: both are exact in an `f64`, and the
+/// division rounds its exact quotient as the parse rounds the decimal, so the two agree.
+fn seconds(text: &str) -> Option<f64> {
+    const POWERS: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+    let (whole, fraction) = text.split_once('.')?;
+    match POWERS.get(fraction.len()) {
+        Some(&power) if whole.len() + fraction.len() <= 15 => {
+            let value = text
+                .bytes()
+                .filter(|&b| b != b'.')
+                .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+            Some(value as f64 / power)
+        }
+        _ => text.parse().ok(),
+    }
 }
 
 /// Drops a `[ T123]` / `[  C1]` printk caller field (CONFIG_PRINTK_CALLER).
@@ -404,6 +425,44 @@ fn syslog_prefix() -> &'static Regex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_read_as_the_standard_parse_reads_them() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut digits = |n: usize| -> String {
+            (0..n)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    char::from(b'0' + (state % 10) as u8)
+                })
+                .collect()
+        };
+        for whole in 1..=10 {
+            for fraction in 1..=12 {
+                for _ in 0..200 {
+                    let text = format!("{}.{}", digits(whole), digits(fraction));
+                    let parsed: f64 = text.parse().unwrap();
+                    assert_eq!(
+                        seconds(&text).map(f64::to_bits),
+                        Some(parsed.to_bits()),
+                        "{text}"
+                    );
+                }
+            }
+        }
+        for text in [
+            "0.0",
+            "0.000001",
+            "9999999999.999999",
+            "1.5",
+            "0.1",
+            "12.345678",
+        ] {
+            assert_eq!(seconds(text), text.parse().ok(), "{text}");
+        }
+    }
 
     fn norm(raw: &str) -> (String, String, Option<f64>) {
         let mut n = Normaliser::default();
