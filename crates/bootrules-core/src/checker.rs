@@ -373,10 +373,13 @@ fn conclude<R: RuleSet>(
         start_line: progress.start_line,
         end_line,
         outcome,
+        // the first reached of the furthest rank (power-off and restart share one), as in
+        // `Progress::furthest`
         last_stage: progress
             .first_reached
             .iter()
             .filter(|stage| !unproven.contains(stage))
+            .rev()
             .max_by_key(|&&stage| model.rank(stage))
             .map(|&stage| model.get(stage).id.clone()),
         stages,
