@@ -1,11 +1,28 @@
 //! Embeds the default rule pack (`rules/` at the workspace root) into the binary, so the tool
-//! works with no flags. Every file and folder is watched, so editing a rule rebuilds.
+//! works with no flags, with what the prefilter needs of each of its patterns (see
+//! `src/requirement.rs`) derived here rather than on every run. Every file and folder is
+//! watched, so editing a rule rebuilds.
 
 // A build script may stop the build with a message: it reads the repository, not user input.
 #![allow(clippy::expect_used)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::{env, fs};
+
+// The crate's own derivation, so the build and a run agree on every pattern.
+#[allow(dead_code)]
+#[path = "src/requirement.rs"]
+mod requirement;
+
+/// The keys whose strings are numbered patterns, which the prefilter searches for.
+const PATTERN_KEYS: [&str; 5] = [
+    "patterns",
+    "handoff-patterns",
+    "shown-by",
+    "shown-at-least-by",
+    "then",
+];
 
 fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
@@ -23,8 +40,83 @@ fn main() {
         out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", abs));
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo")).join("default_pack.rs");
-    fs::write(dest, out).expect("write default_pack.rs");
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
+    fs::write(out_dir.join("default_pack.rs"), out).expect("write default_pack.rs");
+
+    let mut patterns = BTreeMap::new();
+    for file in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "toml"))
+    {
+        let text = fs::read_to_string(file).expect("rule file is UTF-8");
+        // A broken file is the loader's to report, with its position; here it is only skipped.
+        if let Ok(table) = text.parse::<toml::Table>() {
+            collect_patterns(&table, &mut patterns);
+        }
+    }
+    let mut out = String::from(
+        "/// Each pattern of the default pack (sorted) and what a line must hold to match it.\n",
+    );
+    out.push_str("static DEFAULT_REQUIREMENTS: &[(&str, Option<Known>)] = &[\n");
+    for (pattern, needs) in &patterns {
+        let needs = match needs {
+            Some(r) => format!(
+                "Some(Known {{ literals: {}, also: &[{}], starts: {}, ends: {} }})",
+                bytes_list(&r.literals),
+                r.also
+                    .iter()
+                    .map(|set| bytes_list(set) + ",")
+                    .collect::<String>(),
+                bytes_list(&r.starts),
+                bytes_list(&r.ends),
+            ),
+            None => "None".to_owned(),
+        };
+        out.push_str(&format!("    ({pattern:?}, {needs}),\n"));
+    }
+    out.push_str("];\n");
+    fs::write(out_dir.join("default_requirements.rs"), out).expect("write default_requirements.rs");
+}
+
+/// Every pattern under a [`PATTERN_KEYS`] key, anywhere in the table, with its requirement.
+fn collect_patterns(
+    table: &toml::Table,
+    out: &mut BTreeMap<String, Option<requirement::Requirement>>,
+) {
+    for (key, value) in table {
+        match value {
+            toml::Value::Table(inner) => collect_patterns(inner, out),
+            toml::Value::Array(items) => {
+                for item in items {
+                    match item {
+                        toml::Value::Table(inner) => collect_patterns(inner, out),
+                        toml::Value::String(pattern) if PATTERN_KEYS.contains(&key.as_str()) => {
+                            out.entry(pattern.clone())
+                                .or_insert_with(|| requirement::requirement(pattern));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `&[b"…", …]`: literals as Rust source.
+fn bytes_list(literals: &[Vec<u8>]) -> String {
+    let items: Vec<String> = literals
+        .iter()
+        .map(|l| {
+            let escaped: String = l
+                .iter()
+                .flat_map(|&b| std::ascii::escape_default(b))
+                .map(char::from)
+                .collect();
+            format!("b\"{escaped}\"")
+        })
+        .collect();
+    format!("&[{}]", items.join(", "))
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {

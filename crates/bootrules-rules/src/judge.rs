@@ -716,7 +716,14 @@ fn explain(finding: &mut Finding, signature: &Signature, explained: bool) {
 }
 
 fn finding(pack: &Pack, signature: &Signature, mut evidence: Evidence, count: u64) -> Finding {
-    let groups = pack.capture_names(signature);
+    // The names of the patterns' groups are only needed for a `{name}` the line did not fill,
+    // and finding them builds the patterns' regexes.
+    let groups = std::cell::OnceCell::new();
+    let is_group = |name: &str| {
+        groups
+            .get_or_init(|| pack.capture_names(signature))
+            .contains(&name)
+    };
     let script_message = evidence.captures.remove("script_message");
     let script_remedy = evidence.captures.remove("script_remedy");
     let category = signature
@@ -732,9 +739,9 @@ fn finding(pack: &Pack, signature: &Signature, mut evidence: Evidence, count: u6
     }
     let text_cut = clip_evidence(&mut evidence.text);
     let message = script_message
-        .unwrap_or_else(|| fill_template(&signature.message, &evidence.captures, &groups));
+        .unwrap_or_else(|| fill_template(&signature.message, &evidence.captures, is_group));
     let remedy = script_remedy
-        .unwrap_or_else(|| fill_template(&signature.remedy, &evidence.captures, &groups));
+        .unwrap_or_else(|| fill_template(&signature.remedy, &evidence.captures, is_group));
     Finding {
         rule: signature.id.clone(),
         title: signature.title.clone(),
@@ -756,7 +763,11 @@ fn finding(pack: &Pack, signature: &Signature, mut evidence: Evidence, count: u6
 /// Replaces `{name}` with the named capture's text. A capture of the rule's patterns that
 /// this line did not fill gives its fallback (`{name|fallback}`) or nothing; other names stay
 /// as written.
-fn fill_template(template: &str, captures: &BTreeMap<String, String>, groups: &[&str]) -> String {
+fn fill_template(
+    template: &str,
+    captures: &BTreeMap<String, String>,
+    is_group: impl Fn(&str) -> bool,
+) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -768,7 +779,7 @@ fn fill_template(template: &str, captures: &BTreeMap<String, String>, groups: &[
                 let (name, fallback) = inside.split_once('|').unwrap_or((inside, ""));
                 match captures.get(name) {
                     Some(value) => out.push_str(value),
-                    None if groups.contains(&name) => out.push_str(fallback),
+                    None if is_group(name) => out.push_str(fallback),
                     None => out.push_str(&rest[open..open + close + 2]),
                 }
                 rest = &after[close + 1..];
@@ -792,23 +803,23 @@ mod tests {
     fn templates_take_named_captures() {
         let caps = BTreeMap::from([("mount".to_owned(), "/data".to_owned())]);
         assert_eq!(
-            fill_template("{mount} did not mount ({other})", &caps, &["mount"]),
+            fill_template("{mount} did not mount ({other})", &caps, |n| n == "mount"),
             "/data did not mount ({other})"
         );
-        assert_eq!(fill_template("a {b", &BTreeMap::new(), &[]), "a {b");
+        assert_eq!(fill_template("a {b", &BTreeMap::new(), |_| false), "a {b");
     }
 
     #[test]
     fn a_capture_the_line_did_not_fill_gives_its_fallback_or_nothing() {
         let none = BTreeMap::new();
-        let groups = ["unit", "iface"];
+        let groups = |n: &str| ["unit", "iface"].contains(&n);
         assert_eq!(
-            fill_template("{unit|a unit} failed on {iface}", &none, &groups),
+            fill_template("{unit|a unit} failed on {iface}", &none, groups),
             "a unit failed on "
         );
         let caps = BTreeMap::from([("unit".to_owned(), "foo.service".to_owned())]);
         assert_eq!(
-            fill_template("{unit|a unit} failed", &caps, &groups),
+            fill_template("{unit|a unit} failed", &caps, groups),
             "foo.service failed"
         );
     }

@@ -12,9 +12,10 @@ use std::sync::OnceLock;
 use bootrules_core::{Diagnostic, Severity, StageModel};
 
 use crate::codes::Code;
+use crate::known_requirements::requirement_of;
 use crate::owner::Owner;
 use crate::pattern::Pattern;
-use crate::prefilter::{requirement, Prefilter};
+use crate::prefilter::Prefilter;
 use crate::terms::{Category, Status};
 
 /// Where a rule came from, for `rules explain` and error messages.
@@ -309,7 +310,7 @@ impl Pack {
     /// first needed.
     pub(crate) fn prefilter(&self) -> &Prefilter {
         self.prefilter.get_or_init(|| {
-            Prefilter::from_requirements(self.regexes.iter().map(|p| requirement(p.as_str())))
+            Prefilter::from_requirements(self.regexes.iter().map(|p| requirement_of(p.as_str())))
         })
     }
 

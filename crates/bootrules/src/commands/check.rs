@@ -39,7 +39,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
         String::new()
     };
     let writer = report::writer(args.format, args.timeline, &folder);
-    let mut printer = Printer::new(writer, destination.writer(), Summary::new(&pack));
+    let mut printer = Printer::new(writer, destination.writer(), Summary::new(pack));
     printer.start()?;
     let ordered = Ordered::new(printer, &progress);
     // Workers take inputs in order, so reports wait for their turn only briefly; one that runs
@@ -55,7 +55,7 @@ pub fn run(args: &CheckArgs) -> Result<Status> {
                 ordered.wait_for_turn(index);
                 let mut reports = ordered.input(index);
                 if !ordered.failed() {
-                    scan_into(&pack, input, limits, &mut reports);
+                    scan_into(pack, input, limits, &mut reports);
                 }
                 reports.done();
             });

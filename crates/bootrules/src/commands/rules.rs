@@ -63,7 +63,7 @@ fn with_pack(
     } else {
         Box::new(stdout)
     };
-    let status = f(&pack, &mut out)?;
+    let status = f(pack, &mut out)?;
     out.flush()?;
     Ok(status)
 }
@@ -199,7 +199,7 @@ fn validate(dir: Option<&std::path::Path>) -> Status {
     let Some(pack) = load_packs(&packs) else {
         return Status::Usage;
     };
-    for lint in bootrules_rules::lints(&pack) {
+    for lint in bootrules_rules::lints(pack) {
         eprintln!("{}", shown::lines(&lint.to_string()));
     }
     println!(

@@ -46,7 +46,7 @@ pub fn run(args: &SuggestArgs) -> Result<Status> {
                     break;
                 };
                 let mut harvester = Harvester::default();
-                scan_into(&pack, input, limits, &mut harvester);
+                scan_into(pack, input, limits, &mut harvester);
                 let Ok(mut merged) = merged.lock() else {
                     break;
                 };
@@ -68,7 +68,7 @@ pub fn run(args: &SuggestArgs) -> Result<Status> {
         .into_inner()
         .map_err(|_| anyhow::anyhow!("a worker stopped"))?
         .miner;
-    let found = miner.finish(&pack, args.top);
+    let found = miner.finish(pack, args.top);
 
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.format {

@@ -32,7 +32,7 @@ pub fn run(args: &WatchArgs) -> Result<Status> {
     let feed = feed::start(source);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let outcome = watch::follow(&pack, &feed, options, &mut out)?;
+    let outcome = watch::follow(pack, &feed, options, &mut out)?;
     let findings = args
         .fail_on
         .is_some_and(|threshold| outcome.worst.is_some_and(|w| w >= threshold));
