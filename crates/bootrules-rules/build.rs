@@ -61,7 +61,7 @@ fn main() {
     for (pattern, needs) in &patterns {
         let needs = match needs {
             Some(r) => format!(
-                "Some(Known {{ literals: {}, also: &[{}], starts: {}, ends: {} }})",
+                "Some(Known {{ literals: {}, also: &[{}], starts: {}, ends: {}, exact: {} }})",
                 bytes_list(&r.literals),
                 r.also
                     .iter()
@@ -69,6 +69,7 @@ fn main() {
                     .collect::<String>(),
                 bytes_list(&r.starts),
                 bytes_list(&r.ends),
+                r.exact,
             ),
             None => "None".to_owned(),
         };

@@ -13,6 +13,7 @@ struct Known {
     also: &'static [&'static [&'static [u8]]],
     starts: &'static [&'static [u8]],
     ends: &'static [&'static [u8]],
+    exact: bool,
 }
 
 include!(concat!(env!("OUT_DIR"), "/default_requirements.rs"));
@@ -31,6 +32,7 @@ pub(crate) fn requirement_of(pattern: &str) -> Option<Requirement> {
             also: known.also.iter().map(|set| owned(set)).collect(),
             starts: owned(known.starts),
             ends: owned(known.ends),
+            exact: known.exact,
         })
 }
 

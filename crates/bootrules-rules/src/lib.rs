@@ -13,6 +13,7 @@ mod every_problem;
 pub mod examples;
 pub mod judge;
 mod known_requirements;
+mod line_starts;
 pub mod lint;
 mod literal_set;
 pub mod load;

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use crate::line_starts::LineStarts;
 use crate::literal_set::LiteralSet;
 pub use crate::requirement::{required_literals, requirement, Requirement};
 use crate::requirement::{MIN_LITERAL_BYTES, SEARCHED_BYTES};
@@ -24,6 +25,8 @@ pub struct Prefilter {
     literals: LiteralSet,
     /// For each literal of the set, the patterns that need it (or another literal of its set).
     owners: Vec<Vec<u32>>,
+    /// The patterns anchored with `^`, looked for only at the start of a line.
+    line_starts: LineStarts,
     /// For each pattern, further sets of literals of which a line must hold one each for the
     /// pattern to match. They are looked for only on the lines that hold one of the pattern's
     /// searched literals: many are common words (`systemd`, ` - `) that would slow the search
@@ -33,6 +36,9 @@ pub struct Prefilter {
     anchors: Vec<Anchors>,
     /// Patterns without a required literal: they run on every line.
     always: Vec<u32>,
+    /// For each pattern, whether a line that passes its literals matches it (see
+    /// [`Requirement::exact`]).
+    exact: Vec<bool>,
 }
 
 impl Prefilter {
@@ -50,26 +56,47 @@ impl Prefilter {
         let mut anchors = Vec::new();
         let mut index_of: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut always = Vec::new();
+        let mut exact = Vec::new();
+        let mut line_starts = Vec::new();
         for (index, required) in patterns.into_iter().enumerate() {
             let index = index as u32;
             let Some(Requirement {
-                literals: needed,
-                also,
+                literals: mut needed,
+                mut also,
                 starts,
                 ends,
+                exact: is_exact,
             }) = required
             else {
                 always.push(index);
                 further.push(Vec::new());
                 anchors.push(Anchors::default());
+                exact.push(false);
                 continue;
             };
+            exact.push(is_exact);
+            for literal in &mut needed {
+                literal.truncate(SEARCHED_BYTES);
+            }
+            let by_start =
+                !starts.is_empty() && starts.iter().all(|s| s.len() >= MIN_LITERAL_BYTES);
+            if by_start {
+                line_starts.extend(starts.iter().map(|s| (s.clone(), index)));
+                // The searched literals are still needed, unless the line's start holds one.
+                let implied = is_exact
+                    || starts
+                        .iter()
+                        .all(|s| needed.iter().any(|l| Finder::new(l).find(s).is_some()));
+                if !implied {
+                    also.insert(0, std::mem::take(&mut needed));
+                }
+                needed.clear();
+            }
             anchors.push(Anchors {
                 starts: starts.into_iter().map(Vec::into_boxed_slice).collect(),
                 ends: ends.into_iter().map(Vec::into_boxed_slice).collect(),
             });
-            for mut literal in needed {
-                literal.truncate(SEARCHED_BYTES);
+            for literal in needed {
                 let at = *index_of.entry(literal).or_insert_with_key(|literal| {
                     literals.push(literal.clone());
                     owners.push(Vec::new());
@@ -98,12 +125,17 @@ impl Prefilter {
         for patterns in &mut owners {
             patterns.retain(|p| always.binary_search(p).is_err());
         }
+        for &pattern in &always {
+            exact[pattern as usize] = false;
+        }
         Self {
             literals,
             owners,
+            line_starts: LineStarts::new(line_starts),
             further,
             anchors,
             always,
+            exact,
         }
     }
 
@@ -122,18 +154,29 @@ impl Prefilter {
         let found = out.len();
         let text = text.as_bytes();
         let holds = |set: &Vec<Finder>| set.iter().any(|literal| literal.find(text).is_some());
+        let passes = |pattern: u32| {
+            self.anchors[pattern as usize].hold(text)
+                && self.further[pattern as usize].iter().all(holds)
+        };
         for at in from..found {
             for &pattern in &self.owners[out[at] as usize] {
-                if !out[found..].contains(&pattern)
-                    && self.anchors[pattern as usize].hold(text)
-                    && self.further[pattern as usize].iter().all(holds)
-                {
+                if !out[found..].contains(&pattern) && passes(pattern) {
                     out.push(pattern);
                 }
             }
         }
+        self.line_starts.find_each(text, |pattern| {
+            if !out[found..].contains(&pattern) && passes(pattern) {
+                out.push(pattern);
+            }
+        });
         out.drain(from..found);
         out[from..].sort_unstable();
+    }
+
+    /// True when a line that `pattern` is a [candidate](Self::candidates) for matches it.
+    pub fn is_exact(&self, pattern: u32) -> bool {
+        self.exact.get(pattern as usize).copied().unwrap_or(false)
     }
 
     /// Indices of the patterns that run on every line.
@@ -236,6 +279,62 @@ mod tests {
         assert_eq!(candidates("Starting foo.service [  OK  ]"), [0]);
         assert!(candidates("Starting foo.service...").is_empty());
         assert!(candidates("[  OK  ] Starting foo [ OK ]").is_empty());
+    }
+
+    #[test]
+    fn a_pattern_of_a_few_literals_is_matched_by_them() {
+        let exact = |pattern| requirement(pattern).unwrap().exact;
+        assert!(exact("Random Seed"));
+        assert!(exact("(?:Power down|System halted)"));
+        assert!(exact(r"EXT[34]-fs error"));
+        assert!(!exact(r"Linux version \d"));
+        assert!(!exact(r"Power down\b"), "an assertion is no literal");
+        assert!(!exact(r"(?:abc)?def"), "a match may hold either");
+        let anchored = requirement(r"^systemd(?:\[1\])?: ").unwrap();
+        assert!(anchored.exact);
+        assert_eq!(
+            anchored.starts,
+            [b"systemd[1]: ".to_vec(), b"systemd: ".to_vec()]
+        );
+        assert!(!exact(r"^systemd: \S"));
+        assert!(!exact(r"^a^bcd"));
+
+        let filter = Prefilter::new([r"^systemd(?:\[1\])?: ", "Random Seed", r"Linux version \d"]);
+        let mut out = Vec::new();
+        filter.candidates("systemd[1]: Started Load/Save Random Seed.", &mut out);
+        assert_eq!(out, [0, 1]);
+        assert!(filter.is_exact(0) && filter.is_exact(1) && !filter.is_exact(2));
+        out.clear();
+        filter.candidates("a systemd[1]: line", &mut out);
+        assert!(out.is_empty());
+    }
+
+    /// Every line of the lab logs that a pattern of the default pack marked exact is a
+    /// candidate for is one its regex matches.
+    #[test]
+    fn exact_patterns_agree_with_their_regexes_on_the_lab_logs() {
+        let pack = crate::default_pack().unwrap();
+        let filter = pack.prefilter();
+        let dir = test_support::workspace_root().join("tests/fixtures/lab/logs");
+        let mut normaliser = bootrules_core::Normaliser::default();
+        let (mut out, mut confirmed) = (Vec::new(), 0);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            for (number, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+                let line = normaliser.normalise(number as u64 + 1, raw);
+                out.clear();
+                filter.candidates(line.message, &mut out);
+                for &pattern in out.iter().filter(|&&p| filter.is_exact(p)) {
+                    let regex = pack.regex(pattern);
+                    assert!(regex.is_match(line.message), "{regex} on {}", line.message);
+                    confirmed += 1;
+                }
+            }
+        }
+        assert!(
+            confirmed > 1000,
+            "{confirmed} lines confirmed without a regex"
+        );
     }
 
     #[test]

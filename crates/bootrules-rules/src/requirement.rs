@@ -47,6 +47,9 @@ pub struct Requirement {
     /// For a pattern that ends with `$`, the literals of which the line ends with one; empty
     /// when there is no such condition.
     pub ends: Vec<Vec<u8>>,
+    /// The pattern matches exactly the lines that hold one of `literals` (or, when it begins
+    /// with `^`, that begin with one of `starts`): its regex need not run to say so.
+    pub exact: bool,
 }
 
 /// A set of literals of which every match of `pattern` contains at least one, or `None`.
@@ -101,11 +104,66 @@ pub fn requirement(pattern: &str) -> Option<Requirement> {
     also.sort_by_key(|set| std::cmp::Reverse(score(set)));
     also.dedup();
     also.truncate(MAX_FURTHER);
-    Some(Requirement {
+    let mut needs = Requirement {
         literals,
         also,
         starts: anchored(&hir, ExtractKind::Prefix),
         ends: anchored(&hir, ExtractKind::Suffix),
+        exact: false,
+    };
+    match language(&hir) {
+        Some((true, whole)) => {
+            needs.starts = whole;
+            needs.exact = true;
+        }
+        Some((false, mut whole)) => {
+            let mut searched = needs.literals.clone();
+            for set in [&mut searched, &mut whole] {
+                set.sort();
+                set.dedup();
+            }
+            needs.exact = searched == whole;
+        }
+        None => {}
+    }
+    Some(needs)
+}
+
+/// When `hir` matches a few literals of at least [`MIN_LITERAL_BYTES`] and at most
+/// [`SEARCHED_BYTES`] and nothing else (after a leading `^`, and with no other assertion):
+/// whether it begins with `^`, and the literals.
+fn language(hir: &Hir) -> Option<(bool, Vec<Vec<u8>>)> {
+    let (anchored, body) = match hir.kind() {
+        HirKind::Concat(parts)
+            if matches!(
+                parts.first().map(Hir::kind),
+                Some(HirKind::Look(Look::Start))
+            ) =>
+        {
+            (true, Hir::concat(parts[1..].to_vec()))
+        }
+        _ => (false, hir.clone()),
+    };
+    // The extractor reads an assertion as the empty string, which would be exact.
+    if !body.properties().look_set().is_empty() {
+        return None;
+    }
+    let mut seq = Extractor::new()
+        .kind(ExtractKind::Prefix)
+        .limit_literal_len(SEARCHED_BYTES)
+        .limit_total(MAX_ANCHORS)
+        .extract(&body);
+    seq.dedup();
+    let literals = seq.literals()?;
+    let whole = literals.len() <= MAX_ANCHORS
+        && literals.iter().all(|l| {
+            l.is_exact() && (MIN_LITERAL_BYTES..=SEARCHED_BYTES).contains(&l.as_bytes().len())
+        });
+    whole.then(|| {
+        (
+            anchored,
+            literals.iter().map(|l| l.as_bytes().to_vec()).collect(),
+        )
     })
 }
 

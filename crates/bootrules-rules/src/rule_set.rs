@@ -32,12 +32,13 @@ impl RuleSet for Pack {
         let unfiltered = prefilter.unfiltered();
         let mut ignored = false;
         for &pattern in unfiltered.iter().chain(&candidates) {
-            let regex = self.regexes[pattern as usize].regex();
+            // Built on first use: a pattern whose literals say it matches may never need it.
+            let regex = || self.regexes[pattern as usize].regex();
             match self.owners[pattern as usize] {
                 // Only a stage marker needs where its match begins; the other patterns only
                 // whether there is one, which the regex tells without looking for its start.
                 Owner::Stage(stage, handoff) => {
-                    if let Some(found) = regex.find(line.message) {
+                    if let Some(found) = regex().find(line.message) {
                         hits.stages.push(StageMatch {
                             stage,
                             at: found.start(),
@@ -49,7 +50,7 @@ impl RuleSet for Pack {
                         });
                     }
                 }
-                _ if !regex.is_match(line.message) => {}
+                _ if !prefilter.is_exact(pattern) && !regex().is_match(line.message) => {}
                 Owner::ShownStage(stage, how) => hits.stages.push(match how {
                     Shown::At => StageMatch::shown(stage),
                     Shown::AtLeast => StageMatch::at_least(stage),
