@@ -10,6 +10,11 @@
 /// start of a line.
 #[derive(Debug, Default)]
 pub struct LineStarts {
+    /// Each entry's first three bytes, apart so that finding a line's among them reads few
+    /// cache lines.
+    keys: Vec<u32>,
+    /// Where the keys of each first byte begin (and those of the next byte end).
+    by_first: Vec<u32>,
     /// Sorted by their first three bytes.
     entries: Vec<Entry>,
 }
@@ -17,7 +22,7 @@ pub struct LineStarts {
 /// One literal, with what it is compared by.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Entry {
-    /// Its first three bytes, little-endian.
+    /// Its first three bytes, the first most significant (see [`key`]).
     key: u32,
     /// Its first [`HEAD`] bytes (zeros past its end) and which of them count: most literals
     /// are compared in one step, and a line beginning `Sta` has dozens to compare with.
@@ -25,6 +30,11 @@ struct Entry {
     mask: u128,
     literal: Box<[u8]>,
     pattern: u32,
+}
+
+/// Three bytes as a number that sorts as they do, so the keys of one first byte are together.
+fn key([a, b, c]: [u8; 3]) -> u32 {
+    u32::from_be_bytes([0, a, b, c])
 }
 
 /// Bytes of a literal compared in one step.
@@ -44,9 +54,9 @@ impl LineStarts {
         let mut entries: Vec<Entry> = literals
             .into_iter()
             .filter_map(|(literal, pattern)| {
-                let &[a, b, c] = literal.first_chunk::<3>()?;
+                let first = *literal.first_chunk::<3>()?;
                 Some(Entry {
-                    key: u32::from_le_bytes([a, b, c, 0]),
+                    key: key(first),
                     head: head(&literal),
                     mask: u128::MAX >> (8 * (HEAD - literal.len().min(HEAD))),
                     literal: literal.into_boxed_slice(),
@@ -56,17 +66,33 @@ impl LineStarts {
             .collect();
         entries.sort_unstable();
         entries.dedup();
-        Self { entries }
+        let keys: Vec<u32> = entries.iter().map(|e| e.key).collect();
+        let by_first = (0..=256u32)
+            .map(|byte| keys.partition_point(|&k| k >> 16 < byte) as u32)
+            .collect();
+        Self {
+            keys,
+            by_first,
+            entries,
+        }
     }
 
     /// Calls `found` with the pattern of each literal that `text` begins with.
     pub fn find_each(&self, text: &[u8], mut found: impl FnMut(u32)) {
-        let Some(&[a, b, c]) = text.first_chunk::<3>() else {
+        let Some(&first) = text.first_chunk::<3>() else {
             return;
         };
-        let key = u32::from_le_bytes([a, b, c, 0]);
+        let key = key(first);
+        let byte = first[0] as usize;
+        let (Some(&lo), Some(&hi)) = (self.by_first.get(byte), self.by_first.get(byte + 1)) else {
+            return;
+        };
+        let same_byte = &self.keys[lo as usize..hi as usize];
+        let from = lo as usize + same_byte.partition_point(|&k| k < key);
+        if self.keys.get(from) != Some(&key) {
+            return;
+        }
         let text_head = head(text);
-        let from = self.entries.partition_point(|e| e.key < key);
         for entry in self.entries[from..].iter().take_while(|e| e.key == key) {
             if text_head & entry.mask == entry.head
                 && entry.literal.len() <= text.len()

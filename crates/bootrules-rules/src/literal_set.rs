@@ -134,17 +134,27 @@ impl LiteralSet {
     }
 
     fn scan<const NARROW: bool>(&self, text: &[u8], found: &mut impl FnMut(usize)) {
-        // Four bytes are read at every position; past the end they are zeros, which a window of
-        // three bytes ignores and no four-byte window of a literal that fits holds.
-        let mut at = 0;
-        while at + 3 <= text.len() {
-            let window = window_at(text, at);
+        let mut test = |window: u32, at: usize| {
             if self.wide.may_hold(window) {
                 self.wide.confirm(window, at, text, &self.literals, found);
             }
             if NARROW && self.narrow.may_hold(window) {
                 self.narrow.confirm(window, at, text, &self.literals, found);
             }
+        };
+        // Eight bytes read at once give the windows of four positions.
+        let mut at = 0;
+        while let Some(&eight) = text.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
+            let eight = u64::from_le_bytes(eight);
+            for k in 0..4 {
+                test((eight >> (8 * k)) as u32, at + k);
+            }
+            at += 4;
+        }
+        // Four bytes are read at every position; past the end they are zeros, which a window of
+        // three bytes ignores and no four-byte window of a literal that fits holds.
+        while at + 3 <= text.len() {
+            test(window_at(text, at), at);
             at += 1;
         }
     }
