@@ -284,8 +284,9 @@ impl Judge for PackJudge<'_> {
                     None
                 }
                 (Some(_), None) => None,
-                (Some(ast), fired) => {
+                (Some(script), fired) => {
                     let rule = (self.clock, index);
+                    let ast = script.ast();
                     let ran =
                         run_script(pack, ast, rule, progress, last, &state.events, &judgement);
                     let events = &state.events;
@@ -328,12 +329,12 @@ impl Judge for PackJudge<'_> {
         }
         // Session scripts run last, so they can read what the other rules found.
         for (index, signature) in session_scripts {
-            let Some(ast) = &signature.script else {
+            let Some(script) = &signature.script else {
                 continue;
             };
             let ran = run_script(
                 pack,
-                ast,
+                script.ast(),
                 (self.clock, index),
                 progress,
                 last,

@@ -193,8 +193,8 @@ pub struct Signature {
     pub count: Option<Count>,
     /// The last matching line is the evidence, not the first (progress lines).
     pub evidence_last: bool,
-    /// A compiled Rhai script that judges the session.
-    pub script: Option<rhai::AST>,
+    /// A Rhai script that judges the session.
+    pub script: Option<crate::script::Script>,
     /// Sigma status.
     pub status: Status,
     /// Free-form tags.

@@ -186,6 +186,46 @@ pub struct ScriptSyntaxError {
     pub message: String,
 }
 
+/// A signature's script, compiled at load, or, for the embedded pack (whose tests compile every
+/// one of its scripts, `default_pack_builds_every_pattern`), when it first runs: a run that
+/// runs no script (`rules list`, a log that matches none) need not build the engine.
+#[derive(Debug, Clone)]
+pub struct Script {
+    source: String,
+    ast: OnceLock<AST>,
+}
+
+impl Script {
+    /// A script compiled already (and checked).
+    pub(crate) fn built(source: &str, ast: AST) -> Self {
+        Self {
+            source: source.to_owned(),
+            ast: OnceLock::from(ast),
+        }
+    }
+
+    /// A script of the embedded pack, compiled when first run.
+    pub(crate) fn deferred(source: &str) -> Self {
+        Self {
+            source: source.to_owned(),
+            ast: OnceLock::new(),
+        }
+    }
+
+    /// The script as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The compiled script, compiled on first use.
+    pub fn ast(&self) -> &AST {
+        self.ast.get_or_init(|| {
+            #[allow(clippy::expect_used)]
+            compile(&self.source).expect("the embedded pack's scripts are compiled by its tests")
+        })
+    }
+}
+
 /// Compiles a script once, at load time.
 pub fn compile(source: &str) -> Result<AST, ScriptSyntaxError> {
     engine()

@@ -17,12 +17,11 @@ pub struct SourceMap<'a> {
 impl<'a> SourceMap<'a> {
     /// Indexes `text`.
     pub fn new(text: &'a str) -> Self {
-        let newlines = text.bytes().enumerate().filter(|&(_, b)| b == b'\n');
+        // memchr: the default pack's 650 KB are indexed on every load
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes());
         Self {
             text,
-            starts: std::iter::once(0)
-                .chain(newlines.map(|(i, _)| i + 1))
-                .collect(),
+            starts: std::iter::once(0).chain(newlines.map(|i| i + 1)).collect(),
         }
     }
 

@@ -112,9 +112,10 @@ fn thousands_of_huge_patterns_stop_at_the_pack_budget() {
     assert!(errors[0].line() < 8 * 400, "line {}", errors[0].line());
 }
 
-/// The embedded pack's patterns are built when a run first needs them, trusting this test:
-/// loaded under other paths, as any pack on disk is, every pattern is built at load, within
-/// the limits, and the pack spends a small part of the budget.
+/// The embedded pack's patterns and scripts are built when a run first needs them, trusting
+/// this test: loaded under other paths, as any pack on disk is, every pattern is built and
+/// every script compiled at load, within the limits, and the pack spends a small part of the
+/// budget.
 #[test]
 fn default_pack_builds_every_pattern() {
     let copy: Vec<RuleSource> = default_sources()

@@ -5,22 +5,28 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::codes::Code;
-use crate::script;
+use crate::script::{self, Script};
 use crate::source_map::SourceMap;
 use crate::spec::SignatureSpec;
 
 use super::files::{Files, Problem};
 
 /// The compiled script of a signature (`None` without one, or with both `script` and
-/// `script-file`, which its checks report).
+/// `script-file`, which its checks report); the embedded pack's is compiled when first run.
 pub(super) fn compile(
     spec: &SignatureSpec,
     file: usize,
     files: &Files<'_>,
-) -> Result<Option<rhai::AST>, Problem> {
+) -> Result<Option<Script>, Problem> {
+    let build = |text: &str, file: usize| {
+        if files.is_embedded(file) {
+            return Ok(Script::deferred(text));
+        }
+        script::compile(text).map(|ast| Script::built(text, ast))
+    };
     match (&spec.script, &spec.script_file) {
         (None, None) | (Some(_), Some(_)) => Ok(None),
-        (Some(inline), None) => script::compile(inline.get_ref()).map(Some).map_err(|e| {
+        (Some(inline), None) => build(inline.get_ref(), file).map(Some).map_err(|e| {
             let text = &files.source(file).text;
             let at = inline_script_offset(text, inline.span(), e.line, e.column);
             Problem::new(
@@ -42,7 +48,7 @@ pub(super) fn compile(
                 ));
             };
             let text = &files.source(script_file).text;
-            script::compile(text).map(Some).map_err(|e| {
+            build(text, script_file).map(Some).map_err(|e| {
                 let at = files.map(script_file).offset(e.line, e.column);
                 Problem::new(
                     Code::BadScript,
