@@ -269,9 +269,8 @@ fn strip_prefixes(text: &str) -> Stripped<'_> {
             kernel_tag: kernel_tag || journal,
         };
     }
-    let time = rest
-        .match_indices('[')
-        .find_map(|(at, _)| leading_kernel_time(&rest[at..]).map(|(t, _)| t));
+    let time = memchr::memchr_iter(b'[', rest.as_bytes())
+        .find_map(|at| leading_kernel_time(&rest[at..]).map(|(t, _)| t));
     Stripped {
         message: rest,
         time,
