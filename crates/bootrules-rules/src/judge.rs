@@ -28,30 +28,60 @@ struct Evidence {
     time: Option<f64>,
     text: String,
     captures: BTreeMap<String, String>,
+    /// Captures not taken yet: the pattern that matched, and where the message begins in
+    /// `text` (see [`Evidence::of_latest`]).
+    later: Option<(u32, usize)>,
 }
 
 impl Evidence {
     fn of(line: &Line<'_>, regex: &regex::Regex) -> Self {
-        let captures = regex
-            .captures(line.message)
-            .map(|caps| {
-                regex
-                    .capture_names()
-                    .flatten()
-                    .filter_map(|name| {
-                        caps.name(name)
-                            .map(|m| (name.to_owned(), m.as_str().trim().to_owned()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         Self {
             line: line.number,
             time: line.time,
             text: line.text.to_owned(),
-            captures,
+            captures: captures(regex, line.message),
+            later: None,
         }
     }
+
+    /// The latest line of a signature whose last line is its evidence (a progress line the
+    /// console repeats every second): its captures are taken only if it stays the evidence.
+    fn of_latest(line: &Line<'_>, pattern: u32) -> Self {
+        Self {
+            line: line.number,
+            time: line.time,
+            text: line.text.to_owned(),
+            captures: BTreeMap::new(),
+            later: Some((pattern, line.text.len() - line.message.len())),
+        }
+    }
+
+    /// The evidence with all of its captures (those it has already win).
+    fn captured(mut self, pack: &Pack) -> Self {
+        if let Some((pattern, message_at)) = self.later.take() {
+            let mut captures = captures(pack.regex(pattern), &self.text[message_at..]);
+            captures.append(&mut self.captures);
+            self.captures = captures;
+        }
+        self
+    }
+}
+
+/// The named groups `regex` captures in `message`, trimmed.
+fn captures(regex: &regex::Regex, message: &str) -> BTreeMap<String, String> {
+    regex
+        .captures(message)
+        .map(|caps| {
+            regex
+                .capture_names()
+                .flatten()
+                .filter_map(|name| {
+                    caps.name(name)
+                        .map(|m| (name.to_owned(), m.as_str().trim().to_owned()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// What one signature has seen in the session.
@@ -186,7 +216,7 @@ impl Judge for PackJudge<'_> {
             }
             let regex = self.pack.regex(pattern);
             if !then {
-                evidence(signature, state, line, regex);
+                evidence(signature, state, line, (pattern, regex));
                 continue;
             }
             let Some(sequence) = signature.sequence.as_ref() else {
@@ -382,6 +412,7 @@ fn missing(
         time: last.time,
         text: last.text.to_owned(),
         captures: BTreeMap::new(),
+        later: None,
     })
 }
 
@@ -407,7 +438,12 @@ fn judge_script(
 }
 
 /// A line of the signature's own patterns.
-fn evidence(signature: &Signature, state: &mut State, line: &Line<'_>, regex: &regex::Regex) {
+fn evidence(
+    signature: &Signature,
+    state: &mut State,
+    line: &Line<'_>,
+    (pattern, regex): (u32, &regex::Regex),
+) {
     if state.last_counted_line == line.number && state.count > 0 {
         return;
     }
@@ -451,7 +487,7 @@ fn evidence(signature: &Signature, state: &mut State, line: &Line<'_>, regex: &r
     if state.fired.is_some() {
         // Progress lines grow (`… (2min 45s / no limit)`): the last one says most.
         if signature.evidence_last && signature.sequence.is_none() {
-            state.fired = Some(Evidence::of(line, regex));
+            state.fired = Some(Evidence::of_latest(line, pattern));
         }
         return;
     }
@@ -669,6 +705,7 @@ fn apply(
                 time: at.time,
                 text: progress.reached_text(s).unwrap_or_default().to_owned(),
                 captures: BTreeMap::new(),
+                later: None,
             })
         })
     });
@@ -678,6 +715,7 @@ fn apply(
             time: e.time,
             text: e.text.clone(),
             captures: e.captures.iter().cloned().collect(),
+            later: None,
         },
         (None, _) if stage_line.is_some() => stage_line?,
         (None, Some(fired)) => fired,
@@ -687,12 +725,14 @@ fn apply(
                 time: e.time,
                 text: e.text.clone(),
                 captures: e.captures.iter().cloned().collect(),
+                later: None,
             },
             None => Evidence {
                 line: last.number,
                 time: last.time,
                 text: last.text.to_owned(),
                 captures: BTreeMap::new(),
+                later: None,
             },
         },
     };
@@ -716,7 +756,8 @@ fn explain(finding: &mut Finding, signature: &Signature, explained: bool) {
     }
 }
 
-fn finding(pack: &Pack, signature: &Signature, mut evidence: Evidence, count: u64) -> Finding {
+fn finding(pack: &Pack, signature: &Signature, evidence: Evidence, count: u64) -> Finding {
+    let mut evidence = evidence.captured(pack);
     // The names of the patterns' groups are only needed for a `{name}` the line did not fill,
     // and finding them builds the patterns' regexes.
     let groups = std::cell::OnceCell::new();
