@@ -338,4 +338,15 @@ mod tests {
         assert_eq!(booted.outcome, Booted);
         assert_eq!(booted.last_stage.as_deref(), Some("booted"));
     }
+
+    #[test]
+    fn a_restart_that_ends_a_failed_boot_is_not_a_stage_it_reached() {
+        // the initramfs gave up and `panic=` restarted the machine: the boot got to the kernel
+        let restarted = &sessions("@kernel\n!fatal\n@shutdown\n@restart")[0];
+        assert_eq!(restarted.outcome, BootFailed);
+        assert_eq!(restarted.last_stage.as_deref(), Some("kernel"));
+        // without the restart, what the lines after the failure show stands
+        let stopped = &sessions("@kernel\n!fatal\n@shutdown")[0];
+        assert_eq!(stopped.last_stage.as_deref(), Some("shutdown"));
+    }
 }
