@@ -296,20 +296,24 @@ fn strip_journal_host_tag(s: &str) -> (&str, bool) {
     }
 }
 
-/// Parses `[  123.456789]` at the start of `s`; returns the time and the text after it.
+/// Parses `[  123.456789]` at the start of `s`; returns the time and the text after it. A
+/// paste cut at a column may have lost the bracket and the padding (`0.277424] ACPI …`): then
+/// the six digits of a printk fraction and the space after the bracket are required.
 /// (Byte by byte: it runs on nearly every line.)
 fn leading_kernel_time(s: &str) -> Option<(f64, &str)> {
     let bytes = s.as_bytes();
-    if bytes.first() != Some(&b'[') {
-        return None;
-    }
+    let bracketed = match bytes.first() {
+        Some(b'[') => true,
+        Some(b) if b.is_ascii_digit() => false,
+        _ => return None,
+    };
     let digits_from = |mut at: usize| {
         while bytes.get(at).is_some_and(u8::is_ascii_digit) {
             at += 1;
         }
         at
     };
-    let mut start = 1;
+    let mut start = usize::from(bracketed);
     while bytes.get(start).is_some_and(u8::is_ascii_whitespace) {
         start += 1;
     }
@@ -319,6 +323,9 @@ fn leading_kernel_time(s: &str) -> Option<(f64, &str)> {
     }
     let close = digits_from(point + 1);
     if close == point + 1 || bytes.get(close) != Some(&b']') {
+        return None;
+    }
+    if !bracketed && (close - point != 7 || bytes.get(close + 1) != Some(&b' ')) {
         return None;
     }
     Some((seconds(&s[start..close])?, &s[close + 1..]))
@@ -600,9 +607,23 @@ mod tests {
             "[1,5]",
             "1.5]",
             "[1.5",
+            "0.277424]x",
+            "12.5] items",
         ] {
             assert_eq!(leading_kernel_time(not_a_time), None, "{not_a_time}");
         }
+    }
+
+    #[test]
+    fn a_timestamp_that_lost_its_bracket_in_a_paste_is_still_one() {
+        // a laptop's ACPI errors pasted into a public issue thread, cut at the bracket
+        let (time, rest) = leading_kernel_time("0.277424] ACPI BIOS Error (bug)").unwrap();
+        assert_eq!((time, rest), (0.277424, " ACPI BIOS Error (bug)"));
+        assert!(
+            Normaliser::default()
+                .normalise(1, b"0.277424] ACPI Error: AE_NOT_FOUND")
+                .from_kernel
+        );
     }
 
     #[test]
