@@ -15,7 +15,7 @@ use crate::outcome::{folds_into, judge_outcome};
 use crate::progress::Progress;
 use crate::session::{Outcome, Session, StageHit};
 use crate::source::LineReader;
-use crate::stage::{Phase, StageMatch, StageModel};
+use crate::stage::{Mark, Phase, StageMatch, StageModel};
 use crate::timeline::{self, History};
 use crate::trace::Trace;
 
@@ -394,7 +394,10 @@ fn conclude<R: RuleSet>(
 
 /// The stages a failed boot only seemed to reach: after its first fatal finding, a stage at or
 /// beyond the booted mark counts only by its own marker, since what merely shows it is printed
-/// in emergency mode too (the runlevel record, a root shell's prompt).
+/// in emergency mode too (the runlevel record, a root shell's prompt). A restart or power-off
+/// that only the kernel's last steps precede (the furthest shutdown stage before the end, which
+/// any restart prints) is the failure's own end (`panic=` on the kernel command line, a
+/// watchdog), not a shutdown the boot went on to.
 fn unproven_after_failure(
     model: &StageModel,
     progress: &Progress,
@@ -407,16 +410,36 @@ fn unproven_after_failure(
     let Some(failed_at) = findings.iter().filter(|f| f.fatal).map(|f| f.line).min() else {
         return Vec::new();
     };
+    let after_failure = |stage: usize| progress.reached[stage].is_some_and(|r| r.line > failed_at);
+    let shutdown = |stage: usize| model.get(stage).phase == Phase::Shutdown;
+    let ends_session = |stage: usize| {
+        matches!(
+            model.get(stage).marks,
+            Some(Mark::PoweredOff | Mark::Rebooted)
+        )
+    };
+    let kernel_steps = (0..model.stages().len())
+        .filter(|&s| shutdown(s) && !ends_session(s))
+        .map(|s| model.rank(s))
+        .max();
+    let shut_down = progress
+        .first_reached
+        .iter()
+        .any(|&s| shutdown(s) && kernel_steps.is_some_and(|k| model.rank(s) < k));
+    let restarted = progress
+        .first_reached
+        .iter()
+        .any(|&s| ends_session(s) && after_failure(s));
     progress
         .first_reached
         .iter()
         .copied()
         .filter(|&stage| {
             let def = model.get(stage);
-            def.phase == Phase::Boot
-                && model.rank(stage) >= booted
-                && !progress.marked[stage]
-                && progress.reached[stage].is_some_and(|r| r.line > failed_at)
+            let shown_after_boot =
+                def.phase == Phase::Boot && model.rank(stage) >= booted && !progress.marked[stage];
+            let failure_ended = shutdown(stage) && restarted && !shut_down;
+            (shown_after_boot || failure_ended) && after_failure(stage)
         })
         .collect()
 }

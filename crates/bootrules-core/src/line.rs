@@ -295,20 +295,24 @@ fn strip_journal_host_tag(s: &str) -> (&str, bool) {
     }
 }
 
-/// Parses `[  123.456789]` at the start of `s`; returns the time and the text after it.
+/// Parses `[  123.456789]` at the start of `s`; returns the time and the text after it. A
+/// paste cut at a column may have lost the bracket and the padding (`0.277424] ACPI …`): then
+/// the six digits of a printk fraction and the space after the bracket are required.
 /// (Byte by byte: it runs on nearly every line.)
 fn leading_kernel_time(s: &str) -> Option<(f64, &str)> {
     let bytes = s.as_bytes();
-    if bytes.first() != Some(&b'[') {
-        return None;
-    }
+    let bracketed = match bytes.first() {
+        Some(b'[') => true,
+        Some(b) if b.is_ascii_digit() => false,
+        _ => return None,
+    };
     let digits_from = |mut at: usize| {
         while bytes.get(at).is_some_and(u8::is_ascii_digit) {
             at += 1;
         }
         at
     };
-    let mut start = 1;
+    let mut start = usize::from(bracketed);
     while bytes.get(start).is_some_and(u8::is_ascii_whitespace) {
         start += 1;
     }
@@ -318,6 +322,9 @@ fn leading_kernel_time(s: &str) -> Option<(f64, &str)> {
     }
     let close = digits_from(point + 1);
     if close == point + 1 || bytes.get(close) != Some(&b']') {
+        return None;
+    }
+    if !bracketed && (close - point != 7 || bytes.get(close + 1) != Some(&b' ')) {
         return None;
     }
     Some((seconds(&s[start..close])?, &s[close + 1..]))
@@ -372,7 +379,7 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
     let (re, syslog) = if (first.is_ascii_digit() && iso_dash(4)) || (first == b'[' && iso_dash(5))
     {
         (iso_prefix(), false)
-    } else if bytes.get(3) == Some(&b' ') && MONTHS.contains(&&bytes[..3]) {
+    } else if syslog_date_shape(bytes) {
         (syslog_prefix(), true)
     } else {
         return (s, false, false);
@@ -391,10 +398,33 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
     }
 }
 
-/// How a syslog prefix begins (`Mar  3 10:00:01 host kernel: …`).
-const MONTHS: [&[u8]; 12] = [
-    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
-];
+/// Whether `bytes` begins like a syslog or journal date (`Mar  3 10:00:01 `): a word of up to
+/// eight bytes (the month, in the locale journalctl ran in: `okt`, `Mär`, `févr.`, `окт`), the
+/// day, and the time. The month itself is checked by the prefix's regex; this keeps that regex
+/// off the many lines that cannot be one.
+fn syslog_date_shape(bytes: &[u8]) -> bool {
+    let Some(word) = bytes.iter().take(9).position(|&b| b == b' ') else {
+        return false;
+    };
+    if word < 3 || !(bytes[0].is_ascii_alphabetic() || bytes[0] >= 0x80) {
+        return false;
+    }
+    let mut at = word;
+    while bytes.get(at) == Some(&b' ') {
+        at += 1;
+    }
+    let day = bytes[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let time = at + day + 1;
+    let digit = |i: usize| bytes.get(time + i).is_some_and(u8::is_ascii_digit);
+    (1..=2).contains(&day)
+        && bytes.get(at + day) == Some(&b' ')
+        && bytes.get(time + 2) == Some(&b':')
+        && bytes.get(time + 5) == Some(&b':')
+        && [0, 1, 3, 4, 6, 7].into_iter().all(digit)
+}
 
 // The two prefix patterns are constants of this file, tested below; they cannot fail to compile.
 #[allow(clippy::expect_used)]
@@ -413,7 +443,10 @@ fn syslog_prefix() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"^((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? [\w.-]+ )[\w./@-]+(?:\[\d+\])?: ",
+            // English months, and their abbreviations in the locales journalctl is most often
+            // run in (German, Dutch, French, Spanish, Italian, Portuguese, Nordic, Polish,
+            // Russian), as strftime's %b prints them
+            r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек) +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? [\w.-]+ )[\w./@-]+(?:\[\d+\])?: ",
         )
         .expect("static regex")
     })
@@ -599,9 +632,23 @@ mod tests {
             "[1,5]",
             "1.5]",
             "[1.5",
+            "0.277424]x",
+            "12.5] items",
         ] {
             assert_eq!(leading_kernel_time(not_a_time), None, "{not_a_time}");
         }
+    }
+
+    #[test]
+    fn a_timestamp_that_lost_its_bracket_in_a_paste_is_still_one() {
+        // a laptop's ACPI errors pasted into a public issue thread, cut at the bracket
+        let (time, rest) = leading_kernel_time("0.277424] ACPI BIOS Error (bug)").unwrap();
+        assert_eq!((time, rest), (0.277424, " ACPI BIOS Error (bug)"));
+        assert!(
+            Normaliser::default()
+                .normalise(1, b"0.277424] ACPI Error: AE_NOT_FOUND")
+                .from_kernel
+        );
     }
 
     #[test]
@@ -610,6 +657,24 @@ mod tests {
         assert_eq!(msg, "EXT4-fs (sda1): mounted");
         let (_, msg, _) = norm("Map  3 10:00:01 vm kernel: x");
         assert!(msg.starts_with("Map"));
+    }
+
+    #[test]
+    fn a_journal_printed_in_another_locale_has_its_prefix_stripped() {
+        // a Fedora 26 journal pasted from a Norwegian locale into a public issue thread
+        let (_, msg, _) =
+            norm("okt 26 19:05:14 localhost.localdomain systemd[1]: Failed unmounting /home.");
+        assert_eq!(msg, "systemd[1]: Failed unmounting /home.");
+        assert_eq!(norm("Mär  3 10:00:01 vm kernel: x").1, "x");
+        for line in [
+            "déc. 24 23:59:59 vm systemd[1]: x",
+            "окт 26 19:05:14 vm systemd[1]: x",
+        ] {
+            assert_eq!(norm(line).1, "systemd[1]: x", "{line}");
+        }
+        assert!(norm("Starting 12 10:00:01 vm systemd[1]: x")
+            .1
+            .starts_with("Starting"));
     }
 
     #[test]

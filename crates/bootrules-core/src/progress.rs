@@ -137,6 +137,10 @@ impl Progress {
         let stage = hit.stage;
         let def = model.get(stage);
         let rank = model.rank(stage);
+        if hit.undone {
+            self.undo(model, rank);
+            return;
+        }
         let inside =
             |at: Option<(Rank, usize)>| at.is_some_and(|(_, s)| def.shown_outside.contains(&s));
         if hit.conditional && inside(self.furthest_placed) {
@@ -188,12 +192,34 @@ impl Progress {
         }
     }
 
+    /// Takes back the stages from `rank` on, when a line shows the session never got there
+    /// (systemd stopping `Multi-User System` to isolate emergency.target, not to shut down).
+    fn undo(&mut self, model: &StageModel, rank: Rank) {
+        let undone: Vec<usize> = self
+            .first_reached
+            .iter()
+            .copied()
+            .filter(|&s| model.rank(s) >= rank)
+            .collect();
+        for stage in undone {
+            self.take_back(model, stage);
+        }
+    }
+
     /// Withdraws a conditional claim that a later line contradicts (the initramfs' systemd
     /// reached `Local File Systems` too): the furthest stage is the one before it again.
     fn take_back(&mut self, model: &StageModel, claimed: usize) {
         self.tentative = None;
         if self.reached[claimed].take().is_none() {
             return;
+        }
+        self.marked[claimed] = false;
+        self.furthest_marker = (0..self.marked.len())
+            .filter(|&s| self.marked[s])
+            .map(|s| model.rank(s))
+            .max();
+        if model.get(claimed).marks.is_some_and(|m| m != Mark::Booted) {
+            self.end_mark = None;
         }
         self.first_reached.retain(|&s| s != claimed);
         self.furthest = self
@@ -246,7 +272,7 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use crate::session::Outcome::*;
-    use crate::testutil::{outline, LogCase};
+    use crate::testutil::{outline, sessions, LogCase};
 
     #[test]
     fn where_one_session_ends_and_the_next_begins() {
@@ -290,5 +316,37 @@ mod tests {
         for (what, log, want) in cases {
             assert_eq!(outline(log), *want, "{what}");
         }
+    }
+
+    #[test]
+    fn a_line_that_undoes_a_stage_takes_it_back_with_the_later_ones() {
+        // systemd stops Multi-User System to isolate emergency.target, then starts the shell
+        let isolated = &sessions(
+            "@kernel
+@shutdown
+~shutdown
+!fatal",
+        )[0];
+        assert_eq!(isolated.outcome, BootFailed);
+        assert_eq!(isolated.last_stage.as_deref(), Some("kernel"));
+        // nothing to take back: the stage was never reached
+        let booted = &sessions(
+            "@kernel
+~shutdown
+@booted",
+        )[0];
+        assert_eq!(booted.outcome, Booted);
+        assert_eq!(booted.last_stage.as_deref(), Some("booted"));
+    }
+
+    #[test]
+    fn a_restart_that_ends_a_failed_boot_is_not_a_stage_it_reached() {
+        // the initramfs gave up and `panic=` restarted the machine: the boot got to the kernel
+        let restarted = &sessions("@kernel\n!fatal\n@shutdown\n@restart")[0];
+        assert_eq!(restarted.outcome, BootFailed);
+        assert_eq!(restarted.last_stage.as_deref(), Some("kernel"));
+        // without the restart, what the lines after the failure show stands
+        let stopped = &sessions("@kernel\n!fatal\n@shutdown")[0];
+        assert_eq!(stopped.last_stage.as_deref(), Some("shutdown"));
     }
 }

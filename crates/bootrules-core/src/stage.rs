@@ -137,6 +137,9 @@ pub struct StageMatch {
     /// The line shows the stage unless the session is in one of the stages its definition
     /// names (`StageDef::shown_outside`): the initramfs' systemd prints it too.
     pub conditional: bool,
+    /// The line shows the stage, if it is the furthest reached, was not reached after all
+    /// (systemd isolating emergency.target stops the targets a shutdown stops).
+    pub undone: bool,
 }
 
 impl StageMatch {
@@ -150,6 +153,7 @@ impl StageMatch {
             shown: true,
             lower_bound: false,
             conditional: false,
+            undone: false,
         }
     }
 
@@ -166,6 +170,14 @@ impl StageMatch {
     pub fn shown_outside(stage: usize) -> Self {
         Self {
             conditional: true,
+            ..Self::shown(stage)
+        }
+    }
+
+    /// A line that takes `stage` back if it is the furthest (see [`StageMatch::undone`]).
+    pub fn undone(stage: usize) -> Self {
+        Self {
+            undone: true,
             ..Self::shown(stage)
         }
     }

@@ -2,8 +2,9 @@
 //! as plain words in a log, so a test reads as the log it checks.
 //!
 //! A line `@kernel` is the marker of the stage `kernel`; `!fatal`, `!error` and `!warning` are
-//! findings of that severity (`!fatal` stops the boot). A line may begin with a kernel
-//! timestamp (`[   12.5] @kernel`).
+//! findings of that severity (`!fatal` stops the boot); `~shutdown` takes back the stage
+//! `shutdown` and the ones after it. A line may begin with a kernel timestamp
+//! (`[   12.5] @kernel`).
 
 use crate::checker::Checker;
 use crate::classify::{Judge, LineHits, RuleSet};
@@ -80,7 +81,14 @@ impl RuleSet for Toy {
                 shown: false,
                 lower_bound: false,
                 conditional: false,
+                undone: false,
             });
+        }
+        if let Some(stage) = word
+            .strip_prefix('~')
+            .and_then(|id| self.model.index_of(id))
+        {
+            hits.stages.push(StageMatch::undone(stage));
         }
         if let Some(signal) = SIGNALS.iter().position(|s| *s == word) {
             hits.signals.push(signal as u32);

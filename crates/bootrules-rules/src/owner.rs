@@ -21,6 +21,8 @@ pub(crate) enum Shown {
     AtLeast,
     /// `shown-by-outside`: unless the session is in one of the listed stages.
     Outside,
+    /// `undone-by`: the stage, if it is the furthest, was not reached after all.
+    Undone,
 }
 
 /// What one pattern of the pack belongs to.

@@ -59,6 +59,8 @@ pub struct Stage {
     pub shown_outside_except: Vec<Pattern>,
     /// Every line with a kernel timestamp shows the stage.
     pub shown_by_kernel_lines: bool,
+    /// Lines that take the stage back while it is the furthest, as written.
+    pub undone_by: Vec<String>,
     /// Excerpts that must reach the stage.
     pub examples_match: Vec<String>,
     /// Excerpts that must not reach it.

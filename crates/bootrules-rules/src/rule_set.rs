@@ -47,6 +47,7 @@ impl RuleSet for Pack {
                             shown: false,
                             lower_bound: false,
                             conditional: false,
+                            undone: false,
                         });
                     }
                 }
@@ -61,6 +62,7 @@ impl RuleSet for Pack {
                         }
                         StageMatch::shown_outside(stage)
                     }
+                    Shown::Undone => StageMatch::undone(stage),
                 }),
                 Owner::Signature(index, role) => {
                     hits.signals.push(pattern);

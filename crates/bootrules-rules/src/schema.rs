@@ -116,6 +116,10 @@ pub fn schema() -> Value {
                 "shown-by-kernel-lines",
                 boolean("Every kernel line shows the stage"),
             ),
+            (
+                "undone-by",
+                patterns("Lines that take the stage back while it is the furthest reached"),
+            ),
             ("examples", examples.clone()),
         ],
     );

@@ -124,6 +124,10 @@ pub struct StageSpec {
     /// Every line the kernel printed (a printk timestamp, a `kernel:` tag) shows this stage.
     #[serde(default)]
     pub shown_by_kernel_lines: bool,
+    /// Lines that, while this stage is the furthest reached, show it was not reached after
+    /// all (systemd isolating emergency.target stops `Multi-User System` as a shutdown does).
+    #[serde(default)]
+    pub undone_by: Vec<Spanned<String>>,
     /// Lines that must and must not reach the stage.
     #[serde(default)]
     pub examples: Examples,

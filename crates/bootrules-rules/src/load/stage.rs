@@ -60,6 +60,8 @@ pub(super) fn compile(
     patterns.number(&spec.shown_by, file, Owner::ShownStage(index, Shown::At));
     let at_least = Owner::ShownStage(index, Shown::AtLeast);
     patterns.number(&spec.shown_at_least_by, file, at_least);
+    let undone = Owner::ShownStage(index, Shown::Undone);
+    patterns.number(&spec.undone_by, file, undone);
     let mut shown_outside = Vec::new();
     let mut except = Vec::new();
     if let Some(outside) = &spec.shown_by_outside {
@@ -101,6 +103,7 @@ pub(super) fn compile(
         shown_outside_of: outside.map(|o| strings(&o.stages)).unwrap_or_default(),
         shown_outside_except: except,
         shown_by_kernel_lines: spec.shown_by_kernel_lines,
+        undone_by: strings(&spec.undone_by),
         examples_match: checks::excerpts(&spec.examples),
         examples_no_match: spec.examples.no_match.clone(),
         origin: patterns.files().origin(file, spec.id.span()),

@@ -134,6 +134,7 @@ fn list_json(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
                 "except": stage.shown_outside_except.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
             },
             "shown_by_kernel_lines": stage.shown_by_kernel_lines,
+            "undone_by": stage.undone_by,
             "file": stage.origin.file, "line": stage.origin.line,
         }));
     }
@@ -180,6 +181,7 @@ fn list_patterns(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
             .chain(&s.shown_by)
             .chain(&s.shown_at_least_by)
             .chain(&s.shown_by_outside)
+            .chain(&s.undone_by)
     });
     let signatures = pack.signatures().iter().flat_map(|s| &s.patterns);
     for pattern in stages.chain(signatures) {
@@ -307,6 +309,9 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
                 out,
                 "shown by: any line the kernel printed (timestamp or `kernel:` tag)"
             )?;
+        }
+        for p in &stage.undone_by {
+            writeln!(out, "taken back (with later stages) by: {p}")?;
         }
         let shown_by_signatures: Vec<&str> = pack
             .signatures()
