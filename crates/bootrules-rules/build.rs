@@ -16,11 +16,12 @@ use std::{env, fs};
 mod requirement;
 
 /// The keys whose strings are numbered patterns, which the prefilter searches for.
-const PATTERN_KEYS: [&str; 5] = [
+const PATTERN_KEYS: [&str; 6] = [
     "patterns",
     "handoff-patterns",
     "shown-by",
     "shown-at-least-by",
+    "undone-by",
     "then",
 ];
 
