@@ -803,8 +803,8 @@ fn finding(pack: &Pack, signature: &Signature, evidence: Evidence, count: u64) -
 }
 
 /// Replaces `{name}` with the named capture's text. A capture of the rule's patterns that
-/// this line did not fill gives its fallback (`{name|fallback}`) or nothing; other names stay
-/// as written.
+/// this line did not fill, or filled with nothing, gives its fallback (`{name|fallback}`) or
+/// nothing; other names stay as written.
 fn fill_template(
     template: &str,
     captures: &BTreeMap<String, String>,
@@ -820,7 +820,8 @@ fn fill_template(
                 let inside = &after[..close];
                 let (name, fallback) = inside.split_once('|').unwrap_or((inside, ""));
                 match captures.get(name) {
-                    Some(value) => out.push_str(value),
+                    Some(value) if !value.is_empty() => out.push_str(value),
+                    Some(_) => out.push_str(fallback),
                     None if is_group(name) => out.push_str(fallback),
                     None => out.push_str(&rest[open..open + close + 2]),
                 }
@@ -849,6 +850,15 @@ mod tests {
             "/data did not mount ({other})"
         );
         assert_eq!(fill_template("a {b", &BTreeMap::new(), |_| false), "a {b");
+    }
+
+    #[test]
+    fn an_empty_capture_gives_its_fallback() {
+        let caps = BTreeMap::from([("detail".to_owned(), String::new())]);
+        assert_eq!(
+            fill_template("failed ({detail|it did not start})", &caps, |_| true),
+            "failed (it did not start)"
+        );
     }
 
     #[test]
