@@ -15,6 +15,9 @@ use std::{env, fs};
 #[path = "src/requirement.rs"]
 mod requirement;
 
+#[path = "build/pre_parsed.rs"]
+mod pre_parsed;
+
 /// The keys whose strings are numbered patterns, which the prefilter searches for.
 const PATTERN_KEYS: [&str; 6] = [
     "patterns",
@@ -43,6 +46,29 @@ fn main() {
     out.push_str("];\n");
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
     fs::write(out_dir.join("default_pack.rs"), out).expect("write default_pack.rs");
+
+    let mut out = String::from(
+        "/// The default pack's rule files that parse, as JSON (see `build/pre_parsed.rs`).\n",
+    );
+    out.push_str("static DEFAULT_PACK_PARSED: &[(&str, &str)] = &[\n");
+    for (number, file) in files.iter().enumerate() {
+        let text = fs::read_to_string(file).expect("rule file is UTF-8");
+        let Some(json) = file
+            .extension()
+            .is_some_and(|e| e == "toml")
+            .then(|| pre_parsed::rule_file_json(&text))
+            .flatten()
+        else {
+            continue;
+        };
+        let rel = file.strip_prefix(&root).expect("under rules/");
+        let name = format!("rules/{}", rel.to_string_lossy().replace('\\', "/"));
+        let path = out_dir.join(format!("parsed-{number}.json"));
+        fs::write(&path, json).expect("write the parsed rule file");
+        out.push_str(&format!("    ({name:?}, include_str!({path:?})),\n"));
+    }
+    out.push_str("];\n");
+    fs::write(out_dir.join("default_pack_parsed.rs"), out).expect("write default_pack_parsed.rs");
 
     let mut patterns = BTreeMap::new();
     for file in files

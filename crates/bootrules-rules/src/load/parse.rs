@@ -31,6 +31,12 @@ const STAND_INS: &[(&str, &str)] = &[
 /// [`parse_every_problem`]).
 pub(super) fn parse_file(files: &Files<'_>, file: usize, errors: &mut Vec<Diagnostic>) -> RuleFile {
     let source = files.source(file);
+    if let Some(parsed) = source
+        .embedded_json()
+        .and_then(|json| serde_json::from_str::<RuleFile>(json).ok())
+    {
+        return parsed;
+    }
     let report = |e: toml::de::Error, errors: &mut Vec<Diagnostic>| {
         let span = e.span().unwrap_or(0..0);
         let message = suggest::toml_message(e.message().trim_end());
