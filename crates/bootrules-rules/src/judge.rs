@@ -304,7 +304,7 @@ impl Judge for PackJudge<'_> {
                 read_again(pack, signature, progress, &mut state);
             }
             if signature.missing.is_some() {
-                absent.push((signature, state.expected_seen));
+                absent.push((index, signature, state.expected_seen));
                 continue;
             }
             let fired = match (&signature.script, state.fired.clone()) {
@@ -349,8 +349,22 @@ impl Judge for PackJudge<'_> {
         // A fatal finding already explains why the session went no further, so what is
         // missing after it is not news.
         if !judgement.findings.iter().any(|f| f.fatal) {
-            for (signature, expected_seen) in absent {
-                if let Some(evidence) = missing(pack, signature, expected_seen, progress, last) {
+            for (index, signature, expected_seen) in absent {
+                let Some(evidence) = missing(pack, signature, expected_seen, progress, last) else {
+                    continue;
+                };
+                // A script judges the absence, as it judges the lines of other evidence.
+                let evidence = match &signature.script {
+                    None => Some(evidence),
+                    Some(script) => {
+                        let rule = (self.clock, index);
+                        let ran =
+                            run_script(pack, script.ast(), rule, progress, last, &[], &judgement);
+                        let fired = Some(evidence);
+                        judge_script(signature, ran, fired, &[], progress, last, &mut judgement)
+                    }
+                };
+                if let Some(evidence) = evidence {
                     judgement
                         .findings
                         .push(finding(pack, signature, evidence, 1));
