@@ -314,7 +314,11 @@ fn a_panic_as_systemd_shutdown_exits_belongs_to_the_shutdown() {
     );
     assert_eq!(s.outcome, Outcome::ShutdownStalled);
     assert_eq!(s.last_stage.as_deref(), Some("final-shutdown"));
-    assert!(rules(&s).contains(&"shutdown-halted-not-powered-off"), "{:?}", rules(&s));
+    assert!(
+        rules(&s).contains(&"shutdown-halted-not-powered-off"),
+        "{:?}",
+        rules(&s)
+    );
     assert!(categories(&s).contains(&"kernel-panic"), "{:?}", rules(&s));
 }
 
@@ -326,4 +330,18 @@ fn a_fatal_finding_once_shutdown_began_ends_no_boot() {
         "[  OK  ] Stopped target Multi-User System.\n[  100.1] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n",
     );
     assert_eq!(s.outcome, Outcome::ShutdownStalled);
+}
+
+#[test]
+fn a_firmware_fault_after_power_off_begins_the_next_session() {
+    let pack = default_pack().unwrap();
+    // a VMware guest's power-off, then its UEFI firmware faulting (a vendor KB article): the
+    // dying kernel prints no firmware lines, so the fault belongs to what comes next
+    let log = "localhost login: [ 115.792006][ T1] reboot: Power down\n\
+               !!!! X64 Exception Type - 0E(#PF - Page-Fault) CPU Apic ID - 00000000 !!!!\n\
+               RIP - 000000000E0675BD, CS - 0000000000000018, RFLAGS - 0000000000210202\n";
+    let report = check_bytes(&pack, "vmware.log", log.as_bytes());
+    assert_eq!(report.sessions.len(), 2, "{:#?}", report.sessions);
+    assert_eq!(report.sessions[0].outcome, Outcome::PoweredOff);
+    assert_eq!(report.sessions[1].last_stage.as_deref(), Some("firmware"));
 }
