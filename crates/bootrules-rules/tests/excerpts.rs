@@ -345,3 +345,20 @@ fn a_firmware_fault_after_power_off_begins_the_next_session() {
     assert_eq!(report.sessions[0].outcome, Outcome::PoweredOff);
     assert_eq!(report.sessions[1].last_stage.as_deref(), Some("firmware"));
 }
+
+#[test]
+fn a_test_script_printing_proc_version_begins_no_boot() {
+    let pack = default_pack().unwrap();
+    // a Buildroot guest's test script (a kernel test report on a public mailing list): the
+    // banner it prints has no kernel time stamp, and the kernel's clock runs on after it
+    let log = "[   14.9][    T1] VFS: Mounted root (ext4 filesystem) readonly on device 31:0.\n\
+               [   15.0][    T1] Run /sbin/init as init process\n\
+               Starting syslogd: OK\n\
+               Linux version 5.14.0-rc6-next-20210817 (groeck@server) (powerpc64-linux-gcc 7.4.0) #1 SMP Tue Aug 17 19:13:07 PDT 2021\n\
+               [   18.5][  T227] telnet (227) used greatest stack depth: 8528 bytes left\n\
+               Boot successful.\n\
+               [   34.7][  T232] reboot: Restarting system\n";
+    let report = check_bytes(&pack, "buildroot.log", log.as_bytes());
+    assert_eq!(report.sessions.len(), 1, "{:#?}", report.sessions);
+    assert_eq!(report.sessions[0].outcome, Outcome::Rebooted);
+}
