@@ -38,8 +38,7 @@ fn main() {
         String::from("/// The default pack: (path relative to the repository, contents).\n");
     out.push_str("pub static DEFAULT_PACK: &[(&str, &str)] = &[\n");
     for file in &files {
-        let rel = file.strip_prefix(&root).expect("under rules/");
-        let name = format!("rules/{}", rel.to_string_lossy().replace('\\', "/"));
+        let name = pack_name(&root, file);
         let abs = fs::canonicalize(file).expect("rule file exists");
         out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", abs));
     }
@@ -47,40 +46,32 @@ fn main() {
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
     fs::write(out_dir.join("default_pack.rs"), out).expect("write default_pack.rs");
 
-    let mut out = String::from(
+    // Each TOML file read once: its JSON for the loader, its patterns for the prefilter.
+    let mut parsed = String::from(
         "/// The default pack's rule files that parse, as JSON (see `build/pre_parsed.rs`).\n",
     );
-    out.push_str("static DEFAULT_PACK_PARSED: &[(&str, &str)] = &[\n");
-    for (number, file) in files.iter().enumerate() {
-        let text = fs::read_to_string(file).expect("rule file is UTF-8");
-        let Some(json) = file
-            .extension()
-            .is_some_and(|e| e == "toml")
-            .then(|| pre_parsed::rule_file_json(&text))
-            .flatten()
-        else {
-            continue;
-        };
-        let rel = file.strip_prefix(&root).expect("under rules/");
-        let name = format!("rules/{}", rel.to_string_lossy().replace('\\', "/"));
-        let path = out_dir.join(format!("parsed-{number}.json"));
-        fs::write(&path, json).expect("write the parsed rule file");
-        out.push_str(&format!("    ({name:?}, include_str!({path:?})),\n"));
-    }
-    out.push_str("];\n");
-    fs::write(out_dir.join("default_pack_parsed.rs"), out).expect("write default_pack_parsed.rs");
-
+    parsed.push_str("static DEFAULT_PACK_PARSED: &[(&str, &str)] = &[\n");
     let mut patterns = BTreeMap::new();
-    for file in files
-        .iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "toml"))
-    {
+    for (number, file) in files.iter().enumerate() {
+        if file.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
         let text = fs::read_to_string(file).expect("rule file is UTF-8");
         // A broken file is the loader's to report, with its position; here it is only skipped.
+        if let Some(json) = pre_parsed::rule_file_json(&text) {
+            let path = out_dir.join(format!("parsed-{number}.json"));
+            fs::write(&path, json).expect("write the parsed rule file");
+            let name = pack_name(&root, file);
+            parsed.push_str(&format!("    ({name:?}, include_str!({path:?})),\n"));
+        }
         if let Ok(table) = text.parse::<toml::Table>() {
             collect_patterns(&table, &mut patterns);
         }
     }
+    parsed.push_str("];\n");
+    fs::write(out_dir.join("default_pack_parsed.rs"), parsed)
+        .expect("write default_pack_parsed.rs");
+
     let mut out = String::from(
         "/// Each pattern of the default pack (sorted) and what a line must hold to match it.\n",
     );
@@ -104,6 +95,12 @@ fn main() {
     }
     out.push_str("];\n");
     fs::write(out_dir.join("default_requirements.rs"), out).expect("write default_requirements.rs");
+}
+
+/// A rule file's name as the loader shows it: `rules/…` with forward slashes.
+fn pack_name(root: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(root).expect("under rules/");
+    format!("rules/{}", rel.to_string_lossy().replace('\\', "/"))
 }
 
 /// Every pattern under a [`PATTERN_KEYS`] key, anywhere in the table, with its requirement.

@@ -91,14 +91,15 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         // running, or no clock printed at all, and no new stage) belong to the ended session;
         // anything else is the next boot, as is a line only what runs before the kernel
         // prints (a firmware's exception dump as the VM restarts).
-        let kernel_rank = model.kernel_line_stage().map(|k| model.rank(k));
-        let before_kernel = hits
-            .stages
-            .iter()
-            .any(|hit| kernel_rank.is_some_and(|k| model.rank(hit.stage) < k));
+        let before_kernel = || {
+            let kernel = model.kernel_line_stage().map(|k| model.rank(k));
+            hits.stages
+                .iter()
+                .any(|hit| kernel.is_some_and(|k| model.rank(hit.stage) < k))
+        };
         if let Some(ended) = self.open.take_if(|o| {
             o.progress.end_mark.is_some()
-                && (before_kernel
+                && (before_kernel()
                     || !(hits.stages.iter().all(|hit| hit.shown)
                         && line.time.is_none_or(|t| t >= o.progress.max_kernel_time)))
         }) {

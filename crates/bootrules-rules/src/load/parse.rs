@@ -31,8 +31,10 @@ const STAND_INS: &[(&str, &str)] = &[
 /// [`parse_every_problem`]).
 pub(super) fn parse_file(files: &Files<'_>, file: usize, errors: &mut Vec<Diagnostic>) -> RuleFile {
     let source = files.source(file);
-    if let Some(parsed) = source
-        .embedded_json()
+    if let Some(parsed) = files
+        .is_embedded(file)
+        .then(|| source.embedded_json())
+        .flatten()
         .and_then(|json| serde_json::from_str::<RuleFile>(json).ok())
     {
         return parsed;
