@@ -432,7 +432,7 @@ fn iso_prefix() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"^(\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?(?:\s+|$)(?:(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|warn|warning|notice|info|debug): )?)",
+            r"^(\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?:?(?:\s+|$)(?:(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|warn|warning|notice|info|debug): )?)",
         )
         .expect("static regex")
     })
@@ -697,6 +697,9 @@ mod tests {
         assert_eq!((msg.as_str(), time), ("Run /init", Some(3.000001)));
         let (_, msg, _) = norm("[2024-01-02 03:04:05.678] Welcome to Debian");
         assert_eq!(msg, "Welcome to Debian");
+        // Python logging's `%(asctime)s: %(message)s`, as test harnesses capture a console
+        let (_, msg, _) = norm("2024-12-18 14:32:59,509: clocksource: Switched to clocksource tsc");
+        assert_eq!(msg, "clocksource: Switched to clocksource tsc");
     }
 
     #[test]
