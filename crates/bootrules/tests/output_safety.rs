@@ -469,7 +469,8 @@ fn triggers() -> Vec<String> {
                 let text = line.trim_start_matches(|c: char| {
                     c == '[' || c == ']' || c == '.' || c == ' ' || c.is_ascii_digit()
                 });
-                if !text.is_empty() {
+                // (lines with escape sequences would be shorter as shown than as written)
+                if !text.is_empty() && !text.chars().any(char::is_control) {
                     triggers.push(text.to_owned());
                 }
             }
