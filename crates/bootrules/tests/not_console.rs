@@ -91,9 +91,15 @@ fn notes_source_command_output_and_reports_are_skipped_and_an_excerpt_is_not() {
     )
     .unwrap();
     std::fs::write(dir.0.join("empty-array.json"), "[ ]\n").unwrap();
+    // labels of a ticket's logs, quoting their lines in TOML strings
+    std::fs::write(
+        dir.0.join("labels.toml"),
+        "[[log]]\nfile = \"serial.log\"\nevidence = \"line 17 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)'\"\nexpect_categories = [\"kernel-panic\"]\n",
+    )
+    .unwrap();
 
     let found = statuses(&[], &[&dir.0]);
-    assert_eq!(found.len(), 17, "{found:?}");
+    assert_eq!(found.len(), 18, "{found:?}");
     for (name, status, reason) in &found {
         let checked = matches!(
             name.as_str(),

@@ -80,14 +80,33 @@ fn console_forms() -> &'static RegexSet {
     })
 }
 
-/// A line that begins as markup, a table row, a quoted string or a comment: it shows a log
-/// line inside another document (a report, source code, a rule file).
+/// A line that begins as markup, a table row, a quoted string, a comment or a TOML/INI key's
+/// string: it shows a log line inside another document (a report, source code, a rule file,
+/// a ticket's labels).
 fn quoted(text: &str) -> bool {
     let text = text.trim_start();
     matches!(
         text.as_bytes().first(),
         Some(b'<' | b'{' | b'"' | b'|' | b'\'' | b'`' | b'#')
     ) || ["b\"", "r\"", "//"].iter().any(|p| text.starts_with(p))
+        || keyed_string(text)
+}
+
+/// `key = "…"` or `key = [`: a console prints no such line, a TOML or INI file does.
+fn keyed_string(text: &str) -> bool {
+    let key_len = text
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        .count();
+    let Some(rest) = text[key_len..].trim_start().strip_prefix('=') else {
+        return false;
+    };
+    key_len > 0
+        && text.as_bytes()[0].is_ascii_alphabetic()
+        && matches!(
+            rest.trim_start().as_bytes().first(),
+            Some(b'"' | b'\'' | b'[' | b'{')
+        )
 }
 
 /// The tool's own readable report (and timeline), by its first line: `PATH: OUTCOME at STAGE`.
