@@ -362,3 +362,19 @@ fn a_test_script_printing_proc_version_begins_no_boot() {
     assert_eq!(report.sessions.len(), 1, "{:#?}", report.sessions);
     assert_eq!(report.sessions[0].outcome, Outcome::Rebooted);
 }
+
+#[test]
+fn a_disk_without_boot_code_leaves_the_boot_in_the_firmware() {
+    let pack = default_pack().unwrap();
+    // SeaBIOS handing off to a disk that holds no boot code (an EC2 instance's console in a
+    // public issue thread): no boot loader ever ran
+    let s = judge(
+        &pack,
+        "Booting from Hard Disk...\nBoot from Hard Disk failed: not a bootable disk\n\nNo bootable device.\nPowering off in 30 seconds.\n",
+    );
+    assert_eq!(s.last_stage.as_deref(), Some("firmware"));
+    assert_eq!(s.outcome, Outcome::BootFailed);
+    // the hand-off alone shows the boot loader's turn
+    let s = judge(&pack, "Booting from Hard Disk...\n");
+    assert_eq!(s.last_stage.as_deref(), Some("bootloader"));
+}
