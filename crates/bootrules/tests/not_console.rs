@@ -91,6 +91,12 @@ fn notes_source_command_output_and_reports_are_skipped_and_an_excerpt_is_not() {
     )
     .unwrap();
     std::fs::write(dir.0.join("empty-array.json"), "[ ]\n").unwrap();
+    // NixOS' stage 1 banner, which begins with `<` (an EC2 console in a public issue thread)
+    std::fs::write(
+        dir.0.join("nixos-stage1.log"),
+        "<<< NixOS Stage 1 >>>\nloading module xen-blkfront...\nmodprobe: ERROR: could not insert 'xen_blkfront': No such device\n",
+    )
+    .unwrap();
     // labels of a ticket's logs, quoting their lines in TOML strings
     std::fs::write(
         dir.0.join("labels.toml"),
@@ -99,11 +105,16 @@ fn notes_source_command_output_and_reports_are_skipped_and_an_excerpt_is_not() {
     .unwrap();
 
     let found = statuses(&[], &[&dir.0]);
-    assert_eq!(found.len(), 18, "{found:?}");
+    assert_eq!(found.len(), 19, "{found:?}");
     for (name, status, reason) in &found {
         let checked = matches!(
             name.as_str(),
-            "excerpt.log" | "empty.log" | "lost-escapes.log" | "trace.txt" | "blank-stamps.log"
+            "excerpt.log"
+                | "empty.log"
+                | "lost-escapes.log"
+                | "trace.txt"
+                | "blank-stamps.log"
+                | "nixos-stage1.log"
         );
         if checked {
             assert_eq!(status, "ok", "{name} is checked");

@@ -85,11 +85,22 @@ fn console_forms() -> &'static RegexSet {
 /// a ticket's labels).
 fn quoted(text: &str) -> bool {
     let text = text.trim_start();
+    let bytes = text.as_bytes();
     matches!(
-        text.as_bytes().first(),
-        Some(b'<' | b'{' | b'"' | b'|' | b'\'' | b'`' | b'#')
-    ) || ["b\"", "r\"", "//"].iter().any(|p| text.starts_with(p))
+        bytes.first(),
+        Some(b'{' | b'"' | b'|' | b'\'' | b'`' | b'#')
+    ) || is_markup_tag(bytes)
+        || ["b\"", "r\"", "//"].iter().any(|p| text.starts_with(p))
         || keyed_string(text)
+}
+
+/// `<tag`, `</tag`, `<!…` or `<?…`: markup. NixOS' `<<< NixOS Stage 1 >>>` and kmsg's `<6>`
+/// are console text.
+fn is_markup_tag(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&b'<')
+        && bytes
+            .get(1)
+            .is_some_and(|&b| b.is_ascii_alphabetic() || matches!(b, b'/' | b'!' | b'?'))
 }
 
 /// `key = "…"` or `key = [`: a console prints no such line, a TOML or INI file does.
