@@ -52,70 +52,74 @@ fn notes_source_command_output_and_reports_are_skipped_and_an_excerpt_is_not() {
     }
     let timeline = run(&["timeline", log_arg]);
     std::fs::write(dir.0.join("timeline.txt"), timeline.stdout).unwrap();
-    std::fs::write(
-        dir.0.join("customer-notes.txt"),
-        "Hi team,\nthe VM did not come back after Tuesday's reboot; the portal shows it running.\nThanks\n",
-    )
-    .unwrap();
-    std::fs::write(dir.0.join("one-line.txt"), "see attached\n").unwrap();
-    std::fs::write(
-        dir.0.join("parse.rs"),
-        "// reads the banner\nfn banner() -> &'static str {\n    \"[    0.000000] Linux version 6.1.0\"\n}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.0.join("df.txt"),
-        "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sda1        30G   12G   18G  41% /\ntmpfs           1.9G     0  1.9G   0% /dev/shm\n",
-    )
-    .unwrap();
     let text = std::fs::read_to_string(&log).unwrap();
-    let excerpt: Vec<&str> = text.lines().skip(689).take(15).collect();
-    std::fs::write(dir.0.join("excerpt.log"), excerpt.join("\n")).unwrap();
-    std::fs::write(dir.0.join("empty.log"), "").unwrap();
-    // a call trace pasted without the kernel's timestamps or its header
-    std::fs::write(
-        dir.0.join("trace.txt"),
-        "Call Trace:\n <TASK>\n dump_stack_lvl+0x44/0x5c\n ? do_syscall_64+0x5d/0xb0\n",
-    )
-    .unwrap();
-    // a paste that lost systemd's ESC characters (Microsoft Learn, an Ubuntu boot on Azure)
-    std::fs::write(
-        dir.0.join("lost-escapes.log"),
-        "[ [0;32m  OK   [0m] Reached target Swap.\n[ [0;32m  OK   [0m] Reached target Login Prompts.\n",
-    )
-    .unwrap();
-    // RancherOS' init prints a blank timestamp (a public EC2 console: it is not a JSON array)
-    std::fs::write(
-        dir.0.join("blank-stamps.log"),
-        "[            ] init:info: Loading images from /usr/share/ros/images.tar\n[   18.525102] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n",
-    )
-    .unwrap();
-    std::fs::write(dir.0.join("empty-array.json"), "[ ]\n").unwrap();
-    // NixOS' stage 1 banner, which begins with `<` (an EC2 console in a public issue thread)
-    std::fs::write(
-        dir.0.join("nixos-stage1.log"),
-        "<<< NixOS Stage 1 >>>\nloading module xen-blkfront...\nmodprobe: ERROR: could not insert 'xen_blkfront': No such device\n",
-    )
-    .unwrap();
-    // labels of a ticket's logs, quoting their lines in TOML strings
-    std::fs::write(
-        dir.0.join("labels.toml"),
-        "[[log]]\nfile = \"serial.log\"\nevidence = \"line 17 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)'\"\nexpect_categories = [\"kernel-panic\"]\n",
-    )
-    .unwrap();
+    let excerpt = text
+        .lines()
+        .skip(689)
+        .take(15)
+        .collect::<Vec<_>>()
+        .join("\n");
+    // (name, text, whether it is checked as a console log)
+    let samples: [(&str, &str, bool); 12] = [
+        (
+            "customer-notes.txt",
+            "Hi team,\nthe VM did not come back after Tuesday's reboot; the portal shows it running.\nThanks\n",
+            false,
+        ),
+        ("one-line.txt", "see attached\n", false),
+        (
+            "parse.rs",
+            "// reads the banner\nfn banner() -> &'static str {\n    \"[    0.000000] Linux version 6.1.0\"\n}\n",
+            false,
+        ),
+        (
+            "df.txt",
+            "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sda1        30G   12G   18G  41% /\ntmpfs           1.9G     0  1.9G   0% /dev/shm\n",
+            false,
+        ),
+        ("excerpt.log", &excerpt, true),
+        ("empty.log", "", true),
+        // a call trace pasted without the kernel's timestamps or its header
+        (
+            "trace.txt",
+            "Call Trace:\n <TASK>\n dump_stack_lvl+0x44/0x5c\n ? do_syscall_64+0x5d/0xb0\n",
+            true,
+        ),
+        // a paste that lost systemd's ESC characters (Microsoft Learn, an Ubuntu boot on Azure)
+        (
+            "lost-escapes.log",
+            "[ [0;32m  OK   [0m] Reached target Swap.\n[ [0;32m  OK   [0m] Reached target Login Prompts.\n",
+            true,
+        ),
+        // RancherOS' init prints a blank timestamp (a public EC2 console: it is not a JSON array)
+        (
+            "blank-stamps.log",
+            "[            ] init:info: Loading images from /usr/share/ros/images.tar\n[   18.525102] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n",
+            true,
+        ),
+        ("empty-array.json", "[ ]\n", false),
+        // NixOS' stage 1 banner, which begins with `<` (an EC2 console in a public issue thread)
+        (
+            "nixos-stage1.log",
+            "<<< NixOS Stage 1 >>>\nloading module xen-blkfront...\nmodprobe: ERROR: could not insert 'xen_blkfront': No such device\n",
+            true,
+        ),
+        // labels of a ticket's logs, quoting their lines in TOML strings
+        (
+            "labels.toml",
+            "[[log]]\nfile = \"serial.log\"\nevidence = \"line 17 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)'\"\nexpect_categories = [\"kernel-panic\"]\n",
+            false,
+        ),
+    ];
+    for (name, text, _) in &samples {
+        std::fs::write(dir.0.join(name), text).unwrap();
+    }
 
     let found = statuses(&[], &[&dir.0]);
-    assert_eq!(found.len(), 19, "{found:?}");
+    // the six reports and the timeline, then the samples
+    assert_eq!(found.len(), 7 + samples.len(), "{found:?}");
     for (name, status, reason) in &found {
-        let checked = matches!(
-            name.as_str(),
-            "excerpt.log"
-                | "empty.log"
-                | "lost-escapes.log"
-                | "trace.txt"
-                | "blank-stamps.log"
-                | "nixos-stage1.log"
-        );
+        let checked = samples.iter().any(|(n, _, checked)| n == name && *checked);
         if checked {
             assert_eq!(status, "ok", "{name} is checked");
         } else {
