@@ -257,7 +257,8 @@ struct Stripped<'a> {
 /// whether a logging daemon relayed the line and tagged it `kernel`. A kernel timestamp later
 /// in the line (after a prompt the console did not end with a newline) still gives the time.
 fn strip_prefixes(text: &str) -> Stripped<'_> {
-    let (rest, relayed, kernel_tag) = strip_capture_prefix(text.trim_start());
+    let (rest, relayed, kernel_tag) =
+        strip_capture_prefix(strip_line_number(strip_quote_marks(text.trim_start())));
     if let Some((time, after)) = leading_kernel_time(rest) {
         let after = strip_printk_caller(after).trim_start();
         // `journalctl -o short-monotonic`: `[    0.000000] host kernel: Linux version …`
@@ -276,6 +277,40 @@ fn strip_prefixes(text: &str) -> Stripped<'_> {
         time,
         relayed,
         kernel_tag,
+    }
+}
+
+/// Removes the `> ` marks a mail or a forum reply puts before each quoted line (`> > `, `>> `
+/// when quoted twice). A console line itself seldom begins with `>`, and never with `> [`.
+fn strip_quote_marks(s: &str) -> &str {
+    let mut rest = s;
+    while let Some(after) = rest.strip_prefix('>') {
+        match after.as_bytes().first() {
+            None | Some(b' ' | b'\t' | b'>') => rest = after.trim_start_matches([' ', '\t']),
+            _ => break,
+        }
+    }
+    rest
+}
+
+/// Removes the line number that `grep -n` (`1234:[   5.6] …`, `1234:vm login:`, `1233-[…` for
+/// a context line) or `cat -n` (`  1234<TAB>…`) put before a line. A console line that begins
+/// with a number keeps it: `2: eth0: <BROADCAST…>` has a space after the colon, `12:34:56` a
+/// digit, `2024-01-02` no bracket or syslog date after the dash.
+fn strip_line_number(s: &str) -> &str {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 8 {
+        return s;
+    }
+    let after = &s[digits..];
+    match after.as_bytes().first() {
+        Some(b'\t') => after[1..].trim_start_matches([' ', '\t']),
+        Some(b':' | b'-') if after[1..].starts_with('[') => &after[1..],
+        Some(b'-') if syslog_date_shape(after[1..].as_bytes()) => &after[1..],
+        Some(b':') if !after[1..].starts_with(|c: char| c.is_ascii_digit() || c == ' ') => {
+            &after[1..]
+        }
+        _ => s,
     }
 }
 
@@ -599,6 +634,53 @@ mod tests {
         let (_, msg, time) = norm("[    1.234567] Linux version 6.1.0");
         assert_eq!(msg, "Linux version 6.1.0");
         assert_eq!(time, Some(1.234567));
+    }
+
+    #[test]
+    fn quote_marks_of_a_reply_are_stripped_from_the_message() {
+        let (text, msg, time) = norm("> [    1.234567] Linux version 6.1.0");
+        assert_eq!(text, "> [    1.234567] Linux version 6.1.0");
+        assert_eq!(
+            (msg.as_str(), time),
+            ("Linux version 6.1.0", Some(1.234567))
+        );
+        assert_eq!(norm("> > grub rescue>").1, "grub rescue>");
+        assert_eq!(
+            norm(">> Loading Linux 6.1.0 ...").1,
+            "Loading Linux 6.1.0 ..."
+        );
+        assert_eq!(norm(">").1, "");
+        // a redirection or a prompt is not a quote
+        assert_eq!(norm(">/dev/null").1, ">/dev/null");
+    }
+
+    #[test]
+    fn line_numbers_of_grep_and_cat_are_stripped_from_the_message() {
+        let (text, msg, time) = norm("1234:[    1.234567] Linux version 6.1.0");
+        assert_eq!(text, "1234:[    1.234567] Linux version 6.1.0");
+        assert_eq!(
+            (msg.as_str(), time),
+            ("Linux version 6.1.0", Some(1.234567))
+        );
+        assert_eq!(
+            norm("1233-[  OK  ] Reached target Basic System.").1,
+            "[  OK  ] Reached target Basic System."
+        );
+        assert_eq!(
+            norm("    12\tLoading Linux 6.1.0 ...").1,
+            "Loading Linux 6.1.0 ..."
+        );
+        assert_eq!(
+            norm("77:Mar  3 10:00:01 vm systemd[1]: Started Foo.").1,
+            "systemd[1]: Started Foo."
+        );
+        assert_eq!(norm("88:vm login:").1, "vm login:");
+        // numbers that belong to the line stay
+        assert_eq!(norm("12:34:56 up 3 days").1, "12:34:56 up 3 days");
+        assert_eq!(
+            norm("2: eth0: <BROADCAST,MULTICAST,UP> mtu 1500").1,
+            "2: eth0: <BROADCAST,MULTICAST,UP> mtu 1500"
+        );
     }
 
     #[test]
