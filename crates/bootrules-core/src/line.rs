@@ -306,7 +306,7 @@ fn strip_line_number(s: &str) -> &str {
     match after.as_bytes().first() {
         Some(b'\t') => after[1..].trim_start_matches([' ', '\t']),
         Some(b':' | b'-') if after[1..].starts_with('[') => &after[1..],
-        Some(b'-') if syslog_date_shape(after[1..].as_bytes()) => &after[1..],
+        Some(b'-') if syslog_date_shape(&after.as_bytes()[1..]) => &after[1..],
         Some(b':') if !after[1..].starts_with(|c: char| c.is_ascii_digit() || c == ' ') => {
             &after[1..]
         }
