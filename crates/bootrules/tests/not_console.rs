@@ -60,7 +60,7 @@ fn notes_source_command_output_and_reports_are_skipped_and_an_excerpt_is_not() {
         .collect::<Vec<_>>()
         .join("\n");
     // (name, text, whether it is checked as a console log)
-    let samples: [(&str, &str, bool); 12] = [
+    let samples: [(&str, &str, bool); 14] = [
         (
             "customer-notes.txt",
             "Hi team,\nthe VM did not come back after Tuesday's reboot; the portal shows it running.\nThanks\n",
@@ -98,6 +98,18 @@ fn notes_source_command_output_and_reports_are_skipped_and_an_excerpt_is_not() {
             true,
         ),
         ("empty-array.json", "[ ]\n", false),
+        // U-Boot loading a kernel (Launchpad bug 1900796, an HPE m400 arm64 board)
+        (
+            "uboot.log",
+            "## Booting kernel from Legacy Image at 4002000000 ...\n   Image Name:   kernel 5.4.0-56-generic\n   Verifying Checksum ... OK\n",
+            true,
+        ),
+        // a note in markdown whose headings are not U-Boot's
+        (
+            "notes.md",
+            "## Steps to reproduce\n\nReboot the VM from the portal.\n\n## Expected\n\nIt comes back.\n",
+            false,
+        ),
         // NixOS' stage 1 banner, which begins with `<` (an EC2 console in a public issue thread)
         (
             "nixos-stage1.log",

@@ -86,12 +86,18 @@ fn console_forms() -> &'static RegexSet {
 fn quoted(text: &str) -> bool {
     let text = text.trim_start();
     let bytes = text.as_bytes();
-    matches!(
-        bytes.first(),
-        Some(b'{' | b'"' | b'|' | b'\'' | b'`' | b'#')
-    ) || is_markup_tag(bytes)
+    matches!(bytes.first(), Some(b'{' | b'"' | b'|' | b'\'' | b'`'))
+        || (bytes.first() == Some(&b'#') && !is_uboot_status(bytes))
+        || is_markup_tag(bytes)
         || ["b\"", "r\"", "//"].iter().any(|p| text.starts_with(p))
         || keyed_string(text)
+}
+
+/// U-Boot's status lines (`## Booting kernel from Legacy Image at …`, `## Flattened Device Tree
+/// blob at …`): `## ` and a capital, not a comment. (A heading of a note that reads so would
+/// still have to match the pack's patterns to count.)
+fn is_uboot_status(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"## ") && bytes.get(3).is_some_and(u8::is_ascii_uppercase)
 }
 
 /// `<tag`, `</tag`, `<!…` or `<?…`: markup. NixOS' `<<< NixOS Stage 1 >>>` and kmsg's `<6>`
