@@ -283,14 +283,16 @@ fn strip_prefixes(text: &str) -> Stripped<'_> {
 /// Removes the `> ` marks a mail or a forum reply puts before each quoted line (`> > `, `>> `
 /// when quoted twice). A console line itself seldom begins with `>`, and never with `> [`.
 fn strip_quote_marks(s: &str) -> &str {
-    let mut rest = s;
-    while let Some(after) = rest.strip_prefix('>') {
-        match after.as_bytes().first() {
-            None | Some(b' ' | b'\t' | b'>') => rest = after.trim_start_matches([' ', '\t']),
-            _ => break,
-        }
+    if !s.starts_with('>') {
+        return s;
     }
-    rest
+    let marks = s.len() - s.trim_start_matches(['>', ' ', '\t']).len();
+    // `>>Start PXE over IPv4.` is the firmware's own text: marks end at a space or the line's end
+    if marks == s.len() || matches!(s.as_bytes()[marks - 1], b' ' | b'\t') {
+        &s[marks..]
+    } else {
+        s
+    }
 }
 
 /// Removes the line number that `grep -n` (`1234:[   5.6] …`, `1234:vm login:`, `1233-[…` for
@@ -650,6 +652,7 @@ mod tests {
             "Loading Linux 6.1.0 ..."
         );
         assert_eq!(norm(">").1, "");
+        assert_eq!(norm(">>Start PXE over IPv4.").1, ">>Start PXE over IPv4.");
         // a redirection or a prompt is not a quote
         assert_eq!(norm(">/dev/null").1, ">/dev/null");
     }
