@@ -140,3 +140,66 @@ fn a_log_of_healthy_boots_only_says_nothing_about_earlier_ones() {
     let verdict = stdout(&["check", log.to_str().unwrap()]);
     assert!(!verdict.contains("earlier:"), "{verdict}");
 }
+
+/// Each session's outcome, last stage and rules, from the JSON report of `path`.
+fn verdicts(path: &std::path::Path) -> Vec<(String, String, Vec<String>)> {
+    let out = run(&["check", "--format", "json", path.to_str().unwrap()]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    doc["files"][0]["sessions"]
+        .as_array()
+        .expect("sessions")
+        .iter()
+        .map(|s| {
+            let mut rules: Vec<String> = s["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .map(|f| f["rule"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            rules.sort();
+            (s["outcome"].to_string(), s["last_stage"].to_string(), rules)
+        })
+        .collect()
+}
+
+/// A log pasted into a mail reply (`> `), or as `cat -n` or `grep -n ''` print it, reads as
+/// the log itself.
+#[test]
+fn a_quoted_or_numbered_paste_reads_as_the_log() {
+    let dir = common::scratch_dir("verdicts", "pasted");
+    for name in [
+        "debian12-dracut-wrong-root-uuid.log",
+        "debian12-grub-rescue-normal-mod-missing.log",
+        "debian12-itools-init-bin-false-panic.log",
+        "debian12-itools-fstab-missing-disk.log",
+    ] {
+        let log = lab(name);
+        let text = std::fs::read_to_string(&log).unwrap();
+        let pastes = [
+            (
+                "quoted",
+                text.lines().map(|l| format!("> {l}\n")).collect::<String>(),
+            ),
+            (
+                "cat-n",
+                text.lines()
+                    .enumerate()
+                    .map(|(i, l)| format!("{:6}\t{l}\n", i + 1))
+                    .collect(),
+            ),
+            (
+                "grep-n",
+                text.lines()
+                    .enumerate()
+                    .map(|(i, l)| format!("{}:{l}\n", i + 1))
+                    .collect(),
+            ),
+        ];
+        let original = verdicts(&log);
+        for (kind, paste) in pastes {
+            let path = dir.0.join(format!("{kind}-{name}"));
+            std::fs::write(&path, paste).unwrap();
+            assert_eq!(verdicts(&path), original, "{kind} paste of {name}");
+        }
+    }
+}
