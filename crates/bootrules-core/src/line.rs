@@ -40,6 +40,8 @@ impl Line<'_> {
 pub struct Normaliser {
     bytes: Vec<u8>,
     text: String,
+    /// A logfmt message with its escapes undone.
+    unescaped: String,
 }
 
 impl Normaliser {
@@ -70,12 +72,21 @@ impl Normaliser {
                 self.text.as_str()
             }
         };
+        // A console line relayed in a logfmt message is read as the console printed it.
+        let console = match logfmt_message(text.trim_start()) {
+            Some(message) if message.contains('\\') => {
+                self.unescaped.clear();
+                unescape_go_string(message, &mut self.unescaped);
+                self.unescaped.as_str()
+            }
+            _ => text,
+        };
         let Stripped {
             message,
             time,
             relayed,
             kernel_tag,
-        } = strip_prefixes(text);
+        } = strip_prefixes(console);
         Line {
             number,
             text,
@@ -264,7 +275,7 @@ fn strip_prefixes(text: &str) -> Stripped<'_> {
         // `journalctl -o short-monotonic`: `[    0.000000] host kernel: Linux version …`
         let (message, journal) = strip_journal_host_tag(after);
         return Stripped {
-            message,
+            message: trim_padding(message),
             time: Some(time),
             relayed: relayed || journal,
             kernel_tag: kernel_tag || journal,
@@ -273,20 +284,43 @@ fn strip_prefixes(text: &str) -> Stripped<'_> {
     let time = memchr::memchr_iter(b'[', rest.as_bytes())
         .find_map(|at| leading_kernel_time(&rest[at..]).map(|(t, _)| t));
     Stripped {
-        message: rest,
+        message: trim_padding(rest),
         time,
         relayed,
         kernel_tag,
     }
 }
 
-/// Removes the `> ` marks a mail or a forum reply puts before each quoted line (`> > `, `>> `
-/// when quoted twice). A console line itself seldom begins with `>`, and never with `> [`.
-fn strip_quote_marks(s: &str) -> &str {
-    if !s.starts_with('>') {
+/// Removes the spaces after a sentence that a console padded or a paste kept (`Checking all
+/// file systems. `), so a pattern anchored at the end still meets it. A prompt keeps its space
+/// (`(initramfs) `, `grub rescue> `, `login: `): patterns know prompts by it.
+fn trim_padding(s: &str) -> &str {
+    if !s.ends_with([' ', '\t']) {
         return s;
     }
-    let marks = s.len() - s.trim_start_matches(['>', ' ', '\t']).len();
+    let trimmed = s.trim_end_matches([' ', '\t']);
+    match trimmed.bytes().last() {
+        Some(b) if b.is_ascii_alphanumeric() || matches!(b, b'.' | b']' | b'!' | b',' | b'"') => {
+            trimmed
+        }
+        _ => s,
+    }
+}
+
+/// Removes the `> ` marks a mail or a forum reply puts before each quoted line (`> > `, `>> `
+/// when quoted twice), and the `| ` bar some writers set before a pasted log. A console line
+/// itself seldom begins with `>`, and never with `> [`; a line that also ends with `|` is a
+/// table row, not a quote.
+fn strip_quote_marks(s: &str) -> &str {
+    let quoted = match s.as_bytes().first() {
+        Some(b'>') => true,
+        Some(b'|') => !s.trim_end().ends_with('|'),
+        _ => false,
+    };
+    if !quoted {
+        return s;
+    }
+    let marks = s.len() - s.trim_start_matches(['>', '|', ' ', '\t']).len();
     // `>>Start PXE over IPv4.` is the firmware's own text: marks end at a space or the line's end
     if marks == s.len() || matches!(s.as_bytes()[marks - 1], b' ' | b'\t') {
         &s[marks..]
@@ -411,6 +445,11 @@ fn strip_printk_caller(s: &str) -> &str {
 fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
     let bytes = s.as_bytes();
     let first = bytes.first().copied().unwrap_or(b' ');
+    if first == b't' {
+        if let Some(message) = logfmt_message(s) {
+            return (message, false, false);
+        }
+    }
     // Cheap looks at the date's first dash before any regex runs: most lines are not prefixed.
     let iso_dash = |at: usize| bytes.get(at) == Some(&b'-');
     let (re, syslog) = if (first.is_ascii_digit() && iso_dash(4)) || (first == b'[' && iso_dash(5))
@@ -433,6 +472,73 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
         Some(message) => (message, syslog, syslog),
         None => (rest, syslog, false),
     }
+}
+
+/// The `msg="…"` value of a logfmt line (`time="…" level=info msg="[    0.17] EXT4-fs …\\n"
+/// name=kata-proxy`): container and VM runtimes relay a guest's console this way. The value is
+/// kept as written, without its closing quote and the `\\n` escape of the console's newline.
+fn logfmt_message(s: &str) -> Option<&str> {
+    if !s.starts_with("time=") {
+        return None;
+    }
+    let start = s.find(" msg=\"")? + " msg=\"".len();
+    let value = s[start..].as_bytes();
+    let mut end = 0;
+    while end < value.len() && value[end] != b'"' {
+        end += if value[end] == b'\\' { 2 } else { 1 };
+    }
+    let mut message = &s[start..start + end.min(value.len())];
+    while let Some(shorter) = message
+        .strip_suffix("\\n")
+        .or_else(|| message.strip_suffix("\\r"))
+    {
+        message = shorter;
+    }
+    Some(message)
+}
+
+/// Appends `quoted` (the inside of a Go-quoted string, as logfmt writes a value) with its
+/// escapes undone; an escaped ESC is dropped with the colour sequence it starts, as the
+/// terminal would have hidden it.
+fn unescape_go_string(quoted: &str, out: &mut String) {
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let code = match chars.next() {
+            Some('t') => Some('\t'),
+            Some('n' | 'r' | 'v' | 'f') => Some(' '),
+            Some('x') => hex_char(&mut chars, 2),
+            Some('u') => hex_char(&mut chars, 4),
+            Some('U') => hex_char(&mut chars, 8),
+            Some('a' | 'b') | None => None,
+            Some(other) => Some(other),
+        };
+        match code {
+            Some('\u{1b}') => {
+                let rest = chars.as_str();
+                if let Some(csi) = rest.strip_prefix('[') {
+                    let end = csi
+                        .find(|c: char| c.is_ascii_alphabetic())
+                        .map_or(csi.len(), |e| e + 1);
+                    chars = csi[end..].chars();
+                }
+            }
+            Some(c) if !c.is_control() || c == '\t' => out.push(c),
+            _ => {}
+        }
+    }
+}
+
+/// The character of the next `digits` hex digits of `chars`, if they are hex and name one.
+fn hex_char(chars: &mut std::str::Chars, digits: usize) -> Option<char> {
+    let rest = chars.as_str();
+    let hex = rest.get(..digits)?;
+    let code = u32::from_str_radix(hex, 16).ok()?;
+    *chars = rest[digits..].chars();
+    char::from_u32(code)
 }
 
 /// Whether `bytes` begins like a syslog or journal date (`Mar  3 10:00:01 `): a word of up to
@@ -639,6 +745,21 @@ mod tests {
     }
 
     #[test]
+    fn padding_after_a_sentence_is_trimmed_but_a_prompt_keeps_its_space() {
+        assert_eq!(
+            norm("Checking all file systems. ").1,
+            "Checking all file systems."
+        );
+        assert_eq!(
+            norm("[    1.5] Run /init as init process  ").1,
+            "Run /init as init process"
+        );
+        assert_eq!(norm("(initramfs) ").1, "(initramfs) ");
+        assert_eq!(norm("grub rescue> ").1, "grub rescue> ");
+        assert_eq!(norm("vm login: ").1, "vm login: ");
+    }
+
+    #[test]
     fn quote_marks_of_a_reply_are_stripped_from_the_message() {
         let (text, msg, time) = norm("> [    1.234567] Linux version 6.1.0");
         assert_eq!(text, "> [    1.234567] Linux version 6.1.0");
@@ -655,6 +776,13 @@ mod tests {
         assert_eq!(norm(">>Start PXE over IPv4.").1, ">>Start PXE over IPv4.");
         // a redirection or a prompt is not a quote
         assert_eq!(norm(">/dev/null").1, ">/dev/null");
+        // a bar before a pasted log is a quote; a table row or a tree is not
+        assert_eq!(
+            norm("| [  OK  ] Reached target poweroff.target - System Power Off.").1,
+            "[  OK  ] Reached target poweroff.target - System Power Off."
+        );
+        assert_eq!(norm("| a | b |").1, "| a | b |");
+        assert_eq!(norm("|-- etc").1, "|-- etc");
     }
 
     #[test]
@@ -774,6 +902,25 @@ mod tests {
         ));
         let (_, message, _) = norm("2023-03-03T08:14:16.63393 kern.info: Linux version 6.1");
         assert_eq!(message, "Linux version 6.1");
+    }
+
+    #[test]
+    fn a_console_line_relayed_in_a_logfmt_message_is_read_from_it() {
+        // https://github.com/kata-containers/runtime/issues/24 (kata-proxy relaying the guest)
+        let (_, message, time) = norm(
+            r#"time="2018-05-17T17:06:34.239191523-04:00" level=info msg="[    0.175629] Kernel panic - not syncing: Requested init /usr/lib/systemd/systemd failed (error -2).\n" name=kata-proxy pid=6933 source=agent"#,
+        );
+        assert_eq!(
+            message,
+            "Kernel panic - not syncing: Requested init /usr/lib/systemd/systemd failed (error -2)."
+        );
+        assert_eq!(time, Some(0.175629));
+        let (_, message, _) = norm(
+            r#"time="2024-01-02T03:04:05Z" level=error msg="say \"hi\" \\ \x1b[0;32m  OK  \x1b[0m \u00e9\t." x=1"#,
+        );
+        assert_eq!(message, "say \"hi\" \\   OK   é\t.");
+        let (_, message, _) = norm("time=12 is not logfmt");
+        assert_eq!(message, "time=12 is not logfmt");
     }
 
     #[test]

@@ -162,8 +162,8 @@ fn verdicts(path: &std::path::Path) -> Vec<(String, String, Vec<String>)> {
         .collect()
 }
 
-/// A log pasted into a mail reply (`> `), or as `cat -n` or `grep -n ''` print it, reads as
-/// the log itself.
+/// A log pasted into a mail reply (`> `), or as `cat -n` or `grep -n ''` print it, or relayed
+/// line by line in a runtime's logfmt messages (`time=… msg="…"`), reads as the log itself.
 #[test]
 fn a_quoted_or_numbered_paste_reads_as_the_log() {
     let dir = common::scratch_dir("verdicts", "pasted");
@@ -194,6 +194,14 @@ fn a_quoted_or_numbered_paste_reads_as_the_log() {
                     .map(|(i, l)| format!("{}:{l}\n", i + 1))
                     .collect(),
             ),
+            (
+                "logfmt",
+                text.lines()
+                    .map(|l| {
+                        format!("time=\"2024-01-02T03:04:05Z\" level=info msg=\"{}\\n\" name=kata-proxy source=agent\n", go_quoted(l))
+                    })
+                    .collect(),
+            ),
         ];
         let original = verdicts(&log);
         for (kind, paste) in pastes {
@@ -202,4 +210,18 @@ fn a_quoted_or_numbered_paste_reads_as_the_log() {
             assert_eq!(verdicts(&path), original, "{kind} paste of {name}");
         }
     }
+}
+
+/// The inside of a Go-quoted string, as logfmt writes a value: quotes, backslashes and control
+/// characters escaped.
+fn go_quoted(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' | '\\' => format!("\\{c}"),
+            '\r' => "\\r".to_owned(),
+            '\t' => "\\t".to_owned(),
+            c if c.is_control() => format!("\\x{:02x}", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
 }

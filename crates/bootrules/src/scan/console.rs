@@ -80,13 +80,14 @@ fn console_forms() -> &'static RegexSet {
     })
 }
 
-/// A line that begins as markup, a table row, a quoted string, a comment or a TOML/INI key's
+/// A line that begins as markup, a table row (`| … |`), a quoted string, a comment or a TOML/INI key's
 /// string: it shows a log line inside another document (a report, source code, a rule file,
 /// a ticket's labels).
 fn quoted(text: &str) -> bool {
     let text = text.trim_start();
     let bytes = text.as_bytes();
-    matches!(bytes.first(), Some(b'{' | b'"' | b'|' | b'\'' | b'`'))
+    matches!(bytes.first(), Some(b'{' | b'"' | b'\'' | b'`'))
+        || (bytes.first() == Some(&b'|') && text.trim_end().ends_with('|'))
         || (bytes.first() == Some(&b'#') && !is_uboot_status(bytes))
         || is_markup_tag(bytes)
         || ["b\"", "r\"", "//"].iter().any(|p| text.starts_with(p))
@@ -109,8 +110,12 @@ fn is_markup_tag(bytes: &[u8]) -> bool {
             .is_some_and(|&b| b.is_ascii_alphabetic() || matches!(b, b'/' | b'!' | b'?'))
 }
 
-/// `key = "…"` or `key = [`: a console prints no such line, a TOML or INI file does.
+/// `key = "…"` or `key = [`: a console prints no such line, a TOML or INI file does. (A logfmt
+/// line, `time="…" level=info msg="…"`, is a runtime relaying console text, not a key.)
 fn keyed_string(text: &str) -> bool {
+    if text.starts_with("time=") && text.contains(" msg=\"") {
+        return false;
+    }
     let key_len = text
         .bytes()
         .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
