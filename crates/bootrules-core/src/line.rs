@@ -482,7 +482,7 @@ fn logfmt_message(s: &str) -> Option<&str> {
         return None;
     }
     let start = s.find(" msg=\"")? + " msg=\"".len();
-    let value = s[start..].as_bytes();
+    let value = &s.as_bytes()[start..];
     let mut end = 0;
     while end < value.len() && value[end] != b'"' {
         end += if value[end] == b'\\' { 2 } else { 1 };
