@@ -450,6 +450,14 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
             return (message, false, false);
         }
     }
+    if first == b'['
+        && bytes.get(4) == Some(&b' ')
+        && bytes[1..4].iter().all(u8::is_ascii_alphabetic)
+    {
+        if let Some(found) = dmesg_ctime_prefix().find(s) {
+            return (&s[found.end()..], false, true);
+        }
+    }
     // Cheap looks at the date's first dash before any regex runs: most lines are not prefixed.
     let iso_dash = |at: usize| bytes.get(at) == Some(&b'-');
     let (re, syslog) = if (first.is_ascii_digit() && iso_dash(4)) || (first == b'[' && iso_dash(5))
@@ -470,8 +478,39 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
     }
     match rest.strip_prefix("kernel: ") {
         Some(message) => (message, syslog, syslog),
+        // `journalctl -o short-iso` and rsyslog's high-precision format: an ISO date, then the
+        // host and the tag as syslog has them
+        None if !syslog => match strip_host_before_tag(rest) {
+            Some(tagged) => match tagged.strip_prefix("kernel: ") {
+                Some(message) => (message, true, true),
+                None => (tagged, true, false),
+            },
+            None => (rest, false, false),
+        },
         None => (rest, syslog, false),
     }
+}
+
+/// The text after a host name when a syslog tag follows it (`vm1 systemd[1]: …`, `vm1 kernel:
+/// …`); `None` when the line does not start so.
+fn strip_host_before_tag(s: &str) -> Option<&str> {
+    let (host, rest) = s.split_once(' ')?;
+    let host_like = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    let tag_len = rest
+        .bytes()
+        .take_while(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'@' | b'-' | b'_'))
+        .count();
+    let after_tag = &rest[tag_len..];
+    let after_pid = match after_tag.strip_prefix('[') {
+        Some(pid) => pid
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .strip_prefix(']')?,
+        None => after_tag,
+    };
+    (host_like && tag_len > 0 && after_pid.starts_with(": ")).then_some(rest)
 }
 
 /// The `msg="…"` value of a logfmt line (`time="…" level=info msg="[    0.17] EXT4-fs …\\n"
@@ -578,6 +617,17 @@ fn iso_prefix() -> &'static Regex {
             r"^(\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?:?(?:\s+|$)(?:(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|warn|warning|notice|info|debug): )?)",
         )
         .expect("static regex")
+    })
+}
+
+/// `dmesg -T`'s human-readable time (`[Mon May  1 10:00:00 2023] `): every such line is the
+/// kernel's.
+#[allow(clippy::expect_used)]
+fn dmesg_ctime_prefix() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^\[[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?")
+            .expect("static regex")
     })
 }
 
@@ -932,6 +982,48 @@ mod tests {
         // Python logging's `%(asctime)s: %(message)s`, as test harnesses capture a console
         let (_, msg, _) = norm("2024-12-18 14:32:59,509: clocksource: Switched to clocksource tsc");
         assert_eq!(msg, "clocksource: Switched to clocksource tsc");
+    }
+
+    #[test]
+    fn an_iso_date_before_a_host_and_tag_reads_as_syslog() {
+        let mut n = Normaliser::default();
+        let line = n.normalise(
+            1,
+            b"2023-05-01T10:00:00.123456+00:00 vm1 kernel: Linux version 5.15",
+        );
+        assert_eq!(line.message, "Linux version 5.15");
+        assert!(line.from_kernel && line.relayed);
+        let line = n.normalise(
+            2,
+            b"2023-05-01T10:00:00+0000 vm1 systemd[1]: Reached target Basic System.",
+        );
+        assert_eq!(line.message, "systemd[1]: Reached target Basic System.");
+        assert!(!line.from_kernel);
+        // a capture tool's date before console text has no host
+        assert_eq!(
+            norm("2024-01-01T00:00:00Z Booting from Hard Disk...").1,
+            "Booting from Hard Disk..."
+        );
+        assert_eq!(
+            norm(
+                "2023-06-20T10:00:00.000000Z INFO Daemon Daemon Azure Linux Agent Version: 2.9.1.1"
+            )
+            .1,
+            "INFO Daemon Daemon Azure Linux Agent Version: 2.9.1.1"
+        );
+    }
+
+    #[test]
+    fn dmesg_human_times_are_stripped_and_mark_the_kernel() {
+        let mut n = Normaliser::default();
+        let line = n.normalise(1, b"[Mon May  1 10:00:00 2023] Run /init as init process");
+        assert_eq!(line.message, "Run /init as init process");
+        assert!(line.from_kernel);
+        assert_eq!(
+            norm("[Tue Dec 12 09:05:33 2023] EXT4-fs (sda1): mounted").1,
+            "EXT4-fs (sda1): mounted"
+        );
+        assert_eq!(norm("[info] Will now halt.").1, "[info] Will now halt.");
     }
 
     #[test]

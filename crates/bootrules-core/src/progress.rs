@@ -37,7 +37,9 @@ pub struct Progress {
     /// the session in one of the stages the claim excludes takes it back.
     tentative: Option<usize>,
     once_markers_seen: Vec<u32>,
-    pub(crate) handed_off: bool,
+    /// True once the bootloader handed over to the OS (a hand-off line, or a stage at or beyond
+    /// the hand-off stage).
+    pub handed_off: bool,
     pub(crate) max_kernel_time: f64,
     /// Line where a stage at or beyond the booted mark was first reached.
     pub booted_at: Option<u64>,

@@ -679,6 +679,7 @@ fn run_script(
         },
         booted: progress.booted_at.is_some(),
         next_boot_followed: progress.next_boot_followed,
+        handed_off: progress.handed_off,
         stages: progress
             .stages_reached()
             .iter()

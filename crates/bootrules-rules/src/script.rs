@@ -288,6 +288,8 @@ pub struct SessionView {
     pub booted: bool,
     /// True when a new boot began right after this session (no power-off or restart line).
     pub next_boot_followed: bool,
+    /// True once the bootloader handed over to the OS.
+    pub handed_off: bool,
     /// Reached stages: id, line, time.
     pub stages: Vec<(String, u64, Option<f64>)>,
 }
@@ -359,6 +361,7 @@ fn run_until(
         "next_boot_followed".into(),
         session.next_boot_followed.into(),
     );
+    view.insert("handed_off".into(), session.handed_off.into());
     view.insert("stages".into(), stages.into());
     let events: rhai::Array = events
         .iter()
@@ -470,6 +473,7 @@ mod tests {
             phase: "boot",
             booted: false,
             next_boot_followed: false,
+            handed_off: false,
             stages: vec![("kernel".into(), 3, Some(0.0))],
         }
     }
