@@ -450,6 +450,12 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
             return (message, false, false);
         }
     }
+    // a syslog or journal line pasted without its date and host keeps the kernel's tag
+    if first == b'k' {
+        if let Some(message) = s.strip_prefix("kernel: ") {
+            return (message, true, true);
+        }
+    }
     if first == b'['
         && bytes.get(4) == Some(&b' ')
         && bytes[1..4].iter().all(u8::is_ascii_alphabetic)
@@ -1011,6 +1017,21 @@ mod tests {
             .1,
             "INFO Daemon Daemon Azure Linux Agent Version: 2.9.1.1"
         );
+    }
+
+    #[test]
+    fn a_kernel_tag_without_its_date_marks_the_kernel() {
+        let mut n = Normaliser::default();
+        let line = n.normalise(
+            1,
+            b"kernel: md/raid:md123: device sdd1 operational as raid disk 0",
+        );
+        assert_eq!(
+            line.message,
+            "md/raid:md123: device sdd1 operational as raid disk 0"
+        );
+        assert!(line.from_kernel && line.relayed);
+        assert!(!n.normalise(2, b"kernelspace: x").from_kernel);
     }
 
     #[test]
