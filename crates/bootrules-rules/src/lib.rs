@@ -17,6 +17,7 @@ mod line_starts;
 pub mod lint;
 mod literal_set;
 pub mod load;
+mod memo;
 mod owner;
 pub mod pack;
 pub mod pattern;

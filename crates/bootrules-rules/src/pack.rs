@@ -222,6 +222,8 @@ pub struct Signature {
 /// A loaded, validated and compiled rule pack.
 #[derive(Debug)]
 pub struct Pack {
+    /// Tells this pack from every other one loaded in the process (see [`crate::memo`]).
+    pub(crate) id: u64,
     pub(crate) model: StageModel,
     pub(crate) stages: Vec<Stage>,
     pub(crate) signatures: Vec<Signature>,

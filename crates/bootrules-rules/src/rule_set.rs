@@ -4,6 +4,7 @@
 use bootrules_core::{Finding, Line, LineHits, RuleSet, StageMatch, StageModel};
 
 use crate::judge::PackJudge;
+use crate::memo;
 use crate::owner::{Owner, Role, Shown};
 use crate::pack::Pack;
 use crate::script::ScriptClock;
@@ -25,6 +26,20 @@ impl RuleSet for Pack {
     }
 
     fn classify(&self, line: &Line<'_>, hits: &mut LineHits) {
+        // What a line matches depends on its message alone.
+        memo::classify(self.id, line.message, hits, |hits| {
+            self.match_message(line, hits)
+        });
+    }
+
+    fn judge<'a>(&'a self, file: &'a ScriptClock) -> PackJudge<'a> {
+        PackJudge::new(self, file)
+    }
+}
+
+impl Pack {
+    /// Matches `line`'s message against every stage marker and signature pattern.
+    fn match_message(&self, line: &Line<'_>, hits: &mut LineHits) {
         let mut candidates = std::mem::take(&mut hits.scratch);
         candidates.clear();
         let prefilter = self.prefilter();
@@ -82,9 +97,5 @@ impl RuleSet for Pack {
         if ignored {
             hits.signals.clear();
         }
-    }
-
-    fn judge<'a>(&'a self, file: &'a ScriptClock) -> PackJudge<'a> {
-        PackJudge::new(self, file)
     }
 }

@@ -155,6 +155,7 @@ fn compile(
         .map(|(index, s)| (s.id.clone(), index))
         .collect();
     Pack {
+        id: crate::memo::new_pack_id(),
         model: StageModel::new(defs),
         stages: stage_docs,
         signatures,
