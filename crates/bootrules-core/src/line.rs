@@ -962,7 +962,7 @@ mod tests {
 
     #[test]
     fn a_console_line_relayed_in_a_logfmt_message_is_read_from_it() {
-        // https://github.com/kata-containers/runtime/issues/24 (kata-proxy relaying the guest)
+        // https://github.com/kata-containers/kata-containers/issues/24 (kata-proxy relaying the guest)
         let (_, message, time) = norm(
             r#"time="2018-05-17T17:06:34.239191523-04:00" level=info msg="[    0.175629] Kernel panic - not syncing: Requested init /usr/lib/systemd/systemd failed (error -2).\n" name=kata-proxy pid=6933 source=agent"#,
         );
