@@ -79,7 +79,8 @@ impl Normaliser {
                 unescape_go_string(message, &mut self.unescaped);
                 self.unescaped.as_str()
             }
-            _ => text,
+            Some(message) => message,
+            None => text,
         };
         let Stripped {
             message,
@@ -445,11 +446,6 @@ fn strip_printk_caller(s: &str) -> &str {
 fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
     let bytes = s.as_bytes();
     let first = bytes.first().copied().unwrap_or(b' ');
-    if first == b't' {
-        if let Some(message) = logfmt_message(s) {
-            return (message, false, false);
-        }
-    }
     // a syslog or journal line pasted without its date and host keeps the kernel's tag
     if first == b'k' {
         if let Some(message) = s.strip_prefix("kernel: ") {
