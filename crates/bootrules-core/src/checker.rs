@@ -212,7 +212,9 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
 struct LastLine {
     number: u64,
     text: String,
-    message_at: usize,
+    /// Where the message lies in `text`; `None` when it is kept in `message` instead.
+    message_span: Option<std::ops::Range<usize>>,
+    message: String,
     time: Option<f64>,
 }
 
@@ -221,7 +223,11 @@ impl LastLine {
         self.number = line.number;
         self.text.clear();
         self.text.push_str(line.text);
-        self.message_at = line.text.len() - line.message.len();
+        self.message_span = line.message_span();
+        if self.message_span.is_none() {
+            self.message.clear();
+            self.message.push_str(line.message);
+        }
         self.time = line.time;
     }
 
@@ -229,7 +235,10 @@ impl LastLine {
         Line {
             number: self.number,
             text: &self.text,
-            message: &self.text[self.message_at..],
+            message: match &self.message_span {
+                Some(span) => &self.text[span.clone()],
+                None => &self.message,
+            },
             time: self.time,
             relayed: false,
             from_kernel: false,

@@ -16,7 +16,9 @@ pub struct Line<'a> {
     pub number: u64,
     /// The whole visible line (escapes and control characters removed), for evidence.
     pub text: &'a str,
-    /// The line after capture-tool and kernel timestamp prefixes, for matching.
+    /// The line after capture-tool and kernel timestamp prefixes, for matching. Usually a
+    /// part of `text` (see [`Line::message_span`]), not always its end: padding after a
+    /// sentence is trimmed, and a logfmt value is read with its escapes undone.
     pub message: &'a str,
     /// Kernel time in seconds (`[   12.345678]`), when the line carries one.
     pub time: Option<f64>,
@@ -32,6 +34,14 @@ impl Line<'_> {
     /// True when nothing visible is left on the line.
     pub fn is_blank(&self) -> bool {
         self.text.trim().is_empty()
+    }
+
+    /// Where `message` lies in `text`, so a kept copy of the text gives the message back;
+    /// `None` when the message is text of its own (a logfmt value with its escapes undone).
+    pub fn message_span(&self) -> Option<std::ops::Range<usize>> {
+        let start = (self.message.as_ptr() as usize).checked_sub(self.text.as_ptr() as usize)?;
+        let end = start + self.message.len();
+        (end <= self.text.len()).then_some(start..end)
     }
 }
 
@@ -794,6 +804,22 @@ mod tests {
         let (_, msg, time) = norm("[    1.234567] Linux version 6.1.0");
         assert_eq!(msg, "Linux version 6.1.0");
         assert_eq!(time, Some(1.234567));
+    }
+
+    #[test]
+    fn the_message_is_found_again_in_the_text_unless_it_was_unescaped() {
+        let mut n = Normaliser::default();
+        for raw in [
+            "Checking all file systems. ",
+            "> [    1.5] Run /init as init process",
+            r#"time="2024-01-02T03:04:05Z" msg="[    1.5] Run /init\n" x=1"#,
+        ] {
+            let line = n.normalise(1, raw.as_bytes());
+            let span = line.message_span().expect("a part of the text");
+            assert_eq!(&line.text[span], line.message);
+        }
+        let line = n.normalise(1, br#"time="2024-01-02T03:04:05Z" msg="say \"hi\"" x=1"#);
+        assert_eq!((line.message, line.message_span()), ("say \"hi\"", None));
     }
 
     #[test]

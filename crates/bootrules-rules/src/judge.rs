@@ -28,9 +28,9 @@ struct Evidence {
     time: Option<f64>,
     text: String,
     captures: BTreeMap<String, String>,
-    /// Captures not taken yet: the pattern that matched, and where the message begins in
-    /// `text` (see [`Evidence::of_latest`]).
-    later: Option<(u32, usize)>,
+    /// Captures not taken yet: the pattern that matched, and where the message lies in `text`
+    /// (see [`Evidence::of_latest`]).
+    later: Option<(u32, std::ops::Range<usize>)>,
 }
 
 impl Evidence {
@@ -45,21 +45,25 @@ impl Evidence {
     }
 
     /// The latest line of a signature whose last line is its evidence (a progress line the
-    /// console repeats every second): its captures are taken only if it stays the evidence.
-    fn of_latest(line: &Line<'_>, pattern: u32) -> Self {
-        Self {
-            line: line.number,
-            time: line.time,
-            text: line.text.to_owned(),
-            captures: BTreeMap::new(),
-            later: Some((pattern, line.text.len() - line.message.len())),
+    /// console repeats every second): its captures are taken only if it stays the evidence
+    /// (at once when its message cannot be found again in its text).
+    fn of_latest(line: &Line<'_>, (pattern, regex): (u32, &regex::Regex)) -> Self {
+        match line.message_span() {
+            Some(span) => Self {
+                line: line.number,
+                time: line.time,
+                text: line.text.to_owned(),
+                captures: BTreeMap::new(),
+                later: Some((pattern, span)),
+            },
+            None => Self::of(line, regex),
         }
     }
 
     /// The evidence with all of its captures (those it has already win).
     fn captured(mut self, pack: &Pack) -> Self {
-        if let Some((pattern, message_at)) = self.later.take() {
-            let mut captures = captures(pack.regex(pattern), &self.text[message_at..]);
+        if let Some((pattern, span)) = self.later.take() {
+            let mut captures = captures(pack.regex(pattern), &self.text[span]);
             captures.append(&mut self.captures);
             self.captures = captures;
         }
@@ -501,7 +505,7 @@ fn evidence(
     if state.fired.is_some() {
         // Progress lines grow (`… (2min 45s / no limit)`): the last one says most.
         if signature.evidence_last && signature.sequence.is_none() {
-            state.fired = Some(Evidence::of_latest(line, pattern));
+            state.fired = Some(Evidence::of_latest(line, (pattern, regex)));
         }
         return;
     }

@@ -234,3 +234,24 @@ fn a_file_without_read_permission_is_an_error() {
         .unwrap()
         .contains("ermission denied"));
 }
+
+/// A session's last line whose message is not the end of its text (padding trimmed after a
+/// sentence, a logfmt value with escapes) is read back whole, whatever bytes it starts with.
+#[test]
+fn a_last_line_whose_message_was_trimmed_or_unescaped_is_read_back() {
+    let d = dir("last-line");
+    let padded = d.0.join("padded.log");
+    let mut text = BANNER.to_vec();
+    text.extend_from_slice("é. \n".as_bytes());
+    std::fs::write(&padded, text).unwrap();
+    let relayed = d.0.join("relayed.log");
+    let mut text = BANNER.to_vec();
+    text.extend_from_slice(br#"time="2024-01-02T03:04:05Z" msg="say \"hi\"" x=1"#);
+    std::fs::write(&relayed, text).unwrap();
+    // a panic would leave no JSON report
+    let (_, files) = check(&[&padded, &relayed]);
+    for name in ["padded.log", "relayed.log"] {
+        let f = file(&files, name);
+        assert_eq!(f["sessions"][0]["last_stage"], "kernel", "{f}");
+    }
+}
