@@ -456,6 +456,11 @@ fn strip_printk_caller(s: &str) -> &str {
 fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
     let bytes = s.as_bytes();
     let first = bytes.first().copied().unwrap_or(b' ');
+    if first == b'<' {
+        if let Some(rest) = strip_priority(s) {
+            return strip_after_priority(rest);
+        }
+    }
     // a syslog or journal line pasted without its date and host keeps the kernel's tag
     if first == b'k' {
         if let Some(message) = s.strip_prefix("kernel: ") {
@@ -503,6 +508,54 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
     }
 }
 
+/// A syslog priority (`<14>`, `<6>`) that `logger -s`, `dmesg -r` and raw `/dev/kmsg` readers
+/// print before the line.
+fn strip_priority(s: &str) -> Option<&str> {
+    let rest = s.strip_prefix('<')?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=3).contains(&digits) {
+        return None;
+    }
+    rest[digits..].strip_prefix('>')
+}
+
+/// The line after its priority. `logger -s` (cloud-init's host key block on the EC2 console)
+/// writes the date and the tag with no host between them: `<14>Apr  9 22:06:30 ec2: …`.
+fn strip_after_priority(rest: &str) -> (&str, bool, bool) {
+    let (message, relayed, kernel_tag) = strip_capture_prefix(rest);
+    if message.len() < rest.len() || !syslog_date_shape(rest.as_bytes()) {
+        return (message, relayed, kernel_tag);
+    }
+    // the date's three fields: month, day, time (syslog_date_shape checked their form)
+    let mut fields = rest.split_ascii_whitespace();
+    let time = fields.nth(2).unwrap_or_default();
+    let at = rest.find(time).map_or(0, |at| at + time.len());
+    let tagged = rest[at..].trim_start();
+    if !starts_with_tag(tagged) {
+        return (rest, false, false);
+    }
+    match tagged.strip_prefix("kernel: ") {
+        Some(message) => (message, true, true),
+        None => (tagged, true, false),
+    }
+}
+
+/// Whether the text starts with a syslog tag and its colon (`ec2: `, `sshd[812]: `).
+fn starts_with_tag(s: &str) -> bool {
+    let tag_len = s
+        .bytes()
+        .take_while(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'@' | b'-' | b'_'))
+        .count();
+    let after_tag = &s[tag_len..];
+    let after_pid = match after_tag.strip_prefix('[') {
+        Some(pid) => pid
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .strip_prefix(']'),
+        None => Some(after_tag),
+    };
+    tag_len > 0 && after_pid.is_some_and(|rest| rest.starts_with(": "))
+}
+
 /// The text after a host name when a syslog tag follows it (`vm1 systemd[1]: …`, `vm1 kernel:
 /// …`); `None` when the line does not start so.
 fn strip_host_before_tag(s: &str) -> Option<&str> {
@@ -511,18 +564,7 @@ fn strip_host_before_tag(s: &str) -> Option<&str> {
         && host
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-    let tag_len = rest
-        .bytes()
-        .take_while(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'@' | b'-' | b'_'))
-        .count();
-    let after_tag = &rest[tag_len..];
-    let after_pid = match after_tag.strip_prefix('[') {
-        Some(pid) => pid
-            .trim_start_matches(|c: char| c.is_ascii_digit())
-            .strip_prefix(']')?,
-        None => after_tag,
-    };
-    (host_like && tag_len > 0 && after_pid.starts_with(": ")).then_some(rest)
+    (host_like && starts_with_tag(rest)).then_some(rest)
 }
 
 /// The `msg="…"` value of a logfmt line (`time="…" level=info msg="[    0.17] EXT4-fs …\\n"
@@ -1039,6 +1081,28 @@ mod tests {
             .1,
             "INFO Daemon Daemon Azure Linux Agent Version: 2.9.1.1"
         );
+    }
+
+    #[test]
+    fn a_syslog_priority_is_stripped_and_a_hostless_logger_line_reads_as_syslog() {
+        // cloud-init's host keys on the EC2 console, written with `logger -s`
+        let (_, message, _) =
+            norm("<14>Apr  9 22:06:30 ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----");
+        assert_eq!(message, "ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----");
+        assert!(relayed("<14>Feb 21 13:06:02 cloud-init: ###"));
+        // `dmesg -r`: the kernel's level before its timestamp
+        let (_, message, time) = norm("<6>[    1.250000] Run /init as init process");
+        assert_eq!(
+            (message.as_str(), time),
+            ("Run /init as init process", Some(1.25))
+        );
+        // a priority before a full syslog line, and text that only looks like one
+        let (_, message, _) = norm("<30>Jan  1 00:00:01 vm1 systemd[1]: Started Foo.");
+        assert_eq!(message, "systemd[1]: Started Foo.");
+        let (_, message, _) = norm("<html> Jan  1 00:00:01 text");
+        assert_eq!(message, "<html> Jan  1 00:00:01 text");
+        let (_, message, _) = norm("<1>Jan  1 00:00:01 not a tag");
+        assert_eq!(message, "Jan  1 00:00:01 not a tag");
     }
 
     #[test]
