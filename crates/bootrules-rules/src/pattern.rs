@@ -20,10 +20,10 @@ pub struct Pattern {
 }
 
 impl Pattern {
-    /// A pattern whose regex is built already (and checked).
-    pub(crate) fn built(regex: Regex) -> Self {
+    /// A pattern whose regex is built already (and checked) from `text`.
+    pub(crate) fn built(text: &str, regex: Regex) -> Self {
         Self {
-            text: regex.as_str().to_owned(),
+            text: text.to_owned(),
             regex: OnceLock::from(regex),
         }
     }

@@ -57,18 +57,21 @@ pub struct Compiled {
 /// them, and 256 KiB saves no more time.
 pub const MATCH_CACHE_LIMIT: usize = 128 << 10;
 
-/// Builds one pattern's regex in the smallest size class it fits; returns it with its cost.
+/// Builds one pattern's regex (with [`ascii_classes`]) in the smallest size class it fits;
+/// returns it with its cost. A syntax error is the one the pattern as written has, so its
+/// position is where the rule's author wrote it.
 pub fn build(pattern: &str) -> Result<(Regex, usize), regex::Error> {
+    let ascii = ascii_classes(pattern);
     let mut outcome = None;
     for class in SIZE_CLASSES {
-        match RegexBuilder::new(pattern)
+        match RegexBuilder::new(&ascii)
             .size_limit(class)
             .dfa_size_limit(MATCH_CACHE_LIMIT)
             .build()
         {
             Ok(regex) => return Ok((regex, class)),
             Err(e @ regex::Error::CompiledTooBig(_)) => outcome = Some(e),
-            Err(e) => return Err(e),
+            Err(e) => return Err(Regex::new(pattern).err().unwrap_or(e)),
         }
     }
     Err(outcome.unwrap_or(regex::Error::CompiledTooBig(PATTERN_SIZE_LIMIT)))
@@ -110,4 +113,97 @@ pub fn compile_all<'a>(patterns: &[&'a str]) -> HashMap<&'a str, Compiled> {
         }
         all
     })
+}
+
+/// The pattern with `\w`, `\d` and `\b` read as ASCII: console text names units, devices and
+/// paths in ASCII, and Unicode's word and digit tables make every regex that uses them several
+/// times larger, slower to build and unable to use the lazy DFA on a line with a non-ASCII
+/// character (`\b`). Their negations keep their Unicode meaning (an ASCII `\W` could match
+/// half a character).
+pub fn ascii_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut in_class = false;
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push(c);
+                    break;
+                };
+                match (next, in_class) {
+                    ('w', false) => out.push_str("[0-9A-Za-z_]"),
+                    ('w', true) => out.push_str("0-9A-Za-z_"),
+                    ('d', false) => out.push_str("[0-9]"),
+                    ('d', true) => out.push_str("0-9"),
+                    ('b', false) => out.push_str("(?-u:\\b)"),
+                    _ => {
+                        out.push(c);
+                        out.push(next);
+                    }
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // a `]` or `^]` right after the opening bracket is a literal
+                if chars.peek() == Some(&'^') {
+                    out.push(chars.next().unwrap_or('^'));
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(chars.next().unwrap_or(']'));
+                }
+            }
+            '[' if in_class && chars.peek() == Some(&':') => {
+                // a POSIX class `[:alpha:]` inside a class
+                out.push(c);
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == ']' {
+                        break;
+                    }
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_digit_and_boundary_classes_are_ascii() {
+        assert_eq!(
+            ascii_classes(r"\bsd\w+ \d+"),
+            r"(?-u:\b)sd[0-9A-Za-z_]+ [0-9]+"
+        );
+        assert_eq!(ascii_classes(r"[\w.-]+[^\d]"), r"[0-9A-Za-z_.-]+[^0-9]");
+        // escaped backslashes, negations, POSIX classes and a leading `]` are left alone
+        assert_eq!(ascii_classes(r"\\w \W\D\B"), r"\\w \W\D\B");
+        assert_eq!(
+            ascii_classes(r"[]\w][[:alpha:]\d]"),
+            r"[]0-9A-Za-z_][[:alpha:]0-9]"
+        );
+        let (regex, _) = build(r"\b(?P<unit>[\w@.-]+)\.service\b").unwrap();
+        assert!(regex.is_match("Started foo@1.service."));
+        // a non-ASCII letter is not a word character
+        let unit = regex
+            .captures("Started f\u{f6}o.service")
+            .map(|c| c["unit"].to_owned());
+        assert_eq!(unit.as_deref(), Some("o"));
+    }
+
+    #[test]
+    fn a_syntax_error_points_into_the_pattern_as_written() {
+        let written = r"\w+ (unclosed";
+        let error = build(written).unwrap_err().to_string();
+        assert_eq!(error, Regex::new(written).unwrap_err().to_string());
+    }
 }

@@ -63,7 +63,7 @@ impl<'a> Patterns<'a> {
                     self.spent += cost;
                 }
                 if self.spent <= precompile::PACK_SIZE_LIMIT {
-                    return Some(Pattern::built(re));
+                    return Some(Pattern::built(text, re));
                 }
                 None
             }
