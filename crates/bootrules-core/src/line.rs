@@ -284,12 +284,12 @@ fn strip_prefixes(text: &str) -> Stripped<'_> {
     if let Some((time, after)) = leading_kernel_time(rest) {
         let after = strip_printk_caller(after).trim_start();
         // `journalctl -o short-monotonic`: `[    0.000000] host kernel: Linux version …`
-        let (message, journal) = strip_journal_host_tag(after);
+        let (message, journal, kernel) = strip_journal_host_tag(after);
         return Stripped {
             message: trim_padding(message),
             time: Some(time),
             relayed: relayed || journal,
-            kernel_tag: kernel_tag || journal,
+            kernel_tag: kernel_tag || kernel,
         };
     }
     let time = memchr::memchr_iter(b'[', rest.as_bytes())
@@ -361,19 +361,34 @@ fn strip_line_number(s: &str) -> &str {
     }
 }
 
-/// Removes `host kernel: ` after a journal's monotonic timestamp; true when it did.
-fn strip_journal_host_tag(s: &str) -> (&str, bool) {
+/// Removes the host after a journal's monotonic timestamp (`journalctl -o short-monotonic`):
+/// `host kernel: ` entirely, and the host before a program's `tag[pid]: `. Returns the message,
+/// whether a host was removed and whether the tag was the kernel's. A program must show its PID:
+/// the kernel's own `usb 1-1: …` and `scsi host0: …` read the same way without one.
+fn strip_journal_host_tag(s: &str) -> (&str, bool, bool) {
     let Some(space) = s.find(' ') else {
-        return (s, false);
+        return (s, false, false);
     };
     let host = &s[..space];
     let is_host = !host.is_empty()
         && host
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-    match s[space + 1..].strip_prefix("kernel: ") {
-        Some(message) if is_host => (message, true),
-        _ => (s, false),
+    let rest = &s[space + 1..];
+    if !is_host {
+        return (s, false, false);
+    }
+    if let Some(message) = rest.strip_prefix("kernel: ") {
+        return (message, true, true);
+    }
+    let with_pid = rest
+        .split_once(": ")
+        .is_some_and(|(tag, _)| tag.ends_with(']') && tag.contains('[') && starts_with_tag(rest))
+        && rest.starts_with(|c: char| c.is_ascii_alphabetic());
+    if with_pid {
+        (rest, true, false)
+    } else {
+        (s, false, false)
     }
 }
 
@@ -1081,6 +1096,26 @@ mod tests {
             .1,
             "INFO Daemon Daemon Azure Linux Agent Version: 2.9.1.1"
         );
+    }
+
+    #[test]
+    fn a_monotonic_journal_line_drops_its_host_before_a_program_tag() {
+        let (_, message, time) = norm(
+            "[   51.474376] localhost systemd[1]: Started emergency.service - Emergency Shell.",
+        );
+        assert_eq!(
+            message,
+            "systemd[1]: Started emergency.service - Emergency Shell."
+        );
+        assert_eq!(time, Some(51.474376));
+        // the kernel's device prefixes are not a host and a tag
+        let (_, message, _) = norm("[    1.234567] usb 1-1: new high-speed USB device number 2");
+        assert_eq!(message, "usb 1-1: new high-speed USB device number 2");
+        let (_, message, _) = norm("[    1.234567] scsi host0: Virtio SCSI HBA");
+        assert_eq!(message, "scsi host0: Virtio SCSI HBA");
+        // nor is a program's name split by a stray space
+        let (_, message, _) = norm("[  211.961022] dracut -initqueue[418]: Warning: timeout");
+        assert_eq!(message, "dracut -initqueue[418]: Warning: timeout");
     }
 
     #[test]
