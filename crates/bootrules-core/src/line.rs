@@ -476,6 +476,11 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
             return strip_after_priority(rest);
         }
     }
+    if matches!(first, b'0'..=b'9' | b'[' | b'(') {
+        if let Some(rest) = strip_time_of_day(s) {
+            return (rest, false, false);
+        }
+    }
     // a syslog or journal line pasted without its date and host keeps the kernel's tag
     if first == b'k' {
         if let Some(message) = s.strip_prefix("kernel: ") {
@@ -520,6 +525,55 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
             None => (rest, false, false),
         },
         None => (rest, syslog, false),
+    }
+}
+
+/// The time of day a serial capture tool or `ts` puts before each line (`[12:00:01] `,
+/// `12:00:01.123 `, `(12:00:01) `, `12:00:01: `); `None` when the line does not start so.
+fn strip_time_of_day(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let close = match b.first() {
+        Some(b'[') => Some(b']'),
+        Some(b'(') => Some(b')'),
+        _ => None,
+    };
+    let mut at = usize::from(close.is_some());
+    let digits = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let hours = digits(at);
+    if !(1..=2).contains(&hours) {
+        return None;
+    }
+    at += hours;
+    for _ in 0..2 {
+        if b.get(at) != Some(&b':') || digits(at + 1) != 2 {
+            return None;
+        }
+        at += 3;
+    }
+    let fraction = matches!(b.get(at), Some(b'.' | b',')) && digits(at + 1) > 0;
+    if fraction {
+        at += 1 + digits(at + 1);
+    }
+    if let Some(close) = close {
+        if b.get(at) != Some(&close) {
+            return None;
+        }
+        at += 1;
+    }
+    let colon = b.get(at) == Some(&b':');
+    if colon {
+        at += 1;
+    }
+    // a bare `12:34:56 ` may be the line's own text (uptime's output)
+    if close.is_none() && !fraction && !colon {
+        return None;
+    }
+    match b.get(at) {
+        None => Some(""),
+        Some(b' ' | b'\t') => Some(&s[at + 1..]),
+        // a bracketed time needs no space after it
+        Some(_) if close.is_some() => Some(&s[at..]),
+        Some(_) => None,
     }
 }
 
@@ -1096,6 +1150,29 @@ mod tests {
             .1,
             "INFO Daemon Daemon Azure Linux Agent Version: 2.9.1.1"
         );
+    }
+
+    #[test]
+    fn a_capture_tools_time_of_day_is_stripped() {
+        for raw in [
+            "[12:00:01.123] Loading, please wait...",
+            "12:00:01.123 Loading, please wait...",
+            "(12:00:01) Loading, please wait...",
+            "12:00:01: Loading, please wait...",
+            "[18:01:02]Loading, please wait...",
+        ] {
+            assert_eq!(norm(raw).1, "Loading, please wait...", "{raw}");
+        }
+        let (_, message, time) =
+            norm("[12:00:01] [    3.123456] EXT4-fs (sda1): mounted filesystem");
+        assert_eq!(
+            (message.as_str(), time),
+            ("EXT4-fs (sda1): mounted filesystem", Some(3.123456))
+        );
+        // times that are part of the text stay
+        assert_eq!(norm("12:00:01 up 3 days").1, "12:00:01 up 3 days");
+        assert_eq!(norm("1:2:3 not a time").1, "1:2:3 not a time");
+        assert_eq!(norm("[    1.000000] 12:00 x").1, "12:00 x");
     }
 
     #[test]
