@@ -24,7 +24,7 @@ fn rule(id: &str, pattern: &str) -> String {
 fn a_regex_of_enormous_compiled_size_is_a_named_error() {
     let errors = load(&[vec![source(
         "huge.toml",
-        rule("huge", r"(?:\w{100}){100}x"),
+        rule("huge", r"(?:\pL{100}){100}x"),
     )]])
     .expect_err("too big to compile");
     assert_eq!(errors.len(), 1);
@@ -95,9 +95,15 @@ fn rule_errors(report: &bootrules_core::FileReport) -> Vec<String> {
 
 #[test]
 fn thousands_of_huge_patterns_stop_at_the_pack_budget() {
-    // each pattern fits the per-pattern limit, but together they would take gigabytes
+    // each pattern fits the per-pattern limit, but together they would take gigabytes (Unicode
+    // classes: `\w` is ASCII in rules)
     let text: String = (0..2_000)
-        .map(|i| rule(&format!("big-{i}"), &format!(r"\w{{20}}k{i:05}")))
+        .map(|i| {
+            rule(
+                &format!("big-{i}"),
+                &format!(r"[\p{{L}}\p{{N}}\p{{M}}_]{{20}}k{i:05}"),
+            )
+        })
         .collect();
     let errors = load(&[default_sources(), vec![source("big.toml", text)]])
         .expect_err("over the pack's budget");
