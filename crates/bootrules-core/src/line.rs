@@ -591,6 +591,10 @@ fn strip_priority(s: &str) -> Option<&str> {
 /// The line after its priority. `logger -s` (cloud-init's host key block on the EC2 console)
 /// writes the date and the tag with no host between them: `<14>Apr  9 22:06:30 ec2: …`.
 fn strip_after_priority(rest: &str) -> (&str, bool, bool) {
+    // one priority only: a line of `<1><1><1>…` must not recurse once per pair
+    if rest.starts_with('<') {
+        return (rest, false, false);
+    }
     let (message, relayed, kernel_tag) = strip_capture_prefix(rest);
     if message.len() < rest.len() || !syslog_date_shape(rest.as_bytes()) {
         return (message, relayed, kernel_tag);
@@ -1215,6 +1219,9 @@ mod tests {
         assert_eq!(message, "<html> Jan  1 00:00:01 text");
         let (_, message, _) = norm("<1>Jan  1 00:00:01 not a tag");
         assert_eq!(message, "Jan  1 00:00:01 not a tag");
+        // a line of priorities alone is read once, not once per pair
+        let many = "<1>".repeat(6000);
+        assert_eq!(norm(&many).1, &many[3..]);
     }
 
     #[test]
