@@ -381,10 +381,8 @@ fn strip_journal_host_tag(s: &str) -> (&str, bool, bool) {
     if let Some(message) = rest.strip_prefix("kernel: ") {
         return (message, true, true);
     }
-    let with_pid = rest
-        .split_once(": ")
-        .is_some_and(|(tag, _)| tag.ends_with(']') && tag.contains('[') && starts_with_tag(rest))
-        && rest.starts_with(|c: char| c.is_ascii_alphabetic());
+    let with_pid =
+        rest.starts_with(|c: char| c.is_ascii_alphabetic()) && syslog_tag(rest) == Some(true);
     if with_pid {
         (rest, true, false)
     } else {
@@ -615,18 +613,26 @@ fn strip_after_priority(rest: &str) -> (&str, bool, bool) {
 
 /// Whether the text starts with a syslog tag and its colon (`ec2: `, `sshd[812]: `).
 fn starts_with_tag(s: &str) -> bool {
+    syslog_tag(s).is_some()
+}
+
+/// `Some(has_pid)` when the text starts with a syslog tag and its colon: `sshd[812]: ` (with a
+/// PID) or `ec2: `.
+fn syslog_tag(s: &str) -> Option<bool> {
     let tag_len = s
         .bytes()
         .take_while(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'@' | b'-' | b'_'))
         .count();
     let after_tag = &s[tag_len..];
-    let after_pid = match after_tag.strip_prefix('[') {
-        Some(pid) => pid
-            .trim_start_matches(|c: char| c.is_ascii_digit())
-            .strip_prefix(']'),
-        None => Some(after_tag),
+    let (after_pid, has_pid) = match after_tag.strip_prefix('[') {
+        Some(pid) => (
+            pid.trim_start_matches(|c: char| c.is_ascii_digit())
+                .strip_prefix(']')?,
+            true,
+        ),
+        None => (after_tag, false),
     };
-    tag_len > 0 && after_pid.is_some_and(|rest| rest.starts_with(": "))
+    (tag_len > 0 && after_pid.starts_with(": ")).then_some(has_pid)
 }
 
 /// The text after a host name when a syslog tag follows it (`vm1 systemd[1]: …`, `vm1 kernel:
