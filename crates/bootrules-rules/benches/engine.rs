@@ -125,6 +125,16 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(default_pack()))
     });
 
+    // What a check of a short paste pays before its first verdict: the load, the literal
+    // search built when the first line arrives, and the patterns that line may match.
+    c.bench_function("load default pack, check one line", |b| {
+        let line = b"[    0.000000] Linux version 6.1.0-18-cloud-amd64 (gcc 12.2.0)\n";
+        b.iter(|| {
+            let pack = default_pack().expect("default pack loads");
+            black_box(check_bytes(&pack, "one", line))
+        })
+    });
+
     // Loading grows with the pack's size, not its square: compare the two.
     let mut big = c.benchmark_group("load big packs");
     big.sample_size(10);
