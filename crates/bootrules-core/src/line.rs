@@ -476,7 +476,7 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
     }
     if matches!(first, b'0'..=b'9' | b'[' | b'(') {
         if let Some(rest) = strip_time_of_day(s) {
-            return (rest, false, false);
+            return (strip_source_and_level(rest).unwrap_or(rest), false, false);
         }
     }
     // a syslog or journal line pasted without its date and host keeps the kernel's tag
@@ -573,6 +573,30 @@ fn strip_time_of_day(s: &str) -> Option<&str> {
         Some(_) if close.is_some() => Some(&s[at..]),
         Some(_) => None,
     }
+}
+
+/// The source and level columns a host's log puts after its time of day, as Docker Desktop
+/// logs its Linux VM's console (`[20:51:50.637][Moby           ][Info   ] [    6.04] …`);
+/// `None` when the line does not go on so.
+fn strip_source_and_level(s: &str) -> Option<&str> {
+    let rest = s.strip_prefix('[')?;
+    let source_end = rest.find(']')?;
+    let source = rest[..source_end].trim_end();
+    let rest = rest[source_end + 1..].strip_prefix('[')?;
+    let level_end = rest.find(']')?;
+    let level = rest[..level_end].trim_end();
+    let is_name = |name: &str| {
+        name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+    };
+    let levels = ["Debug", "Info", "Warning", "Error", "Fatal"];
+    if !is_name(source) || !levels.contains(&level) {
+        return None;
+    }
+    let rest = &rest[level_end + 1..];
+    Some(rest.strip_prefix(' ').unwrap_or(rest))
 }
 
 /// A syslog priority (`<14>`, `<6>`) that `logger -s`, `dmesg -r` and raw `/dev/kmsg` readers
@@ -1179,6 +1203,22 @@ mod tests {
             (message.as_str(), time),
             ("EXT4-fs (sda1): mounted filesystem", Some(3.123456))
         );
+        // Docker Desktop's log of its VM's console: time, source and level columns
+        let (_, message, time) =
+            norm("[20:51:52.080][Moby           ][Info   ] [    6.047416] Kernel panic - not syncing: Fatal exception");
+        assert_eq!(
+            (message.as_str(), time),
+            (
+                "Kernel panic - not syncing: Fatal exception",
+                Some(6.047416)
+            )
+        );
+        assert_eq!(
+            norm("[10:21:05.576][Moby           ][Info   ] ACPI: Added _OSI(Processor Device)").1,
+            "ACPI: Added _OSI(Processor Device)"
+        );
+        // a bracketed word after the time is the line's own text unless a level follows
+        assert_eq!(norm("[12:00:01] [OK] done").1, "[OK] done");
         // times that are part of the text stay
         assert_eq!(norm("12:00:01 up 3 days").1, "12:00:01 up 3 days");
         assert_eq!(norm("1:2:3 not a time").1, "1:2:3 not a time");
