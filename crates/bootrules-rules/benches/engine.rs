@@ -148,6 +148,7 @@ fn benches(c: &mut Criterion) {
         let mut broken = pack.clone();
         broken[0]
             .text
+            .to_mut()
             .push_str("[[signature]]\nid = \"typo\"\ntitel = \"t\"\n");
         big.bench_function(format!("{rules} rules, one broken"), |b| {
             b.iter(|| black_box(load(&[broken.clone()])))
@@ -167,7 +168,7 @@ fn generated_pack(rules: usize) -> Vec<RuleSource> {
         .collect();
     vec![RuleSource {
         path: "generated.toml".into(),
-        text,
+        text: text.into(),
     }]
 }
 

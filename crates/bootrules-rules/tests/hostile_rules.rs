@@ -10,7 +10,7 @@ use bootrules_rules::{default_sources, load, RuleSource};
 fn source(path: &str, text: String) -> RuleSource {
     RuleSource {
         path: path.to_owned(),
-        text,
+        text: text.into(),
     }
 }
 

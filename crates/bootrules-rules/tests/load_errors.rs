@@ -10,7 +10,7 @@ fn errors(files: &[(&str, &str)]) -> Vec<Diagnostic> {
         .iter()
         .map(|(path, text)| RuleSource {
             path: (*path).to_owned(),
-            text: (*text).to_owned(),
+            text: (*text).to_owned().into(),
         })
         .collect();
     match load(&[default_sources(), pack]) {

@@ -9,7 +9,7 @@ use bootrules_rules::{default_sources, load, Diagnostic, Pack, RuleSource};
 fn source(path: &str, text: &str) -> RuleSource {
     RuleSource {
         path: path.to_owned(),
-        text: text.to_owned(),
+        text: text.to_owned().into(),
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 fn expected(text: &str) -> Vec<String> {
     let source = RuleSource {
         path: "x.toml".into(),
-        text: text.into(),
+        text: text.to_owned().into(),
     };
     let errors = load(&[vec![source]]).expect_err("zz is refused");
     let message = &errors

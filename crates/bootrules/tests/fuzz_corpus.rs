@@ -68,7 +68,7 @@ fn rules_seeds() {
         let text = String::from_utf8_lossy(&data).into_owned();
         let extra = vec![RuleSource {
             path: "seed.toml".into(),
-            text,
+            text: text.into(),
         }];
         // loads, or reports errors that render (a seed naming a .rhai file has none beside it)
         match load(&[default_sources(), extra]) {

@@ -194,7 +194,7 @@ mod tests {
                     .enumerate()
                     .map(|(i, text)| RuleSource {
                         path: format!("{i}.toml"),
-                        text: text.clone(),
+                        text: text.clone().into(),
                     })
                     .collect()
             })

@@ -324,7 +324,7 @@ mod tests {
     fn problems(signature: &str) -> Vec<String> {
         let packs = vec![vec![RuleSource {
             path: "x.toml".into(),
-            text: signature.into(),
+            text: signature.to_owned().into(),
         }]];
         let files = Files::new(&packs);
         let parsed: RuleFile = toml::from_str(signature).unwrap();

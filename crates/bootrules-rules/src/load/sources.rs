@@ -1,6 +1,7 @@
 //! Rule files: the default pack embedded at build time, and the `*.toml` and `*.rhai` files of
 //! a folder.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use bootrules_core::Diagnostic;
@@ -15,8 +16,8 @@ include!(concat!(env!("OUT_DIR"), "/default_pack_parsed.rs"));
 pub struct RuleSource {
     /// Path as shown to the user.
     pub path: String,
-    /// The file's contents.
-    pub text: String,
+    /// The file's contents (borrowed for the embedded pack: a run does not copy its 850 KB).
+    pub text: Cow<'static, str>,
 }
 
 impl RuleSource {
@@ -27,9 +28,10 @@ impl RuleSource {
     /// Is this file, byte for byte, one of the embedded default pack? Its patterns are built
     /// and checked by its tests, so a run builds them only when first needed.
     pub(super) fn is_embedded(&self) -> bool {
-        DEFAULT_PACK
-            .iter()
-            .any(|(path, text)| *path == self.path && *text == self.text)
+        DEFAULT_PACK.iter().any(|(path, text)| {
+            *path == self.path
+                && (std::ptr::eq(text.as_ptr(), self.text.as_ptr()) || *text == self.text)
+        })
     }
 
     /// The build's JSON of this file (`build/pre_parsed.rs`), read in a fraction of the time
@@ -48,7 +50,7 @@ pub fn default_sources() -> Vec<RuleSource> {
         .iter()
         .map(|(path, text)| RuleSource {
             path: (*path).to_owned(),
-            text: (*text).to_owned(),
+            text: Cow::Borrowed(text),
         })
         .collect()
 }
@@ -105,7 +107,7 @@ pub fn sources_from_dir(dir: &Path) -> Result<Vec<RuleSource>, Box<Diagnostic>> 
             })?;
             sources.push(RuleSource {
                 path: path.display().to_string(),
-                text,
+                text: text.into(),
             });
         }
     }
