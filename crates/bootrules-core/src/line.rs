@@ -579,12 +579,8 @@ fn strip_time_of_day(s: &str) -> Option<&str> {
 /// logs its Linux VM's console (`[20:51:50.637][Moby           ][Info   ] [    6.04] …`);
 /// `None` when the line does not go on so.
 fn strip_source_and_level(s: &str) -> Option<&str> {
-    let rest = s.strip_prefix('[')?;
-    let source_end = rest.find(']')?;
-    let source = rest[..source_end].trim_end();
-    let rest = rest[source_end + 1..].strip_prefix('[')?;
-    let level_end = rest.find(']')?;
-    let level = rest[..level_end].trim_end();
+    let (source, rest) = bracketed_column(s)?;
+    let (level, rest) = bracketed_column(rest)?;
     let is_name = |name: &str| {
         name.starts_with(|c: char| c.is_ascii_alphabetic())
             && name
@@ -595,8 +591,14 @@ fn strip_source_and_level(s: &str) -> Option<&str> {
     if !is_name(source) || !levels.contains(&level) {
         return None;
     }
-    let rest = &rest[level_end + 1..];
     Some(rest.strip_prefix(' ').unwrap_or(rest))
+}
+
+/// A padded column in brackets at the start of `s` (`[Moby    ]`): its text, and what follows.
+fn bracketed_column(s: &str) -> Option<(&str, &str)> {
+    let rest = s.strip_prefix('[')?;
+    let end = rest.find(']')?;
+    Some((rest[..end].trim_end(), &rest[end + 1..]))
 }
 
 /// A syslog priority (`<14>`, `<6>`) that `logger -s`, `dmesg -r` and raw `/dev/kmsg` readers
