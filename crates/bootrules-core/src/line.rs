@@ -52,6 +52,8 @@ pub struct Normaliser {
     text: String,
     /// A logfmt message with its escapes undone.
     unescaped: String,
+    /// A line with its HTML entities decoded.
+    decoded: Vec<u8>,
 }
 
 impl Normaliser {
@@ -71,6 +73,12 @@ impl Normaliser {
                 remove_bare_sgr(&mut self.bytes);
             }
             &self.bytes
+        };
+        let bytes = if memchr::memchr(b'&', bytes).is_some() && has_html_entity(bytes) {
+            decode_html_entities(bytes, &mut self.decoded);
+            &self.decoded
+        } else {
+            bytes
         };
         // Valid UTF-8 (nearly every line) is used where it lies; only invalid bytes are copied
         // again, replaced.
@@ -105,6 +113,49 @@ impl Normaliser {
             time,
             relayed,
             from_kernel: kernel_tag || time.is_some(),
+        }
+    }
+}
+
+/// The HTML entities a log copied out of a web page or an HTML ticket may still carry
+/// (`grub rescue&gt;`, `&lt;6&gt;[    0.0]`), and the characters they stand for.
+const HTML_ENTITIES: [(&[u8], u8); 7] = [
+    (b"&gt;", b'>'),
+    (b"&lt;", b'<'),
+    (b"&amp;", b'&'),
+    (b"&quot;", b'"'),
+    (b"&#39;", b'\''),
+    (b"&#x27;", b'\''),
+    (b"&nbsp;", b' '),
+];
+
+/// The entity at the start of `bytes`, if it is one of [`HTML_ENTITIES`].
+fn html_entity_at(bytes: &[u8]) -> Option<(usize, u8)> {
+    HTML_ENTITIES
+        .iter()
+        .find(|(entity, _)| bytes.starts_with(entity))
+        .map(|(entity, char)| (entity.len(), *char))
+}
+
+/// True when the line holds an HTML entity.
+fn has_html_entity(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'&', bytes).any(|at| html_entity_at(&bytes[at..]).is_some())
+}
+
+/// Copies `bytes` into `out` with its HTML entities decoded (once: `&amp;gt;` gives `&gt;`).
+fn decode_html_entities(bytes: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut at = 0;
+    while at < bytes.len() {
+        match html_entity_at(&bytes[at..]) {
+            Some((len, char)) => {
+                out.push(char);
+                at += len;
+            }
+            None => {
+                out.push(bytes[at]);
+                at += 1;
+            }
         }
     }
 }
@@ -292,8 +343,13 @@ fn strip_prefixes(text: &str) -> Stripped<'_> {
             kernel_tag: kernel_tag || kernel,
         };
     }
-    let time = memchr::memchr_iter(b'[', rest.as_bytes())
-        .find_map(|at| leading_kernel_time(&rest[at..]).map(|(t, _)| t));
+    // Only printk's own six-digit fraction counts there: NetworkManager's `<info>
+    // [1654766037.1257]` is a wall-clock time, not the kernel's.
+    let time = memchr::memchr_iter(b'[', rest.as_bytes()).find_map(|at| {
+        let (time, after) = leading_kernel_time(&rest[at..])?;
+        let stamp = &rest.as_bytes()[at..rest.len() - after.len()];
+        (stamp.len() >= 9 && stamp[stamp.len() - 8] == b'.').then_some(time)
+    });
     Stripped {
         message: trim_padding(rest),
         time,
@@ -485,6 +541,15 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
             return (message, true, true);
         }
     }
+    // `talosctl dmesg`: the time is UTC, so `Z]: ` is looked for before any regex runs
+    if memchr::memmem::find(bytes, b"Z]: ").is_some() {
+        if let Some(found) = talos_prefix().captures(s) {
+            let kernel = found
+                .get(1)
+                .is_some_and(|facility| facility.as_str() == "kern");
+            return (&s[found.get(0).map_or(0, |m| m.end())..], false, kernel);
+        }
+    }
     if first == b'['
         && bytes.get(4) == Some(&b' ')
         && bytes[1..4].iter().all(u8::is_ascii_alphabetic)
@@ -669,7 +734,9 @@ fn strip_host_before_tag(s: &str) -> Option<&str> {
         && host
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-    (host_like && starts_with_tag(rest)).then_some(rest)
+    // `vm1 login: ` is the console's login prompt after a capture tool's date, not a tag
+    let login_prompt = rest.starts_with("login: ") || rest == "login:";
+    (host_like && !login_prompt && starts_with_tag(rest)).then_some(rest)
 }
 
 /// The `msg="…"` value of a logfmt line (`time="…" level=info msg="[    0.17] EXT4-fs …\\n"
@@ -787,6 +854,19 @@ fn dmesg_ctime_prefix() -> &'static Regex {
     RE.get_or_init(|| {
         Regex::new(r"^\[[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?")
             .expect("static regex")
+    })
+}
+
+/// `talosctl dmesg`: an optional node, the facility, the padded level and the wall-clock time
+/// (`172.20.1.2: kern:    info: [2021-11-10T10:09:37.662764956Z]: Linux version …`).
+#[allow(clippy::expect_used)]
+fn talos_prefix() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"^(?:[\w.:-]+: )?(kern|user|daemon|auth|authpriv|syslog|cron|mail|local\d): +(?:emerg|alert|crit|err|warning|warn|notice|info|debug): \[\d{4}-\d\d-\d\dT[\d:.]+Z\]: ",
+        )
+        .expect("static regex")
     })
 }
 
@@ -1053,6 +1133,9 @@ mod tests {
         assert_eq!(time, Some(271.403835));
         assert!(msg.starts_with("/init: 384"));
         assert_eq!(norm("[  OK  ] Started x").2, None);
+        // a program's own bracketed wall-clock time is not the kernel's
+        let nm = "NetworkManager[296]: <info>  [1654766037.1257] caught SIGTERM, shutting down";
+        assert_eq!(norm(nm).2, None);
     }
 
     #[test]
@@ -1149,6 +1232,35 @@ mod tests {
     }
 
     #[test]
+    fn talosctl_dmesg_columns_are_stripped() {
+        let mut n = Normaliser::default();
+        let line = n.normalise(
+            1,
+            b"172.20.1.2: kern:    info: [2021-11-10T10:09:37.662764956Z]: Linux version 6.1.58-talos",
+        );
+        assert_eq!(line.message, "Linux version 6.1.58-talos");
+        assert!(line.from_kernel && !line.relayed);
+        let line = n.normalise(
+            2,
+            b"user: warning: [2024-02-19T20:45:36.938507652Z]: [talos] task mountUserDisks (1/1): done",
+        );
+        assert_eq!(line.message, "[talos] task mountUserDisks (1/1): done");
+        assert!(!line.from_kernel);
+    }
+
+    #[test]
+    fn html_entities_of_a_copied_web_page_are_decoded() {
+        assert_eq!(norm("grub rescue&gt; ").1, "grub rescue> ");
+        let (text, message, time) = norm("&lt;6&gt;[    1.500000] Run /init as init process");
+        assert_eq!(text, "<6>[    1.500000] Run /init as init process");
+        assert_eq!(
+            (message.as_str(), time),
+            ("Run /init as init process", Some(1.5))
+        );
+        assert_eq!(norm("A &amp;gt; B &amp c").0, "A &gt; B &amp c");
+    }
+
+    #[test]
     fn iso_prefixes_are_stripped() {
         let (_, msg, time) = norm("2026-11-25T12:00:01.123456+00:00 [    3.000001] Run /init");
         assert_eq!((msg.as_str(), time), ("Run /init", Some(3.000001)));
@@ -1185,6 +1297,11 @@ mod tests {
             )
             .1,
             "INFO Daemon Daemon Azure Linux Agent Version: 2.9.1.1"
+        );
+        // the console's login prompt after a capture tool's date keeps its host name
+        assert_eq!(
+            norm("2024-03-01T10:43:31.123456789Z vm1 login: root").1,
+            "vm1 login: root"
         );
     }
 
