@@ -20,6 +20,7 @@ use crate::codes::Code;
 use crate::owner::{Owner, Role};
 use crate::pack::{Count, Pack, Signature};
 use crate::script::{self, ScriptClock, ScriptEvent, ScriptVerdict, SessionView};
+use crate::terms::Category;
 
 /// One matched line kept as evidence.
 #[derive(Debug, Clone)]
@@ -711,6 +712,7 @@ fn apply(
         line,
         message,
         remedy,
+        category,
     } = verdict
     else {
         return None;
@@ -762,6 +764,11 @@ fn apply(
     if let Some(remedy) = remedy {
         evidence.captures.insert("script_remedy".into(), remedy);
     }
+    if let Some(category) = category {
+        evidence
+            .captures
+            .insert("script_category".into(), category.as_str().to_owned());
+    }
     Some(evidence)
 }
 
@@ -787,12 +794,18 @@ fn finding(pack: &Pack, signature: &Signature, evidence: Evidence, count: u64) -
     };
     let script_message = evidence.captures.remove("script_message");
     let script_remedy = evidence.captures.remove("script_remedy");
-    let category = signature
-        .category_by_unit
-        .as_ref()
-        .and_then(|name| evidence.captures.get(name))
-        .and_then(|unit| pack.category_of_unit(unit))
-        .map_or(signature.category, |known| known.category);
+    let script_category = evidence
+        .captures
+        .remove("script_category")
+        .and_then(|name| Category::ALL.into_iter().find(|c| c.as_str() == name));
+    let category = script_category.unwrap_or_else(|| {
+        signature
+            .category_by_unit
+            .as_ref()
+            .and_then(|name| evidence.captures.get(name))
+            .and_then(|unit| pack.category_of_unit(unit))
+            .map_or(signature.category, |known| known.category)
+    });
     // Log text is shown cut (the templates fill in the cut captures): a line of 16 KiB that is
     // evidence for dozens of signatures must not be copied whole into each of their findings.
     for value in evidence.captures.values_mut() {

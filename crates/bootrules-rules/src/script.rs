@@ -13,7 +13,7 @@
 //!
 //! The script's value decides: `()` or `false` means no finding; `true` means a finding at
 //! the first event; a string is the finding's message; a map may set `line` (one of the event
-//! lines), `message` and `remedy`.
+//! lines), `message`, `remedy` and `category` (one of the closed list).
 //!
 //! Scripts cannot reach files, the network, the environment or processes (Rhai has no such
 //! functions; `import` and `eval` are disabled), and the limits below stop a script that loops,
@@ -25,6 +25,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, Engine, EvalAltResult, Map, Scope, AST};
+
+use crate::terms::Category;
 
 /// Operations one script run may take (a loop step, a call, an expression).
 pub const MAX_OPERATIONS: u64 = 500_000;
@@ -263,6 +265,8 @@ pub enum ScriptVerdict {
         message: Option<String>,
         /// Remedy chosen by the script.
         remedy: Option<String>,
+        /// Category chosen by the script (one of the closed list).
+        category: Option<Category>,
     },
 }
 
@@ -398,6 +402,7 @@ fn verdict(value: Dynamic) -> Result<ScriptVerdict, String> {
                 line: None,
                 message: None,
                 remedy: None,
+                category: None,
             }
         } else {
             ScriptVerdict::Clear
@@ -408,6 +413,7 @@ fn verdict(value: Dynamic) -> Result<ScriptVerdict, String> {
             line: None,
             message: Some(value.to_string()),
             remedy: None,
+            category: None,
         });
     }
     if let Some(map) = value.clone().try_cast::<Map>() {
@@ -420,10 +426,20 @@ fn verdict(value: Dynamic) -> Result<ScriptVerdict, String> {
             .get("line")
             .and_then(|v| v.as_int().ok())
             .and_then(|n| u64::try_from(n).ok());
+        let category = match text("category") {
+            Some(name) => Some(
+                Category::ALL
+                    .into_iter()
+                    .find(|c| c.as_str() == name)
+                    .ok_or_else(|| format!("script returned the unknown category {name:?}"))?,
+            ),
+            None => None,
+        };
         return Ok(ScriptVerdict::Finding {
             line,
             message: text("message"),
             remedy: text("remedy"),
+            category,
         });
     }
     Err(format!(
@@ -492,9 +508,22 @@ mod tests {
             Ok(ScriptVerdict::Finding {
                 line: Some(3),
                 message: Some("m".into()),
-                remedy: None
+                remedy: None,
+                category: None,
             })
         );
+        assert_eq!(
+            eval(r#"#{ category: "initramfs" }"#),
+            Ok(ScriptVerdict::Finding {
+                line: None,
+                message: None,
+                remedy: None,
+                category: Some(Category::Initramfs),
+            })
+        );
+        assert!(eval(r#"#{ category: "initrd" }"#)
+            .unwrap_err()
+            .contains("unknown category \"initrd\""));
         assert_eq!(eval("session.stages.kernel.line == 3"), eval("true"));
     }
 
