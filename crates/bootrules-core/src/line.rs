@@ -627,8 +627,9 @@ fn strip_time_of_day(s: &str) -> Option<&str> {
     if colon {
         at += 1;
     }
-    // a bare `12:34:56 ` may be the line's own text (uptime's output)
-    if close.is_none() && !fraction && !colon {
+    // a bare `12:34:56 ` is a capture tool's too (`ts '%H:%M:%S'`), unless it is uptime's
+    // output (`12:34:56 up 3 days`)
+    if close.is_none() && !fraction && !colon && s[at..].starts_with(" up ") {
         return None;
     }
     match b.get(at) {
@@ -1312,6 +1313,7 @@ mod tests {
             "12:00:01.123 Loading, please wait...",
             "(12:00:01) Loading, please wait...",
             "12:00:01: Loading, please wait...",
+            "12:00:01 Loading, please wait...",
             "[18:01:02]Loading, please wait...",
         ] {
             assert_eq!(norm(raw).1, "Loading, please wait...", "{raw}");
