@@ -530,6 +530,11 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
             return strip_after_priority(rest);
         }
     }
+    if first.is_ascii_digit() {
+        if let Some(rest) = strip_elapsed_seconds(s) {
+            return strip_capture_prefix(rest);
+        }
+    }
     if matches!(first, b'0'..=b'9' | b'[' | b'(') {
         if let Some(rest) = strip_time_of_day(s) {
             return (strip_source_and_level(rest).unwrap_or(rest), false, false);
@@ -588,6 +593,20 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
             None => (rest, false, false),
         },
         None => (rest, syslog, false),
+    }
+}
+
+/// The seconds since the start of a test run that autopkgtest puts before each line of its
+/// log (`4082s [  OK  ] Started …`, `305s [   64.36] reboot: Power down`).
+fn strip_elapsed_seconds(s: &str) -> Option<&str> {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=7).contains(&digits) {
+        return None;
+    }
+    let rest = s[digits..].strip_prefix('s')?;
+    match rest.strip_prefix(' ') {
+        Some(text) => Some(text),
+        None => rest.is_empty().then_some(rest),
     }
 }
 
@@ -1230,6 +1249,23 @@ mod tests {
         assert_eq!(message, "say \"hi\" \\   OK   é\t.");
         let (_, message, _) = norm("time=12 is not logfmt");
         assert_eq!(message, "time=12 is not logfmt");
+    }
+
+    #[test]
+    fn autopkgtest_elapsed_seconds_are_stripped() {
+        let (_, msg, time) = norm("305s [   64.362455] reboot: Power down");
+        assert_eq!(
+            (msg.as_str(), time),
+            ("reboot: Power down", Some(64.362455))
+        );
+        assert_eq!(
+            norm("4082s [  OK  ] Reached target Basic System.").1,
+            "[  OK  ] Reached target Basic System."
+        );
+        assert_eq!(norm("4082s").1, "");
+        // a number of seconds that is the line's own text stays
+        assert_eq!(norm("5 seconds left").1, "5 seconds left");
+        assert_eq!(norm("30sec timeout").1, "30sec timeout");
     }
 
     #[test]
