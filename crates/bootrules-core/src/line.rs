@@ -330,8 +330,9 @@ struct Stripped<'a> {
 /// whether a logging daemon relayed the line and tagged it `kernel`. A kernel timestamp later
 /// in the line (after a prompt the console did not end with a newline) still gives the time.
 fn strip_prefixes(text: &str) -> Stripped<'_> {
-    let (rest, relayed, kernel_tag) =
-        strip_capture_prefix(strip_line_number(strip_quote_marks(text.trim_start())));
+    let (rest, relayed, kernel_tag) = strip_capture_prefix(strip_line_number(strip_quote_marks(
+        strip_source_column(text.trim_start()),
+    )));
     if let Some((time, after)) = leading_kernel_time(rest) {
         let after = strip_printk_caller(after).trim_start();
         // `journalctl -o short-monotonic`: `[    0.000000] host kernel: Linux version …`
@@ -371,6 +372,47 @@ fn trim_padding(s: &str) -> &str {
             trimmed
         }
         _ => s,
+    }
+}
+
+/// Removes the name of the machine or service a multiplexing tool puts before each line of
+/// its console: the NixOS test driver (`machine # [    1.2] …`), docker compose (`qemu_1  | …`)
+/// and tools that mark the source with a symbol (`🐧 system | …`, `👾 kernel | …`). A table row
+/// (`| a | b |`, `Device | Up | Address`, cloud-init's `ci-info: | Device |`) ends in a bar,
+/// has no name first or has more columns.
+fn strip_source_column(s: &str) -> &str {
+    // an optional symbol (an emoji) and a space before the name
+    let name_at = match s.chars().next() {
+        Some(c) if !c.is_ascii() && !c.is_alphanumeric() => {
+            match s[c.len_utf8()..].strip_prefix(' ') {
+                Some(_) => c.len_utf8() + 1,
+                None => return s,
+            }
+        }
+        _ => 0,
+    };
+    let rest = &s[name_at..];
+    let name_len = rest
+        .bytes()
+        .take_while(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        .count();
+    if name_len == 0 || name_len > 40 || !rest.as_bytes()[0].is_ascii_alphabetic() {
+        return s;
+    }
+    let after = &rest[name_len..];
+    let padded = after.trim_start_matches(' ');
+    let text = if let Some(text) = after.strip_prefix(" # ") {
+        text
+    } else if padded.len() < after.len() && padded.starts_with("| ") {
+        &padded[2..]
+    } else {
+        return s;
+    };
+    // more columns after it are a table's
+    if text.trim_end().ends_with('|') || text.contains(" | ") {
+        s
+    } else {
+        text
     }
 }
 
@@ -1249,6 +1291,35 @@ mod tests {
         assert_eq!(message, "say \"hi\" \\   OK   é\t.");
         let (_, message, _) = norm("time=12 is not logfmt");
         assert_eq!(message, "time=12 is not logfmt");
+    }
+
+    #[test]
+    fn a_multiplexers_source_column_is_stripped() {
+        let (_, msg, time) =
+            norm("machine # [   13.991173] systemd[1]: Failed to start Display Manager.");
+        assert_eq!(
+            (msg.as_str(), time),
+            (
+                "systemd[1]: Failed to start Display Manager.",
+                Some(13.991173)
+            )
+        );
+        assert_eq!(
+            norm("qemu_1  | [    0.000000] Linux version 6.1.0").1,
+            "Linux version 6.1.0"
+        );
+        assert_eq!(
+            norm("\u{1f427} system |  [*] Booting OrbStack  (+0ms)").1,
+            " [*] Booting OrbStack  (+0ms)"
+        );
+        // tables and prompts stay
+        assert_eq!(norm("| sda | 8:0 |").1, "| sda | 8:0 |");
+        assert_eq!(
+            norm("ci-info: | Device |  Up  |").1,
+            "ci-info: | Device |  Up  |"
+        );
+        assert_eq!(norm("sh-5.1# ls").1, "sh-5.1# ls");
+        assert_eq!(norm("Device | Up | Address").1, "Device | Up | Address");
     }
 
     #[test]
