@@ -115,8 +115,14 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         // A prompt without a newline can put the end of one boot and the start of the next on
         // one line (`login: SeaBIOS (version …)`); that line then belongs to both sessions.
         let mut shares_line = false;
+        let kernel = model.kernel_line_stage();
+        let shows_kernel = hits.stages.iter().any(|h| Some(h.stage) == kernel);
         for &hit in &hits.stages {
-            if !replayed && session.progress.is_new_boot(model, hit, &line) {
+            if !replayed
+                && session
+                    .progress
+                    .is_new_boot(model, hit, &line, shows_kernel)
+            {
                 if session.progress.start_line < line.number {
                     let previous = std::mem::replace(session, start(rules, file, line.number));
                     let end = line.number - u64::from(!shares_line);

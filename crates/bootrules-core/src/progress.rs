@@ -249,11 +249,33 @@ impl Progress {
     /// Firmware and bootloader output before the hand-off to the OS belongs to one attempt
     /// however often the firmware resets itself (Chromebook verified boot, a SeaBIOS retry);
     /// once the attempt handed over, seeing an earlier stage again means the machine restarted.
-    pub(crate) fn is_new_boot(&self, model: &StageModel, hit: StageMatch, line: &Line<'_>) -> bool {
+    ///
+    /// `line_shows_kernel`: the same line shows the kernel stage too. A hand-off line that does
+    /// (the kernel image's decompressor, `Decompressing Linux...`) continues the boot whose
+    /// kernel setup code printed before it (`early console in setup code`, untimed), as long as
+    /// the kernel stage was reached by such an untimed line and the session got no further.
+    pub(crate) fn is_new_boot(
+        &self,
+        model: &StageModel,
+        hit: StageMatch,
+        line: &Line<'_>,
+        line_shows_kernel: bool,
+    ) -> bool {
         let stage = hit.stage;
         let def = model.get(stage);
         if !def.starts_session || hit.shown {
             return false;
+        }
+        if hit.handoff && line_shows_kernel {
+            if let Some(kernel) = model.kernel_line_stage() {
+                let setup_only = self.reached(kernel).is_some_and(|at| at.time.is_none());
+                let past_kernel = self
+                    .furthest
+                    .is_some_and(|(furthest, _)| furthest > model.rank(kernel));
+                if setup_only && !past_kernel {
+                    return false;
+                }
+            }
         }
         let beyond = self
             .furthest

@@ -185,6 +185,23 @@ fn kernel_lines_alone_show_the_kernel_and_a_panic_fails_the_boot() {
     assert!(categories(&s).contains(&"kernel-panic"), "{:?}", rules(&s));
 }
 
+#[test]
+fn the_kernels_setup_code_and_its_decompressor_are_one_boot() {
+    let pack = default_pack().unwrap();
+    // x86 setup code and decompressor output before the banner (arch/x86/boot), then a
+    // decompressor line that is also the boot loader's hand-off
+    for setup in [
+        "Probing EDD (edd=off to disable)... ok",
+        "early console in extract_kernel\ninput_data: 0x00000000024ec3b4\nPhysical KASLR using RDRAND RDTSC...",
+    ] {
+        let text = format!(
+            "  Booting `Debian GNU/Linux'\n\n{setup}\n\nDecompressing Linux... Parsing ELF... done.\nBooting the kernel.\n[    0.000000] Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP\n"
+        );
+        let s = judge(&pack, &text);
+        assert_eq!(s.last_stage.as_deref(), Some("kernel"), "{setup}");
+    }
+}
+
 /// Cuts windows out of every session of every log in `dir` (as `score-fragments` does, at fixed
 /// offsets) and checks that none is split into several sessions and none claims a stage the
 /// whole log had not reached by the window's last line. Returns how many windows were checked.
