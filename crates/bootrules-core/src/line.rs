@@ -74,7 +74,7 @@ impl Normaliser {
             }
             &self.bytes
         };
-        let bytes = if memchr::memchr(b'&', bytes).is_some() && has_html_entity(bytes) {
+        let bytes = if !plain && has_html_entity(bytes) {
             decode_html_entities(bytes, &mut self.decoded);
             &self.decoded
         } else {
@@ -258,11 +258,15 @@ fn trim_carriage_returns(raw: &[u8]) -> &[u8] {
     &raw[..end]
 }
 
-/// True when no byte of `raw` needs a look (tabs do, though they are kept).
+/// True when no byte of `raw` needs a look (tabs do, though they are kept), nor may begin an
+/// HTML entity.
 fn is_plain(raw: &[u8]) -> bool {
     // Whole chunks without an early exit, so the compiler can test many bytes at once.
-    raw.chunks(32)
-        .all(|chunk| !chunk.iter().fold(false, |seen, &b| seen | needs_a_look(b)))
+    raw.chunks(32).all(|chunk| {
+        !chunk
+            .iter()
+            .fold(false, |seen, &b| seen | needs_a_look(b) | (b == b'&'))
+    })
 }
 
 /// U+00A0 in UTF-8.
@@ -588,8 +592,8 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
             return (message, true, true);
         }
     }
-    // `talosctl dmesg`: the time is UTC, so `Z]: ` is looked for before any regex runs
-    if memchr::memmem::find(bytes, b"Z]: ").is_some() {
+    // `talosctl dmesg`: its first bracket opens the time, after the level's `: `
+    if !matches!(first, b'[' | b' ' | b'<') && talos_shape(bytes) {
         if let Some(found) = talos_prefix().captures(s) {
             let kernel = found
                 .get(1)
@@ -916,6 +920,15 @@ fn dmesg_ctime_prefix() -> &'static Regex {
     RE.get_or_init(|| {
         Regex::new(r"^\[[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?")
             .expect("static regex")
+    })
+}
+
+/// A cheap look before [`talos_prefix`] runs: the line's first `[`, early in it, follows `: `
+/// and opens a year (`kern:    info: [2021-…`). A kernel line's first bracket opens the line.
+fn talos_shape(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(80)];
+    memchr::memchr(b'[', head).is_some_and(|at| {
+        at >= 2 && &head[at - 2..at] == b": " && head.get(at + 1).is_some_and(u8::is_ascii_digit)
     })
 }
 
