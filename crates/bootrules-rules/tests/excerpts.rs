@@ -200,6 +200,12 @@ fn the_kernels_setup_code_and_its_decompressor_are_one_boot() {
         let s = judge(&pack, &text);
         assert_eq!(s.last_stage.as_deref(), Some("kernel"), "{setup}");
     }
+    // powerpc prom_init names the kernel before the kernel prints its banner
+    let prom_init = "OF stdout device is: /vdevice/vty@71000000\nPreparing to boot Linux version 5.5.0+ (root@vm) (gcc version 5.5.0 (GCC)) #3111 Fri Feb 7 07:23:08 UTC 2020\nQuiescing Open Firmware ...\nBooting Linux via __start() @ 0x01000000 ...\nLinux version 5.5.0+ (root@vm) (gcc version 5.5.0 (GCC)) #3111 Fri Feb 7 07:23:08 UTC 2020\n";
+    assert_eq!(
+        judge(&pack, prom_init).last_stage.as_deref(),
+        Some("kernel")
+    );
 }
 
 /// Cuts windows out of every session of every log in `dir` (as `score-fragments` does, at fixed
