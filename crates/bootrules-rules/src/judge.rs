@@ -19,7 +19,9 @@ use bootrules_core::{Finding, Judge, Judgement, Line, Progress};
 use crate::codes::Code;
 use crate::owner::{Owner, Role};
 use crate::pack::{Count, Pack, Signature};
-use crate::script::{self, ScriptClock, ScriptEvent, ScriptVerdict, SessionView};
+use crate::script::{
+    self, ScriptClock, ScriptEvent, ScriptSession, ScriptVerdict, SessionView, SoFar,
+};
 use crate::terms::Category;
 
 /// One matched line kept as evidence.
@@ -294,6 +296,7 @@ impl Judge for PackJudge<'_> {
         let mut judgement = Judgement::default();
         let mut absent = Vec::new();
         let mut session_scripts = Vec::new();
+        let mut script_session = None;
         for (index, (signature, state)) in pack.signatures.iter().zip(self.states).enumerate() {
             let session_script = signature.script.is_some() && signature.patterns.is_empty();
             if signature.disabled
@@ -322,8 +325,16 @@ impl Judge for PackJudge<'_> {
                 (Some(script), fired) => {
                     let rule = (self.clock, index);
                     let ast = script.ast();
-                    let ran =
-                        run_script(pack, ast, rule, progress, last, &state.events, &judgement);
+                    let ran = run_script(
+                        pack,
+                        ast,
+                        rule,
+                        &mut script_session,
+                        progress,
+                        last,
+                        &state.events,
+                        &judgement,
+                    );
                     let events = &state.events;
                     judge_script(
                         signature,
@@ -363,8 +374,16 @@ impl Judge for PackJudge<'_> {
                     None => Some(evidence),
                     Some(script) => {
                         let rule = (self.clock, index);
-                        let ran =
-                            run_script(pack, script.ast(), rule, progress, last, &[], &judgement);
+                        let ran = run_script(
+                            pack,
+                            script.ast(),
+                            rule,
+                            &mut script_session,
+                            progress,
+                            last,
+                            &[],
+                            &judgement,
+                        );
                         let fired = Some(evidence);
                         judge_script(signature, ran, fired, &[], progress, last, &mut judgement)
                     }
@@ -385,6 +404,7 @@ impl Judge for PackJudge<'_> {
                 pack,
                 script.ast(),
                 (self.clock, index),
+                &mut script_session,
                 progress,
                 last,
                 &[],
@@ -659,24 +679,35 @@ fn read_again(pack: &Pack, signature: &Signature, progress: &Progress, state: &m
     }
 }
 
-/// Runs the script of the signature at `rule.1`, timed on the file's clock `rule.0`.
+/// Runs the script of the signature at `rule.1`, timed on the file's clock `rule.0`. The
+/// session's map is built on the first script's run and kept in `session` for the others.
+#[allow(clippy::too_many_arguments)]
 fn run_script(
     pack: &Pack,
     ast: &rhai::AST,
     (clock, rule): (&ScriptClock, usize),
+    session: &mut Option<ScriptSession>,
     progress: &Progress,
     last: &Line<'_>,
     events: &[ScriptEvent],
     so_far: &Judgement,
 ) -> Result<ScriptVerdict, String> {
+    let session = session.get_or_insert_with(|| ScriptSession::new(&view(pack, progress, last)));
+    let so_far = SoFar {
+        findings: so_far.findings.iter().map(|f| f.rule.clone()).collect(),
+        fatal: so_far.findings.iter().any(|f| f.fatal),
+    };
+    script::run(ast, session, &so_far, events, rule, clock)
+}
+
+/// The session as its scripts see it.
+fn view(pack: &Pack, progress: &Progress, last: &Line<'_>) -> SessionView {
     let model = &pack.model;
-    let view = SessionView {
+    SessionView {
         start_line: progress.start_line,
         last_line: last.number,
         last_time: last.time,
         last_text: last.text.to_owned(),
-        findings: so_far.findings.iter().map(|f| f.rule.clone()).collect(),
-        fatal: so_far.findings.iter().any(|f| f.fatal),
         last_stage: progress.furthest_stage().map(|s| model.get(s).id.clone()),
         phase: match progress.phase() {
             bootrules_core::Phase::Boot => "boot",
@@ -694,8 +725,7 @@ fn run_script(
                     .map(|r| (model.get(s).id.clone(), r.line, r.time))
             })
             .collect(),
-    };
-    script::run(ast, &view, events, rule, clock)
+    }
 }
 
 /// Turns a script's verdict into the evidence of a finding, or none.

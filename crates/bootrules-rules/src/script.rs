@@ -280,10 +280,6 @@ pub struct SessionView {
     pub last_time: Option<f64>,
     /// Its text.
     pub last_text: String,
-    /// Ids of the findings other rules made in this session (for session scripts).
-    pub findings: Vec<String>,
-    /// True when one of those findings is fatal.
-    pub fatal: bool,
     /// Furthest stage id.
     pub last_stage: Option<String>,
     /// `boot` or `shutdown`.
@@ -310,7 +306,8 @@ fn int(value: u64) -> Dynamic {
 /// took; an error says why it was stopped or not run.
 pub fn run(
     ast: &AST,
-    session: &SessionView,
+    session: &ScriptSession,
+    so_far: &SoFar,
     events: &[ScriptEvent],
     rule: usize,
     clock: &ScriptClock,
@@ -326,47 +323,77 @@ pub fn run(
     DEADLINE.set(Some(deadline));
     READS.set(0);
     HELD.with_borrow_mut(|held| held.fill(0));
-    let ran = run_until(ast, session, events);
+    let ran = run_until(ast, session, so_far, events);
     DEADLINE.set(None);
     clock.add(rule, started.elapsed());
     ran
 }
 
+/// What the other rules found before a script runs: the ids of their findings in this session
+/// and whether one of them is fatal.
+pub struct SoFar {
+    /// Ids of the findings, in the order they were made.
+    pub findings: Vec<String>,
+    /// True when one of them is fatal.
+    pub fatal: bool,
+}
+
+/// A session's `session` map, built once and copied for each script the session runs (a
+/// session runs several: building the map anew for each cost more than running them).
+pub struct ScriptSession {
+    view: Map,
+}
+
+impl ScriptSession {
+    /// The map of `session`, without what changes from one script to the next.
+    pub fn new(session: &SessionView) -> Self {
+        let mut stages = Map::new();
+        for (id, line, t) in &session.stages {
+            let mut stage = Map::new();
+            stage.insert("line".into(), int(*line));
+            stage.insert("time".into(), time(*t));
+            stages.insert(id.as_str().into(), stage.into());
+        }
+        let mut view = Map::new();
+        view.insert("start_line".into(), int(session.start_line));
+        view.insert("last_line".into(), int(session.last_line));
+        view.insert("last_time".into(), time(session.last_time));
+        view.insert("last_text".into(), session.last_text.clone().into());
+        view.insert(
+            "last_stage".into(),
+            session
+                .last_stage
+                .clone()
+                .map_or(Dynamic::UNIT, Dynamic::from),
+        );
+        view.insert("phase".into(), session.phase.into());
+        view.insert("booted".into(), session.booted.into());
+        view.insert(
+            "next_boot_followed".into(),
+            session.next_boot_followed.into(),
+        );
+        view.insert("handed_off".into(), session.handed_off.into());
+        view.insert("stages".into(), stages.into());
+        Self { view }
+    }
+
+    /// The whole map one script sees.
+    fn with(&self, so_far: &SoFar) -> Map {
+        let mut view = self.view.clone();
+        let findings: rhai::Array = so_far.findings.iter().map(|f| f.clone().into()).collect();
+        view.insert("findings".into(), findings.into());
+        view.insert("fatal".into(), so_far.fatal.into());
+        view
+    }
+}
+
 fn run_until(
     ast: &AST,
-    session: &SessionView,
+    session: &ScriptSession,
+    so_far: &SoFar,
     events: &[ScriptEvent],
 ) -> Result<ScriptVerdict, String> {
-    let mut stages = Map::new();
-    for (id, line, t) in &session.stages {
-        let mut stage = Map::new();
-        stage.insert("line".into(), int(*line));
-        stage.insert("time".into(), time(*t));
-        stages.insert(id.as_str().into(), stage.into());
-    }
-    let mut view = Map::new();
-    view.insert("start_line".into(), int(session.start_line));
-    view.insert("last_line".into(), int(session.last_line));
-    view.insert("last_time".into(), time(session.last_time));
-    view.insert("last_text".into(), session.last_text.clone().into());
-    let findings: rhai::Array = session.findings.iter().map(|f| f.clone().into()).collect();
-    view.insert("findings".into(), findings.into());
-    view.insert("fatal".into(), session.fatal.into());
-    view.insert(
-        "last_stage".into(),
-        session
-            .last_stage
-            .clone()
-            .map_or(Dynamic::UNIT, Dynamic::from),
-    );
-    view.insert("phase".into(), session.phase.into());
-    view.insert("booted".into(), session.booted.into());
-    view.insert(
-        "next_boot_followed".into(),
-        session.next_boot_followed.into(),
-    );
-    view.insert("handed_off".into(), session.handed_off.into());
-    view.insert("stages".into(), stages.into());
+    let view = session.with(so_far);
     let events: rhai::Array = events
         .iter()
         .map(|e| {
@@ -483,8 +510,6 @@ mod tests {
             last_line: 10,
             last_time: None,
             last_text: String::new(),
-            findings: Vec::new(),
-            fatal: false,
             last_stage: Some("kernel".into()),
             phase: "boot",
             booted: false,
@@ -496,7 +521,12 @@ mod tests {
 
     fn eval(source: &str) -> Result<ScriptVerdict, String> {
         let ast = compile(source).map_err(|e| e.message)?;
-        run(&ast, &view(), &[], 0, &ScriptClock::default())
+        let so_far = SoFar {
+            findings: Vec::new(),
+            fatal: false,
+        };
+        let session = ScriptSession::new(&view());
+        run(&ast, &session, &so_far, &[], 0, &ScriptClock::default())
     }
 
     #[test]
