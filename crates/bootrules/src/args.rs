@@ -84,8 +84,9 @@ pub struct CheckArgs {
     /// compress some tenfold; a zip bomb a millionfold).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_ratio: u64,
-    /// Check every text input, also those that show no console-log line in their first
-    /// 64 KiB (notes, reports, source code are skipped by default).
+    /// Check every text input, also those in folders and archives that show no console-log
+    /// line in their first 64 KiB (notes, reports, source code found there are skipped by
+    /// default; a file named on the command line is always checked).
     #[arg(long)]
     pub all_text: bool,
     /// Never draw a progress bar.

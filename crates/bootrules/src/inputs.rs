@@ -7,8 +7,11 @@ use walkdir::WalkDir;
 /// One thing to check.
 #[derive(Debug)]
 pub enum Input {
-    /// A file on disk.
+    /// A file on disk, found by walking a folder: checked when its text shows a console log.
     File(PathBuf),
+    /// A file named on the command line: its text is checked whatever it shows (the user asked
+    /// for it); members of an archive it holds are still sniffed.
+    Named(PathBuf),
     /// Standard input.
     Stdin,
     /// A path that could not be walked; reported, never dropped.
@@ -24,7 +27,7 @@ impl Input {
     /// The name reports give it (an archive's members are named after it).
     pub fn shown(&self) -> String {
         match self {
-            Self::File(path) => path.display().to_string(),
+            Self::File(path) | Self::Named(path) => path.display().to_string(),
             Self::Stdin => "-".to_owned(),
             Self::Unreadable { path, .. } => path.clone(),
         }
@@ -40,7 +43,7 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
         } else if path.is_dir() {
             walk(path, &mut inputs);
         } else {
-            inputs.push(Input::File(path.clone()));
+            inputs.push(Input::Named(path.clone()));
         }
     }
     inputs

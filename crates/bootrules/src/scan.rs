@@ -131,12 +131,13 @@ pub fn scan_into(pack: &Pack, input: &Input, limits: Limits, out: &mut dyn Repor
     match input {
         Input::Stdin => {
             // Standard input has no size to measure its expansion by: what was read of it is.
-            let scan = Scan::new(pack, limits, 0);
+            let scan = Scan::new(pack, limits, 0).named("-");
             let stdin = Counted::new(io::stdin().lock(), &scan.budget);
             scan.stream("-", stream(stdin), 0, out);
         }
         Input::Unreadable { path, error } => out.add(FileReport::failed(path, error)),
-        Input::File(path) => scan_file(pack, path, limits, out),
+        Input::File(path) => scan_file(pack, path, false, limits, out),
+        Input::Named(path) => scan_file(pack, path, true, limits, out),
     }
 }
 
@@ -152,7 +153,8 @@ pub fn scan_bytes(pack: &Pack, shown: &str, bytes: &[u8], limits: Limits) -> Vec
     out
 }
 
-fn scan_file(pack: &Pack, path: &Path, limits: Limits, out: &mut dyn Reports) {
+/// `named`: the user named the file (its text is checked without asking it to look like a log).
+fn scan_file(pack: &Pack, path: &Path, named: bool, limits: Limits, out: &mut dyn Reports) {
     let shown = path.display().to_string();
     let size = match std::fs::metadata(path) {
         Err(e) => return out.add(FileReport::failed(&shown, format!("cannot open: {e}"))),
@@ -168,7 +170,10 @@ fn scan_file(pack: &Pack, path: &Path, limits: Limits, out: &mut dyn Reports) {
         Ok(file) => file,
         Err(e) => return out.add(FileReport::failed(&shown, format!("cannot open: {e}"))),
     };
-    let scan = Scan::new(pack, limits, size);
+    let mut scan = Scan::new(pack, limits, size);
+    if named {
+        scan = scan.named(&shown);
+    }
     let mut reader = stream(Watched::new(file, size, &scan.notes));
     let kind = match reader.peek(SNIFF_BYTES) {
         Ok(head) => sniff(head),
@@ -244,6 +249,9 @@ struct Scan<'p> {
     limits: Limits,
     budget: Budget,
     notes: Notes,
+    /// The report name of an input the user named: its own text (also gzipped) is checked
+    /// even when it shows no console-log line; an archive's members are not it.
+    named: Option<String>,
 }
 
 impl<'p> Scan<'p> {
@@ -254,7 +262,14 @@ impl<'p> Scan<'p> {
             limits,
             budget: Budget::new(&limits, size),
             notes: Notes::default(),
+            named: None,
         }
+    }
+
+    /// The same scan, for the input the user named `shown`.
+    fn named(mut self, shown: &str) -> Self {
+        self.named = Some(shown.to_owned());
+        self
     }
 
     /// Sniffs a stream (from as many reads as it takes to have [`SNIFF_BYTES`] or the whole
@@ -291,7 +306,8 @@ impl<'p> Scan<'p> {
                 if depth <= MAX_DEPTH && cloud_json::is_console_dump(head) {
                     return self.console_dump(shown, reader, depth, out);
                 }
-                if !limits.all_text && !console::looks_like_console_log(self.pack, head) {
+                let asked = limits.all_text || self.named.as_deref() == Some(shown);
+                if !asked && !console::looks_like_console_log(self.pack, head) {
                     return out.add(FileReport::skipped(shown, console::NOT_CONSOLE));
                 }
                 self.check_text(shown, reader, depth, out);

@@ -198,3 +198,17 @@ fn a_cloud_consoles_json_dump_is_checked_as_its_console_text() {
         assert_eq!(sessions(&dir.0.join(name)), want, "{name}");
     }
 }
+
+#[test]
+fn a_file_named_on_the_command_line_is_checked_whatever_it_shows() {
+    let dir = scratch_dir("not-console", "named");
+    // a VM runtime's own console (OrbStack's init) that no stage or signature knows
+    let text = "🐧 system |  [*] Booting OrbStack  (+0ms)\n🐧 system |  [*] Network  (+1ms)\n";
+    let folder = dir.0.join("ticket");
+    std::fs::create_dir(&folder).unwrap();
+    let file = folder.join("console.txt");
+    std::fs::write(&file, text).unwrap();
+    // found in a folder it is sniffed and skipped; named, it is checked
+    assert_eq!(statuses(&[], &[&folder])[0].1, "skipped");
+    assert_eq!(statuses(&[], &[&file])[0].1, "ok");
+}

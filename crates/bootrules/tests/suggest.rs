@@ -229,14 +229,16 @@ fn a_healthy_batch_gives_nothing_to_suggest() {
 #[test]
 fn every_input_is_accounted_for() {
     let dir = scratch_dir("suggest", "accounted");
-    let note = dir.0.join("notes.txt");
-    std::fs::write(&note, "meeting notes, nothing to see\n").unwrap();
+    // a folder's note is sniffed and skipped (a file named on the command line would be checked)
+    let folder = dir.0.join("ticket");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("notes.txt"), "meeting notes, nothing to see\n").unwrap();
     let missing = dir.0.join("absent.log");
     let out = run(&[
         "suggest",
         "--format",
         "json",
-        note.to_str().unwrap(),
+        folder.to_str().unwrap(),
         missing.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(3), "an unreadable input is exit 3");
