@@ -339,7 +339,7 @@ pub struct SoFar {
 }
 
 /// A session's `session` map, built once and copied for each script the session runs (a
-/// session runs several: building the map anew for each cost more than running them).
+/// session runs several, and building the map was most of a short script's cost).
 pub struct ScriptSession {
     view: Map,
 }
