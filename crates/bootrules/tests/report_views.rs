@@ -83,7 +83,7 @@ fn a_boot_slower_than_the_files_earlier_boot_is_called_out() {
     assert_eq!(gap["slower_than_usual"]["sessions"], 1);
     let human = stdout(&run(&["check", swapped_path.to_str().unwrap()]));
     assert!(
-        human.contains("SLOWER") && human.contains("kernel -> initramfs took 22.1 s"),
+        human.contains("SLOWER") && human.contains("kernel -> initramfs took 22.8 s"),
         "the readable report calls the slow boot out"
     );
 }
