@@ -261,3 +261,26 @@ examples.no-match = ["quiet"]
     let pack = load(&[default_sources(), vec![extra]]).expect("loads");
     assert_eq!(pack.ignores().last().unwrap().examples_match, ["noise 1"]);
 }
+
+#[test]
+fn a_stage_that_does_not_parse_is_reported_once_not_at_every_rule_naming_it() {
+    // a pack of its own (not over the default one, which would still define the stage)
+    let stages = "[[stage]]\nid = \"kernel\"\nphase = \"boot\"\norder = 0\ndescription = \"d\"\npatterns = ['Linux version']\n\n[[stage]]\nid = \"initramfs\"\nphase = \"boot\"\norder = 1\ndescription = \"d\"\npatterns = ['it's broken']\n";
+    let signature = GOOD.replace(
+        "patterns = ['hello']",
+        "shows-stage = \"initramfs\"\npatterns = ['hello']",
+    );
+    let pack: Vec<RuleSource> = [("stages.toml", stages), ("sig.toml", signature.as_str())]
+        .iter()
+        .map(|(path, text)| RuleSource {
+            path: (*path).to_owned(),
+            text: (*text).to_owned().into(),
+        })
+        .collect();
+    let all = load(&[pack]).expect_err("errors");
+    let at: Vec<_> = all
+        .iter()
+        .map(|e| (e.file.as_str(), e.line(), e.column()))
+        .collect();
+    assert_eq!(at, [("stages.toml", 13, 17)], "{all:?}");
+}

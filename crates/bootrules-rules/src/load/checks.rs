@@ -68,6 +68,8 @@ pub(super) fn excerpts(examples: &Examples) -> Vec<String> {
 /// The stages of the pack, in declaration order, by id.
 pub(super) struct Stages<'a> {
     pub ids: Vec<&'a str>,
+    /// Stages whose rule did not parse (and was reported): naming one is not a second error.
+    pub unparsed: &'a [String],
 }
 
 impl Stages<'_> {
@@ -78,7 +80,8 @@ impl Stages<'_> {
 
     /// A problem when `id` names no stage.
     pub fn check(&self, id: &Spanned<String>, file: usize) -> Option<Problem> {
-        self.index(id.get_ref()).is_none().then(|| {
+        let unparsed = self.unparsed.iter().any(|s| s == id.get_ref());
+        (self.index(id.get_ref()).is_none() && !unparsed).then(|| {
             let message = format!(
                 "unknown stage `{}`, expected one of {}{}",
                 id.get_ref(),

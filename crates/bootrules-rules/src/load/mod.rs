@@ -42,6 +42,7 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<Diagnostic>> {
     let files = Files::new(packs);
     let mut errors = Vec::new();
     let mut layered = Layered::default();
+    let mut unparsed_stages = Vec::new();
     let mut next_file = 0;
     for pack in packs {
         layered.begin_pack();
@@ -51,7 +52,7 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<Diagnostic>> {
             if !source.is_toml() {
                 continue;
             }
-            let parsed = parse::parse_file(&files, file, &mut errors);
+            let parsed = parse::parse_file(&files, file, &mut errors, &mut unparsed_stages);
             let duplicates = layered.add(&files, file, parsed);
             errors.extend(duplicates.into_iter().map(|p| files.diagnostic(p)));
         }
@@ -66,7 +67,7 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<Diagnostic>> {
         return Err(errors);
     }
     let compiled = precompile::compile_all(&layered.pattern_texts(&files));
-    let pack = compile(&files, &layered, &compiled, &mut errors);
+    let pack = compile(&files, &layered, &compiled, &unparsed_stages, &mut errors);
     if errors.is_empty() {
         Ok(pack)
     } else {
@@ -85,6 +86,7 @@ fn compile(
     files: &Files<'_>,
     layered: &Layered,
     compiled: &HashMap<&str, Compiled>,
+    unparsed_stages: &[String],
     errors: &mut Vec<Diagnostic>,
 ) -> Pack {
     let mut problems: Vec<Problem> = Vec::new();
@@ -95,6 +97,7 @@ fn compile(
             .iter()
             .map(|p| p.spec.id.get_ref().as_str())
             .collect(),
+        unparsed: unparsed_stages,
     };
 
     let mut defs = Vec::new();

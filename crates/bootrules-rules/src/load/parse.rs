@@ -29,7 +29,14 @@ const STAND_INS: &[(&str, &str)] = &[
 /// those of the file; see [`parse_halves`]), so every broken rule is reported and the good ones
 /// still load; within a broken rule, every rejected field is reported, not only the first (see
 /// [`parse_every_problem`]).
-pub(super) fn parse_file(files: &Files<'_>, file: usize, errors: &mut Vec<Diagnostic>) -> RuleFile {
+/// The ids of the `[[stage]]` rules that did not parse are added to `unparsed_stages`: their
+/// error is reported once, not again at every rule that names them.
+pub(super) fn parse_file(
+    files: &Files<'_>,
+    file: usize,
+    errors: &mut Vec<Diagnostic>,
+    unparsed_stages: &mut Vec<String>,
+) -> RuleFile {
     let source = files.source(file);
     if let Some(parsed) = files
         .is_embedded(file)
@@ -65,9 +72,13 @@ pub(super) fn parse_file(files: &Files<'_>, file: usize, errors: &mut Vec<Diagno
         if errors.len() - before >= MOST_PROBLEMS_PER_FILE {
             return false;
         }
-        let alone = blank_outside(&source.text, chunk);
+        let alone = blank_outside(&source.text, chunk.clone());
         let mut report = |e| report(e, errors);
-        if let Some(part) = parse_every_problem::<RuleFile>(&alone, STAND_INS, &mut report) {
+        let part = parse_every_problem::<RuleFile>(&alone, STAND_INS, &mut report);
+        if part.as_ref().is_none_or(|part| part.stage.is_empty()) {
+            unparsed_stages.extend(stage_id(&source.text[chunk]));
+        }
+        if let Some(part) = part {
             merged.absorb(part);
         }
         true
@@ -128,6 +139,25 @@ fn rule_chunks(text: &str) -> Vec<Range<usize>> {
     }
     starts.push(text.len());
     starts.windows(2).map(|w| w[0]..w[1]).collect()
+}
+
+/// The `id` a `[[stage]]` rule's text declares (`id = "kernel"`), read line by line so that it
+/// is found in a rule that does not parse.
+fn stage_id(rule: &str) -> Option<String> {
+    let mut lines = rule.lines().map(str::trim);
+    if lines.next() != Some("[[stage]]") {
+        return None;
+    }
+    lines.find_map(|line| {
+        let value = line
+            .strip_prefix("id")?
+            .trim_start()
+            .strip_prefix('=')?
+            .trim();
+        let quote = value.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+        let rest = &value[1..];
+        Some(rest[..rest.find(quote)?].to_owned())
+    })
 }
 
 /// The text with everything outside `keep` turned into spaces (newlines kept).

@@ -331,6 +331,7 @@ mod tests {
         let spec = &parsed.signature[0];
         let stages = Stages {
             ids: vec!["kernel"],
+            unparsed: &[],
         };
         let names = Names {
             stages: &stages,
