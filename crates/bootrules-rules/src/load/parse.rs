@@ -29,6 +29,7 @@ const STAND_INS: &[(&str, &str)] = &[
 /// those of the file; see [`parse_halves`]), so every broken rule is reported and the good ones
 /// still load; within a broken rule, every rejected field is reported, not only the first (see
 /// [`parse_every_problem`]).
+///
 /// The ids of the `[[stage]]` rules that did not parse are added to `unparsed_stages`: their
 /// error is reported once, not again at every rule that names them.
 pub(super) fn parse_file(
