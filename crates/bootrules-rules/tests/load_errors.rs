@@ -5,15 +5,18 @@
 
 use bootrules_rules::{default_sources, load, Diagnostic, RuleSource};
 
-fn errors(files: &[(&str, &str)]) -> Vec<Diagnostic> {
-    let pack: Vec<RuleSource> = files
+fn pack(files: &[(&str, &str)]) -> Vec<RuleSource> {
+    files
         .iter()
         .map(|(path, text)| RuleSource {
             path: (*path).to_owned(),
             text: (*text).to_owned().into(),
         })
-        .collect();
-    match load(&[default_sources(), pack]) {
+        .collect()
+}
+
+fn errors(files: &[(&str, &str)]) -> Vec<Diagnostic> {
+    match load(&[default_sources(), pack(files)]) {
         Ok(_) => panic!("expected errors"),
         Err(e) => e,
     }
@@ -270,14 +273,8 @@ fn a_stage_that_does_not_parse_is_reported_once_not_at_every_rule_naming_it() {
         "patterns = ['hello']",
         "shows-stage = \"initramfs\"\npatterns = ['hello']",
     );
-    let pack: Vec<RuleSource> = [("stages.toml", stages), ("sig.toml", signature.as_str())]
-        .iter()
-        .map(|(path, text)| RuleSource {
-            path: (*path).to_owned(),
-            text: (*text).to_owned().into(),
-        })
-        .collect();
-    let all = load(&[pack]).expect_err("errors");
+    let own = pack(&[("stages.toml", stages), ("sig.toml", &signature)]);
+    let all = load(&[own]).expect_err("errors");
     let at: Vec<_> = all
         .iter()
         .map(|e| (e.file.as_str(), e.line(), e.column()))
