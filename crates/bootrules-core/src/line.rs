@@ -334,8 +334,9 @@ struct Stripped<'a> {
 /// whether a logging daemon relayed the line and tagged it `kernel`. A kernel timestamp later
 /// in the line (after a prompt the console did not end with a newline) still gives the time.
 fn strip_prefixes(text: &str) -> Stripped<'_> {
-    let (rest, relayed, kernel_tag) = strip_capture_prefix(strip_line_number(strip_quote_marks(
-        strip_source_column(text.trim_start()),
+    // quote marks first: a build log quotes the test driver's lines (`> machine # [ 1.2] …`)
+    let (rest, relayed, kernel_tag) = strip_capture_prefix(strip_line_number(strip_source_column(
+        strip_quote_marks(text.trim_start()),
     )));
     if let Some((time, after)) = leading_kernel_time(rest) {
         let after = strip_printk_caller(after).trim_start();
@@ -1320,6 +1321,11 @@ mod tests {
         assert_eq!(
             norm("qemu_1  | [    0.000000] Linux version 6.1.0").1,
             "Linux version 6.1.0"
+        );
+        // quoted by the build log that ran the test
+        assert_eq!(
+            norm("       > machine # [    1.3] systemd[1]: Started Journal Service.").1,
+            "systemd[1]: Started Journal Service."
         );
         assert_eq!(
             norm("\u{1f427} system |  [*] Booting OrbStack  (+0ms)").1,
