@@ -584,7 +584,10 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
     }
     if matches!(first, b'0'..=b'9' | b'[' | b'(') {
         if let Some(rest) = strip_time_of_day(s) {
-            return (strip_source_and_level(rest).unwrap_or(rest), false, false);
+            // a CI log's timestamper pads the time (`21:11:04  × unit.service`): the message
+            // starts where the line would have, as after a kernel time
+            let message = strip_source_and_level(rest).unwrap_or(rest).trim_start();
+            return (message, false, false);
         }
     }
     // a syslog or journal line pasted without its date and host keeps the kernel's tag
@@ -1441,6 +1444,8 @@ mod tests {
             "12:00:01: Loading, please wait...",
             "12:00:01 Loading, please wait...",
             "[18:01:02]Loading, please wait...",
+            // a CI timestamper's padding
+            "21:11:04  Loading, please wait...",
         ] {
             assert_eq!(norm(raw).1, "Loading, please wait...", "{raw}");
         }
