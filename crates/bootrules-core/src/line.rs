@@ -54,12 +54,23 @@ pub struct Normaliser {
     unescaped: String,
     /// A line with its HTML entities decoded.
     decoded: Vec<u8>,
+    /// A line with its brackets read back from a z/VM console's code page (see [`recode_brackets`]).
+    recoded: Vec<u8>,
+    /// The log's brackets come through as `Ý` and `¨` (set by its first such kernel line).
+    ebcdic_brackets: bool,
 }
 
 impl Normaliser {
     /// Normalises one raw line.
     pub fn normalise<'a>(&'a mut self, number: u64, raw: &'a [u8]) -> Line<'a> {
         let raw = trim_carriage_returns(raw);
+        self.ebcdic_brackets |= raw.starts_with(EBCDIC_OPEN) && ebcdic_kernel_time(raw);
+        let raw = if self.ebcdic_brackets && has_ebcdic_bracket(raw) {
+            recode_brackets(raw, &mut self.recoded);
+            &self.recoded[..]
+        } else {
+            raw
+        };
         // Most lines have nothing to strip: they are used where they lie, uncopied.
         let plain = is_plain(raw);
         let bytes = if plain && !has_bare_sgr(raw) {
@@ -250,6 +261,49 @@ fn remove_bare_sgr(bytes: &mut Vec<u8>) {
 }
 
 /// The line without the carriage returns a serial console ends lines with.
+/// `[` and `]` as a z/VM console shows them when its EBCDIC text is read with the wrong code
+/// page (1047's brackets are 037's `Ý` and `¨`): `Ý    3.561919¨ systemdÝ1¨: …`.
+const EBCDIC_OPEN: &[u8] = "Ý".as_bytes();
+const EBCDIC_CLOSE: &[u8] = "¨".as_bytes();
+
+/// True when `raw` begins with a kernel time in such brackets (`Ý    3.561919¨`): the mark that
+/// every bracket of the log was recoded so, not a name that holds the letter.
+fn ebcdic_kernel_time(raw: &[u8]) -> bool {
+    let rest = raw[EBCDIC_OPEN.len()..].trim_ascii_start();
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let rest = &rest[digits..];
+    let Some(rest) = rest.strip_prefix(b".") else {
+        return false;
+    };
+    let fraction = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0 && fraction > 0 && rest[fraction..].starts_with(EBCDIC_CLOSE)
+}
+
+/// True when `raw` holds a recoded bracket.
+fn has_ebcdic_bracket(raw: &[u8]) -> bool {
+    memchr::memmem::find(raw, EBCDIC_OPEN).is_some()
+        || memchr::memmem::find(raw, EBCDIC_CLOSE).is_some()
+}
+
+/// Copies `raw` into `out` with `Ý` and `¨` read back as `[` and `]`.
+fn recode_brackets(raw: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut at = 0;
+    while at < raw.len() {
+        let rest = &raw[at..];
+        if rest.starts_with(EBCDIC_OPEN) {
+            out.push(b'[');
+            at += EBCDIC_OPEN.len();
+        } else if rest.starts_with(EBCDIC_CLOSE) {
+            out.push(b']');
+            at += EBCDIC_CLOSE.len();
+        } else {
+            out.push(raw[at]);
+            at += 1;
+        }
+    }
+}
+
 fn trim_carriage_returns(raw: &[u8]) -> &[u8] {
     let end = raw
         .iter()
@@ -1011,6 +1065,30 @@ mod tests {
         let mut n = Normaliser::default();
         let line = n.normalise(1, raw.as_bytes());
         (line.text.to_owned(), line.message.to_owned(), line.time)
+    }
+
+    #[test]
+    fn a_z_vm_consoles_recoded_brackets_are_read_back_once_a_kernel_time_shows_them() {
+        let mut n = Normaliser::default();
+        let line = n.normalise(
+            1,
+            "Ý    3.567307¨ systemdÝ1¨: Inserted module 'ip_tables'".as_bytes(),
+        );
+        assert_eq!(
+            (line.message, line.time),
+            ("systemd[1]: Inserted module 'ip_tables'", Some(3.567307))
+        );
+        // the log's other lines too, a bare colour sequence included
+        let line = n.normalise(
+            2,
+            "Welcome to  Ý0;31mRed Hat Enterprise Linux Server 7.6 (Maipo) Ý0m!".as_bytes(),
+        );
+        assert_eq!(
+            line.message,
+            "Welcome to  Red Hat Enterprise Linux Server 7.6 (Maipo) !"
+        );
+        // a log whose lines never begin so keeps the letters
+        assert_eq!(norm("Ýmir¨ login:").1, "Ýmir¨ login:");
     }
 
     fn relayed(raw: &str) -> bool {
