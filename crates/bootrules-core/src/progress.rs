@@ -280,18 +280,20 @@ impl Progress {
         let beyond = self
             .furthest
             .is_some_and(|(furthest, _)| furthest > model.rank(stage));
+        // A kernel banner without the kernel's time stamp, in a session whose kernel prints one,
+        // is a program printing /proc/version (a test script), not a boot.
+        let untimed_banner = line.time.is_none()
+            && self.max_kernel_time > 0.0
+            && model.kernel_line_stage() == Some(stage);
+        if untimed_banner {
+            return false;
+        }
         match self.furthest_marker {
             // Kernel output from a kernel that had been running for a while, before any
             // banner: the tail of an earlier boot (a kernel prints at time 0 before its banner).
             None => self.max_kernel_time > line.time.unwrap_or(0.0) || (self.handed_off && beyond),
             Some(_) => {
-                // A kernel banner without the kernel's time stamp, in a session whose kernel
-                // prints one, is a program printing /proc/version (a test script), not a boot.
-                let untimed_banner = line.time.is_none()
-                    && self.max_kernel_time > 0.0
-                    && model.kernel_line_stage() == Some(stage);
-                !untimed_banner
-                    && self.handed_off
+                self.handed_off
                     && (beyond
                         || (def.once_per_boot && self.once_markers_seen.contains(&hit.marker)))
             }

@@ -401,3 +401,20 @@ fn a_disk_without_boot_code_leaves_the_boot_in_the_firmware() {
     let s = judge(&pack, "Booting from Hard Disk...\n");
     assert_eq!(s.last_stage.as_deref(), Some("bootloader"));
 }
+
+#[test]
+fn a_kernel_banner_a_program_prints_in_an_excerpt_is_not_a_boot() {
+    let pack = default_pack().unwrap();
+    // a Buildroot test VM's console from after its kernel's banner: a test prints
+    // /proc/version (no kernel time before it), then powers the VM off
+    let log = "[   11.501012] mkdir (955) used greatest stack depth: 12928 bytes left\n\
+               Starting syslogd: OK\n\
+               Linux version 6.6.0 (builder@host) (gcc 13.2.0) #1 SMP\n\
+               Linux version 6.6.0 (builder@host) (gcc 13.2.0) #1 SMP\n\
+               Stopping syslogd: OK\n\
+               The system is going down NOW!\n\
+               Requesting system poweroff\n\
+               [   15.351335] reboot: Power down\n";
+    let s = judge(&pack, log);
+    assert_eq!(s.outcome, Outcome::PoweredOff);
+}
