@@ -58,12 +58,24 @@ pub struct Normaliser {
     recoded: Vec<u8>,
     /// The log's brackets come through as `Ý` and `¨` (set by its first such kernel line).
     ebcdic_brackets: bool,
+    /// The log's lines begin with the z/VM CPU address that wrote them (set by its first
+    /// kernel line so marked, see [`cpu_address_before_kernel_time`]).
+    cpu_addresses: bool,
 }
 
 impl Normaliser {
     /// Normalises one raw line.
     pub fn normalise<'a>(&'a mut self, number: u64, raw: &'a [u8]) -> Line<'a> {
         let raw = trim_carriage_returns(raw);
+        self.cpu_addresses |= cpu_address_before_kernel_time(raw);
+        let raw = match raw {
+            [a, b, b':', b' ', rest @ ..]
+                if self.cpu_addresses && a.is_ascii_digit() && b.is_ascii_digit() =>
+            {
+                rest
+            }
+            _ => raw,
+        };
         self.ebcdic_brackets |= raw.starts_with(EBCDIC_OPEN) && ebcdic_kernel_time(raw);
         let raw = if self.ebcdic_brackets && has_ebcdic_bracket(raw) {
             recode_brackets(raw, &mut self.recoded);
@@ -277,6 +289,28 @@ fn ebcdic_kernel_time(raw: &[u8]) -> bool {
     };
     let fraction = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     digits > 0 && fraction > 0 && rest[fraction..].starts_with(EBCDIC_CLOSE)
+}
+
+/// True when `raw` begins with a z/VM console's CPU address and then a kernel time (`01: [
+/// 41.609625] qeth …`): a guest with several virtual CPUs has the console put the address of
+/// the CPU that wrote each line before it, on wrapped continuations too. Once a kernel line
+/// shows the address, every line of the log has it removed; a log whose lines merely begin
+/// with two digits and a colon (`10: eth9: <BROADCAST…>` of `ip link`) keeps them.
+fn cpu_address_before_kernel_time(raw: &[u8]) -> bool {
+    let [a, b, b':', b' ', b'[', rest @ ..] = raw else {
+        return false;
+    };
+    let rest = rest.trim_ascii_start();
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let Some(rest) = rest[digits..].strip_prefix(b".") else {
+        return false;
+    };
+    let fraction = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    a.is_ascii_digit()
+        && b.is_ascii_digit()
+        && digits > 0
+        && fraction == 6
+        && rest[fraction..].starts_with(b"]")
 }
 
 /// True when `raw` holds a recoded bracket.
@@ -1089,6 +1123,29 @@ mod tests {
         );
         // a log whose lines never begin so keeps the letters
         assert_eq!(norm("Ýmir¨ login:").1, "Ýmir¨ login:");
+    }
+
+    #[test]
+    fn a_z_vm_consoles_cpu_addresses_are_removed_once_a_kernel_line_shows_them() {
+        let mut n = Normaliser::default();
+        // a log whose lines merely begin with two digits keeps them
+        let line = n.normalise(1, b"10: eth9: <BROADCAST,MULTICAST> mtu 1500");
+        assert_eq!(line.message, "10: eth9: <BROADCAST,MULTICAST> mtu 1500");
+        let line = n.normalise(
+            2,
+            b"01: [   41.609625] qeth 0.0.8000 enc8000: renamed from eth0",
+        );
+        assert_eq!(
+            (line.message, line.time),
+            ("qeth 0.0.8000 enc8000: renamed from eth0", Some(41.609625))
+        );
+        // every later line, dracut's and the wrapped halves too
+        let line = n.normalise(3, b"01: Warning: /dev/mapper/rhel-root does not exist");
+        assert_eq!(
+            line.message,
+            "Warning: /dev/mapper/rhel-root does not exist"
+        );
+        assert_eq!(n.normalise(4, b"00: perational").message, "perational");
     }
 
     fn relayed(raw: &str) -> bool {
