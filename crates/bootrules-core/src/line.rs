@@ -281,14 +281,17 @@ const EBCDIC_CLOSE: &[u8] = "¨".as_bytes();
 /// True when `raw` begins with a kernel time in such brackets (`Ý    3.561919¨`): the mark that
 /// every bracket of the log was recoded so, not a name that holds the letter.
 fn ebcdic_kernel_time(raw: &[u8]) -> bool {
-    let rest = raw[EBCDIC_OPEN.len()..].trim_ascii_start();
+    time_fraction_before(&raw[EBCDIC_OPEN.len()..], EBCDIC_CLOSE).is_some_and(|f| f > 0)
+}
+
+/// The number of fraction digits of a kernel time (`    3.561919`) at the start of `rest` that
+/// `close` follows, or `None` when `rest` does not begin so.
+fn time_fraction_before(rest: &[u8], close: &[u8]) -> Option<usize> {
+    let rest = rest.trim_ascii_start();
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    let rest = &rest[digits..];
-    let Some(rest) = rest.strip_prefix(b".") else {
-        return false;
-    };
+    let rest = rest[digits..].strip_prefix(b".")?;
     let fraction = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    digits > 0 && fraction > 0 && rest[fraction..].starts_with(EBCDIC_CLOSE)
+    (digits > 0 && rest[fraction..].starts_with(close)).then_some(fraction)
 }
 
 /// True when `raw` begins with a z/VM console's CPU address and then a kernel time (`01: [
@@ -300,17 +303,7 @@ fn cpu_address_before_kernel_time(raw: &[u8]) -> bool {
     let [a, b, b':', b' ', b'[', rest @ ..] = raw else {
         return false;
     };
-    let rest = rest.trim_ascii_start();
-    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    let Some(rest) = rest[digits..].strip_prefix(b".") else {
-        return false;
-    };
-    let fraction = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    a.is_ascii_digit()
-        && b.is_ascii_digit()
-        && digits > 0
-        && fraction == 6
-        && rest[fraction..].starts_with(b"]")
+    a.is_ascii_digit() && b.is_ascii_digit() && time_fraction_before(rest, b"]") == Some(6)
 }
 
 /// True when `raw` holds a recoded bracket.
