@@ -63,6 +63,16 @@ impl Evidence {
         }
     }
 
+    /// The line as a script reads it (taken with [`Evidence::of`], so its captures are there).
+    fn event(&self) -> ScriptEvent {
+        ScriptEvent {
+            line: self.line,
+            time: self.time,
+            text: self.text.clone(),
+            captures: self.captures.clone().into_iter().collect(),
+        }
+    }
+
     /// The evidence with all of its captures (those it has already win).
     fn captured(mut self, pack: &Pack) -> Self {
         if let Some((pattern, span)) = self.later.take() {
@@ -305,7 +315,7 @@ impl Judge for PackJudge<'_> {
                 continue;
             }
             let mut state = state.map_or_else(State::default, |s| *s);
-            if state.fired.is_none() && !state.deferred.is_empty() {
+            if !state.deferred.is_empty() {
                 place_deferred(pack, signature, progress, &mut state);
             }
             if !signature.unless_in.is_empty() {
@@ -489,13 +499,7 @@ fn evidence(
     state.count += 1;
     state.last_counted_line = line.number;
     if signature.script.is_some() && state.events.len() < script::MAX_EVENTS {
-        let e = Evidence::of(line, regex);
-        state.events.push(ScriptEvent {
-            line: e.line,
-            time: e.time,
-            text: e.text,
-            captures: e.captures.into_iter().collect(),
-        });
+        state.events.push(Evidence::of(line, regex).event());
     }
     if let (Some(first), Some(name)) = (&state.fired, &signature.one_per) {
         // Each further value of the capture is a finding of its own (another failed unit); past
@@ -634,12 +638,10 @@ fn placed_beyond_kernel(pack: &Pack, progress: &Progress, line: u64) -> bool {
 
 /// Is this line out of an `only-in` signature's range only because the session was not placed
 /// past the kernel yet (an excerpt that starts before its first telling line)? Only a
-/// signature whose single line is its evidence waits.
+/// signature whose single line is its evidence waits (a script then reads the held lines too).
 fn waits_for_placement(pack: &Pack, signature: &Signature, progress: &Progress, line: u64) -> bool {
-    let simple = signature.count.is_none()
-        && signature.sequence.is_none()
-        && signature.script.is_none()
-        && signature.missing.is_none();
+    let simple =
+        signature.count.is_none() && signature.sequence.is_none() && signature.missing.is_none();
     simple
         && !signature.only_in.is_empty()
         && !placed_beyond_kernel(pack, progress, line)
@@ -647,7 +649,8 @@ fn waits_for_placement(pack: &Pack, signature: &Signature, progress: &Progress, 
 }
 
 /// The first held line that the stage the session was placed in next puts in the signature's
-/// range becomes its evidence.
+/// range becomes its evidence (held lines come before any taken once the session was placed);
+/// a script reads every such line, before the later ones.
 fn place_deferred(pack: &Pack, signature: &Signature, progress: &Progress, state: &mut State) {
     let rank = |stage: usize| pack.model.rank(stage);
     let fits = |e: &Evidence| {
@@ -658,9 +661,28 @@ fn place_deferred(pack: &Pack, signature: &Signature, progress: &Progress, state
                 && (signature.only_in.is_empty() || signature.only_in.contains(&next))
         })
     };
-    if let Some(at) = state.deferred.iter().position(fits) {
-        state.fired = Some(state.deferred.swap_remove(at));
-        state.count = state.count.max(1);
+    let held: Vec<Evidence> = std::mem::take(&mut state.deferred)
+        .into_iter()
+        .filter(fits)
+        .collect();
+    let Some(first) = held.first() else {
+        return;
+    };
+    if signature.script.is_some() {
+        let mut events: Vec<ScriptEvent> = held.iter().map(Evidence::event).collect();
+        events.append(&mut state.events);
+        events.truncate(script::MAX_EVENTS);
+        state.events = events;
+    }
+    state.count += held.len() as u64;
+    let later = state.fired.replace(first.clone());
+    // a `one-per` signature keeps the value it had found as one more of its findings
+    if let (Some(later), Some(name)) = (later, &signature.one_per) {
+        if later.captures.get(name) != first.captures.get(name)
+            && state.distinct.len() < MAX_DISTINCT
+        {
+            state.distinct.insert(0, later);
+        }
     }
 }
 

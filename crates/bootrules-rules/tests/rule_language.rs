@@ -366,6 +366,29 @@ fn scripts_see_the_session_and_choose_the_finding() {
 }
 
 #[test]
+fn a_script_reads_the_lines_printed_before_the_session_was_placed() {
+    let rule = script_rule(
+        "initrd-trigger",
+        "#{ line: events[0].line, message: `seen ${events.len()} times` }",
+    );
+    let pack = pack_with(&[("x.toml", &format!("{rule}only-in = [\"initramfs\"]\n"))]);
+    let dracut = "[  182.1] dracut-initqueue[311]: Warning: dracut-initqueue timeout";
+    // an excerpt that starts with the lines and shows the initramfs only after them
+    let found = finding(
+        &run(&pack, &format!("trigger\ntrigger\n{dracut}\ntrigger\n")),
+        "initrd-trigger",
+    )
+    .expect("fires");
+    assert_eq!((found.line, found.message.as_str()), (1, "seen 3 times"));
+    let real_root = "[  OK  ] Started Journal to Persistent Storage.";
+    assert!(finding(
+        &run(&pack, &format!("trigger\n{real_root}\n")),
+        "initrd-trigger"
+    )
+    .is_none());
+}
+
+#[test]
 fn script_files_are_found_next_to_their_rule() {
     let rule = "[[signature]]\nid = \"from-file\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['trigger']\nscript-file = \"check.rhai\"\nmessage = \"m\"\nremedy = \"r\"\n";
     let pack = pack_with(&[
