@@ -659,7 +659,7 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
         }
     }
     if first.is_ascii_digit() {
-        if let Some(rest) = strip_elapsed_seconds(s) {
+        if let Some(rest) = strip_elapsed_seconds(s).or_else(|| strip_elapsed_clock(s)) {
             return strip_capture_prefix(rest);
         }
     }
@@ -739,6 +739,22 @@ fn strip_elapsed_seconds(s: &str) -> Option<&str> {
         Some(text) => Some(text),
         None => rest.is_empty().then_some(rest),
     }
+}
+
+/// The time since a serial capture began and the gap since the line before, which a capture
+/// tool puts before each line (`385h 44m 43.879s(  13ms): [347845.117599] Kernel panic …`, seen
+/// on EC2 consoles in public reports).
+fn strip_elapsed_clock(s: &str) -> Option<&str> {
+    fn number(s: &str, max: usize) -> Option<&str> {
+        let n = s.bytes().take_while(u8::is_ascii_digit).count();
+        (1..=max).contains(&n).then(|| &s[n..])
+    }
+    let rest = number(s, 6)?.strip_prefix("h ")?;
+    let rest = number(rest, 2)?.strip_prefix("m ")?;
+    let rest = number(rest, 2)?.strip_prefix('.')?;
+    let rest = number(rest, 6)?.strip_prefix("s(")?.trim_start_matches(' ');
+    let rest = number(rest, 9)?.strip_prefix("ms):")?;
+    Some(rest.strip_prefix(' ').unwrap_or(rest))
 }
 
 /// The time of day a serial capture tool or `ts` puts before each line (`[12:00:01] `,
@@ -1332,6 +1348,17 @@ mod tests {
         assert_eq!((msg.as_str(), time), ("BUG: soft lockup", Some(12.5)));
         let (_, msg, _) = norm("[   12.5][    C1] rcu: INFO");
         assert_eq!(msg, "rcu: INFO");
+    }
+
+    #[test]
+    fn a_capture_tools_elapsed_clock_is_a_prefix() {
+        let (_, msg, time) = norm("385h 44m 43.879s(  13ms): [347845.117599] Kernel panic - not syncing: softlockup: hung tasks");
+        assert_eq!(time, Some(347845.117599));
+        assert_eq!(msg, "Kernel panic - not syncing: softlockup: hung tasks");
+        let (_, msg, _) = norm("01h 57m 17.636s(2009ms): [    7.844471] PM: hibernation entry");
+        assert_eq!(msg, "PM: hibernation entry");
+        // a sentence that begins with a duration is not a prefix
+        assert_eq!(norm("12h 3m left").1, "12h 3m left");
     }
 
     #[test]
