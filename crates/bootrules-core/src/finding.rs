@@ -87,6 +87,10 @@ pub struct Finding {
     pub fatal: bool,
     /// 1-based line of the evidence in the original file.
     pub line: u64,
+    /// Kernel time of the evidence line, when it carries one. Not reported: it tells which
+    /// kernel report a finding belongs to when the outcome is judged.
+    #[serde(skip)]
+    pub time: Option<f64>,
     /// The evidence line as a person reads it; past [`MAX_EVIDENCE_CHARS`] characters, cut
     /// and ended with `…`.
     pub text: String,

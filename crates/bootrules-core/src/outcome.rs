@@ -13,7 +13,11 @@ pub(crate) fn judge_outcome(
     followed_by_new_boot: bool,
 ) -> Outcome {
     let before = |limit: Option<u64>, line: u64| limit.is_none_or(|l| line < l);
-    let fatal = findings.iter().filter(|f| f.fatal).map(|f| f.line);
+    let shutdown_time = shutdown_time(progress);
+    let fatal = findings
+        .iter()
+        .filter(|f| f.fatal && !same_report(f.time, shutdown_time))
+        .map(|f| f.line);
     let mut fatal_before_boot = false;
     let mut fatal_while_up = false;
     // A fatal finding once shutdown began (a panic as systemd-shutdown exits) ends no boot: the
@@ -42,6 +46,24 @@ pub(crate) fn judge_outcome(
     } else {
         Outcome::BootStalled
     }
+}
+
+/// The kernel time of the line where shutdown began, when it carries one.
+fn shutdown_time(progress: &Progress) -> Option<f64> {
+    let at = progress.shutdown_at?;
+    progress
+        .stages_reached()
+        .iter()
+        .filter_map(|&stage| progress.reached(stage))
+        .find(|reached| reached.line == at)
+        .and_then(|reached| reached.time)
+}
+
+/// A kernel report shows where it happened after its first line (the task's `Comm:`, the
+/// frames of its backtrace): a fault whose own report, within the same second, shows the
+/// machine going down (`device_shutdown`, `systemd-shutdown`) happened during the shutdown.
+fn same_report(fatal: Option<f64>, shutdown: Option<f64>) -> bool {
+    matches!((fatal, shutdown), (Some(f), Some(s)) if (0.0..=1.0).contains(&(s - f)))
 }
 
 /// A log that ends in firmware or bootloader output right after a fatal crash shows the

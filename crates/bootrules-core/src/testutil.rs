@@ -145,6 +145,7 @@ pub(crate) fn finding(rule: &str, severity: Severity, line: u64) -> Finding {
         remedy: String::new(),
         count: 1,
         suppressed: 0,
+        time: None,
         captures: Default::default(),
         references: Vec::new(),
     }

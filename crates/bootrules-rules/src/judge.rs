@@ -881,6 +881,7 @@ fn finding(pack: &Pack, signature: &Signature, evidence: Evidence, count: u64) -
         remedy,
         count: count.max(1),
         suppressed: 0,
+        time: evidence.time,
         captures: evidence.captures,
         references: signature.references.clone(),
     }

@@ -418,3 +418,22 @@ fn a_kernel_banner_a_program_prints_in_an_excerpt_is_not_a_boot() {
     let s = judge(&pack, log);
     assert_eq!(s.outcome, Outcome::PoweredOff);
 }
+
+#[test]
+fn a_fault_whose_own_report_shows_the_machine_going_down_happened_in_the_shutdown() {
+    let pack = default_pack().unwrap();
+    // built from lib/bug.c, lib/dump_stack.c and systemd's src/shutdown/umount.c: the oops'
+    // `Comm:` line names the child systemd-shutdown forks to unmount
+    let report = "[   49.612436] kernel BUG at mm/slub.c:304!\n\
+        [   49.616407] invalid opcode: 0000 [#1] SMP PTI\n\
+        [   49.620806] CPU: 4 PID: 2044 Comm: (sd-umount) Not tainted 5.10.0-rc5+ #104\n\
+        [   49.634484] RIP: 0010:__slab_free+0x1c9/0x380\n";
+    let s = judge(&pack, report);
+    assert_eq!(s.last_stage.as_deref(), Some("final-shutdown"));
+    assert_eq!(s.outcome, Outcome::ShutdownStalled);
+    // a panic in the boot, and a line of a shutdown half a minute later: the boot failed
+    let later =
+        "[   12.612436] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n\
+        [   49.620806] CPU: 4 PID: 2044 Comm: (sd-umount) Not tainted 5.10.0-rc5+ #104\n";
+    assert_eq!(judge(&pack, later).outcome, Outcome::BootFailed);
+}

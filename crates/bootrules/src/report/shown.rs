@@ -181,6 +181,7 @@ fn fix_finding(finding: &mut Finding) {
         remedy,
         count: _,
         suppressed: _,
+        time: _,
         captures,
         references,
     } = finding;
