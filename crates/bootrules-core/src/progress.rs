@@ -263,7 +263,10 @@ impl Progress {
     ) -> bool {
         let stage = hit.stage;
         let def = model.get(stage);
-        if !def.starts_session || hit.shown {
+        // A marker printed once per boot, seen again, is the next boot's, also of a stage that
+        // does not otherwise begin sessions (cloud-init's local stage in a cloud-init-output.log).
+        let repeated = def.once_per_boot && self.once_markers_seen.contains(&hit.marker);
+        if !(def.starts_session || repeated) || hit.shown {
             return false;
         }
         if hit.handoff && line_shows_kernel {
@@ -292,11 +295,7 @@ impl Progress {
             // Kernel output from a kernel that had been running for a while, before any
             // banner: the tail of an earlier boot (a kernel prints at time 0 before its banner).
             None => self.max_kernel_time > line.time.unwrap_or(0.0) || (self.handed_off && beyond),
-            Some(_) => {
-                self.handed_off
-                    && (beyond
-                        || (def.once_per_boot && self.once_markers_seen.contains(&hit.marker)))
-            }
+            Some(_) => self.handed_off && ((def.starts_session && beyond) || repeated),
         }
     }
 }
@@ -338,6 +337,11 @@ mod tests {
                 "kernel output from a kernel long up, before any banner, is an earlier boot",
                 "[   50.000000] x\n[    0.000000] @kernel\n@booted",
                 &[(1, 1, Reset), (2, 3, Booted)],
+            ),
+            (
+                "a once-per-boot marker seen again is the next boot, though its stage starts none",
+                "@kernel\n@booted\n@booted",
+                &[(1, 2, Reset), (3, 3, Booted)],
             ),
             (
                 "blank lines at the end belong to the open session",

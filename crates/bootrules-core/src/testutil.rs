@@ -31,7 +31,7 @@ impl Toy {
             phase,
             order,
             starts_session,
-            once_per_boot: id == "kernel",
+            once_per_boot: matches!(id, "kernel" | "booted"),
             handoff: id == "kernel",
             marks,
             shown_by_kernel_lines: false,

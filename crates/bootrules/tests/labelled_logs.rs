@@ -17,12 +17,7 @@ use test_support::shared_corpus;
 
 /// Disagreements with the labels that are understood, each with the reason. A test fails when
 /// one of them stops happening, so the list cannot go stale.
-const KNOWN: &[(&str, &str, &str)] = &[(
-    "opensuse131-qemu-install-and-reboots-poweroff.log",
-    "sessions",
-    "the installer's second stage boots with a quiet kernel and no banner at line 1024 \
-         while the previous boot shows no shutdown; nothing marks a new boot there (4, label 5)",
-)];
+const KNOWN: &[(&str, &str, &str)] = &[];
 
 #[derive(Debug)]
 struct Label {
