@@ -708,6 +708,14 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
         return (s, false, false);
     };
     let rest = &s[caps.get(1).map_or(0, |m| m.end())..];
+    // `Jul 04 03:05:31 multipathd[1389]: …`: a journal whose host names the writer cut out; with
+    // no host, only a tag with its PID tells a log line from text that begins with a date
+    if syslog
+        && without_host(caps.get(1).map_or("", |m| m.as_str()))
+        && syslog_tag(rest) != Some(true)
+    {
+        return (s, false, false);
+    }
     // socklog/svlogd (Void Linux) writes the facility and level after the time instead of a tag
     if let Some(facility) = caps.get(2) {
         return (rest, true, facility.as_str() == "kern");
@@ -867,6 +875,14 @@ fn strip_after_priority(rest: &str) -> (&str, bool, bool) {
         Some(message) => (message, true, true),
         None => (tagged, true, false),
     }
+}
+
+/// True when a syslog prefix (`Jul  4 03:05:31 `, with or without a host after the time) ends
+/// at its time: no host name was printed.
+fn without_host(prefix: &str) -> bool {
+    prefix.trim_end().rsplit(' ').next().is_some_and(|last| {
+        last.as_bytes().get(2) == Some(&b':') && last.starts_with(|c: char| c.is_ascii_digit())
+    })
 }
 
 /// Whether the text starts with a syslog tag and its colon (`ec2: `, `sshd[812]: `).
@@ -1054,12 +1070,13 @@ fn syslog_prefix() -> &'static Regex {
             // English months, and their abbreviations in the locales journalctl is most often
             // run in (German, Dutch, French, Spanish, Italian, Portuguese, Nordic, Polish,
             // Russian), as strftime's %b prints them
-            r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек) +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? [\w.-]+ )[\w./@-]+(?:\[\d+\])?: ",
+            r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек) +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? (?:[\w.-]+ )?)[\w./@-]+(?:\[\d+\])?: ",
         )
         .expect("static regex")
     })
     // The tag must follow the host, so ordinary text is not taken for syslog; only group 1
-    // (date and host) is removed.
+    // (date and host) is removed. A line without a host (a journal pasted with its host names
+    // cut out) must show the tag's PID: see `strip_capture_prefix`.
 }
 
 #[cfg(test)]
@@ -1404,6 +1421,26 @@ mod tests {
                 .normalise(1, b"0.277424] ACPI Error: AE_NOT_FOUND")
                 .from_kernel
         );
+    }
+
+    #[test]
+    fn a_journal_without_its_host_names_keeps_only_tags_with_a_pid() {
+        // a journal pasted into a public issue with the host names removed
+        let (_, msg, _) = norm("Jul 04 03:05:31 multipathd[1389]: read /etc/multipath.conf");
+        assert_eq!(msg, "multipathd[1389]: read /etc/multipath.conf");
+        let (_, msg, _) = norm(
+            "Jul 04 03:05:31 systemd[1]: Starting Device-Mapper Multipath Device Controller...",
+        );
+        assert_eq!(
+            msg,
+            "systemd[1]: Starting Device-Mapper Multipath Device Controller..."
+        );
+        // a date, then text: not a log line's prefix
+        assert!(norm("Jul 04 03:05:31 note: the disk was replaced")
+            .1
+            .starts_with("Jul"));
+        // the host is still taken when there is one
+        assert_eq!(norm("Jul  4 03:05:31 vm1 ec2: hello").1, "ec2: hello");
     }
 
     #[test]
