@@ -261,12 +261,15 @@ impl Progress {
         line: &Line<'_>,
         line_shows_kernel: bool,
     ) -> bool {
+        if hit.shown {
+            return false;
+        }
         let stage = hit.stage;
         let def = model.get(stage);
         // A marker printed once per boot, seen again, is the next boot's, also of a stage that
         // does not otherwise begin sessions (cloud-init's local stage in a cloud-init-output.log).
         let repeated = def.once_per_boot && self.once_markers_seen.contains(&hit.marker);
-        if !(def.starts_session || repeated) || hit.shown {
+        if !(def.starts_session || repeated) {
             return false;
         }
         if hit.handoff && line_shows_kernel {
