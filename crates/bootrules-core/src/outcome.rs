@@ -48,9 +48,14 @@ pub(crate) fn judge_outcome(
     }
 }
 
-/// The kernel time of the line where shutdown began, when it carries one.
+/// The kernel time of the line where shutdown began, when it carries one. A shutdown that
+/// begins with its own restart or power-off line (a panic's reboot timer, a watchdog) was no
+/// orderly shutdown for a fault to have happened in: it has none.
 fn shutdown_time(progress: &Progress) -> Option<f64> {
     let at = progress.shutdown_at?;
+    if progress.end_mark.is_some_and(|(_, line)| line == at) {
+        return None;
+    }
     progress
         .stages_reached()
         .iter()

@@ -437,3 +437,26 @@ fn a_fault_whose_own_report_shows_the_machine_going_down_happened_in_the_shutdow
         [   49.620806] CPU: 4 PID: 2044 Comm: (sd-umount) Not tainted 5.10.0-rc5+ #104\n";
     assert_eq!(judge(&pack, later).outcome, Outcome::BootFailed);
 }
+
+#[test]
+fn a_panic_that_its_reboot_timer_restarts_stays_a_failed_boot() {
+    let pack = default_pack().unwrap();
+    // built from kernel/panic.c (`Rebooting in %d seconds..`) and drivers/acpi/reboot.c: the
+    // restart prints the panic's own time stamp, then the next kernel starts its clock over
+    let text = "\
+[    6.047416] BUG: kernel NULL pointer dereference, address: 0000000000000038
+[    6.047416] Kernel panic - not syncing: Fatal exception
+[    6.047416] Rebooting in 1 seconds..
+[    6.047416] ACPI MEMORY or I/O RESET_REG.
+[    0.120024] smpboot: Total of 2 processors activated (9470.16 BogoMIPS)
+[    0.130623] devtmpfs: initialized
+";
+    let report = check_bytes(&pack, "excerpt.log", text.as_bytes());
+    let outcomes: Vec<Outcome> = report.sessions.iter().map(|s| s.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [Outcome::BootFailed, Outcome::BootStalled],
+        "{:#?}",
+        report.sessions
+    );
+}
