@@ -244,6 +244,19 @@ impl Progress {
         self.shutdown_at = first_line(&|s| model.get(s).phase == Phase::Shutdown);
     }
 
+    /// The kernel's clock is back near zero after this session's kernel had run for a while: a
+    /// new kernel booted whose banner the log does not show (a kdump capture kernel booted
+    /// `quiet`, an excerpt of warnings only). A copy relayed by a logging daemon proves nothing.
+    fn kernel_clock_restarted(&self, line: &Line<'_>) -> bool {
+        /// Uptime a kernel must have shown before its clock starting over is believed.
+        const RAN_FOR: f64 = 30.0;
+        /// How soon after its start a new kernel's first line that the log shows may come.
+        const STARTED_WITHIN: f64 = 5.0;
+        !line.relayed
+            && self.max_kernel_time > RAN_FOR
+            && line.time.is_some_and(|t| t < STARTED_WITHIN)
+    }
+
     /// Does this stage marker begin a new boot, given what the session has shown?
     ///
     /// Firmware and bootloader output before the hand-off to the OS belongs to one attempt
@@ -262,7 +275,8 @@ impl Progress {
         line_shows_kernel: bool,
     ) -> bool {
         if hit.shown {
-            return false;
+            return model.kernel_line_stage() == Some(hit.stage)
+                && self.kernel_clock_restarted(line);
         }
         let stage = hit.stage;
         let def = model.get(stage);

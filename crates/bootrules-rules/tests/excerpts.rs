@@ -460,3 +460,31 @@ fn a_panic_that_its_reboot_timer_restarts_stays_a_failed_boot() {
         report.sessions
     );
 }
+
+#[test]
+fn a_kernel_clock_that_starts_over_without_a_banner_is_a_new_boot() {
+    let pack = default_pack().unwrap();
+    // built from kernel/panic.c and a kdump capture kernel booted `quiet` (only its warnings
+    // reach the console): no banner, but a clock back near zero after days of uptime
+    let text = "\
+[496626.051460] sysrq: Trigger a crash
+[496626.054963] Kernel panic - not syncing: sysrq triggered crash
+[496626.186329] R13: 0000000000000002 R14: 00007f803f2d0c00 R15: 0000000000000002
+[    0.315879] [Firmware Bug]: the BIOS has corrupted hw-PMU resources (MSR 38d is b0)
+[    2.859879] mce: Unable to init MCE device (rc: -5)
+";
+    let report = check_bytes(&pack, "excerpt.log", text.as_bytes());
+    let starts: Vec<u64> = report.sessions.iter().map(|s| s.start_line).collect();
+    assert_eq!(starts, [1, 4], "{:#?}", report.sessions);
+    assert_eq!(report.sessions[0].outcome, Outcome::BootFailed);
+    // CPUs' time stamps a little out of order, and a kernel up for seconds only, begin nothing
+    for text in [
+        "[   40.000100] a\n[   39.999000] b\n",
+        "[   20.000000] c\n[    0.500000] d\n",
+    ] {
+        assert_eq!(
+            check_bytes(&pack, "x.log", text.as_bytes()).sessions.len(),
+            1
+        );
+    }
+}
