@@ -596,7 +596,8 @@ fn leading_kernel_time(s: &str) -> Option<(f64, &str)> {
         start += 1;
     }
     let point = digits_from(start);
-    if point == start || point - start > 10 || bytes.get(point) != Some(&b'.') {
+    // (a u64 of nanoseconds is at most 11 digits of seconds; a clock gone wrong can print them)
+    if point == start || point - start > 11 || bytes.get(point) != Some(&b'.') {
         return None;
     }
     let close = digits_from(point + 1);
@@ -1396,10 +1397,15 @@ mod tests {
             leading_kernel_time("[1234567890.5]").map(|t| t.0),
             Some(1234567890.5)
         );
+        // a clock gone wrong on a POWER host: still a printk time (u64 nanoseconds)
+        assert_eq!(
+            leading_kernel_time("[17667518570.438744] BUG").map(|t| t.0),
+            Some(17667518570.438744)
+        );
         for not_a_time in [
             "[12.]",
             "[.5]",
-            "[12345678901.5]",
+            "[123456789012.5]",
             "[1.5 ]",
             "[1,5]",
             "1.5]",
