@@ -45,8 +45,9 @@ pub struct Checker<'r, 'e, R: RuleSet + 'r> {
     hits: LineHits,
     open: Option<Open<R::Judge<'r>>>,
     sessions: Judged<'e>,
-    /// Once the file shows the console's own kernel lines, a line relayed by a logging daemon
-    /// (`host kernel: Linux version …` from syslog or the journal) is a later copy, not a boot.
+    /// Once the file shows the console's own kernel lines or systemd's status lines, a line
+    /// relayed by a logging daemon (`host kernel: Linux version …` from syslog or the journal)
+    /// is a later copy, not a boot.
     console_seen: bool,
 }
 
@@ -82,7 +83,7 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         if let (true, Some(stage)) = (line.from_kernel, model.kernel_line_stage()) {
             hits.stages.push(StageMatch::shown(stage));
         }
-        self.console_seen |= line.time.is_some() && !line.relayed;
+        self.console_seen |= (line.time.is_some() && !line.relayed) || is_status_line(line.message);
         let replayed = line.relayed && self.console_seen;
         hits.stages
             .sort_by_key(|hit| (hit.at, model.rank(hit.stage)));
@@ -338,6 +339,20 @@ fn start<'a, R: RuleSet>(rules: &'a R, file: &'a R::FileState, line: u64) -> Ope
 }
 
 /// Ends a session: its judge says what it found, and the session is judged.
+/// systemd's status line (`[  OK  ] Started …`, `[FAILED] …`): PID 1 writes it to the console
+/// only, never to syslog or the journal, so the file is a console capture.
+fn is_status_line(text: &str) -> bool {
+    const MARKS: [&str; 5] = [
+        "[  OK  ] ",
+        "[FAILED] ",
+        "[DEPEND] ",
+        "[ TIME ] ",
+        "[ SKIP ] ",
+    ];
+    let text = text.trim_start();
+    MARKS.iter().any(|mark| text.starts_with(mark))
+}
+
 fn close<R: RuleSet, J: Judge>(
     rules: &R,
     open: Open<J>,

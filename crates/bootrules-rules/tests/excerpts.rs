@@ -488,3 +488,16 @@ fn a_kernel_clock_that_starts_over_without_a_banner_is_a_new_boot() {
         );
     }
 }
+
+#[test]
+fn a_relayed_banner_after_systemds_status_lines_is_the_journals_copy() {
+    let pack = default_pack().unwrap();
+    // journald forwarding to the console (a GCE image): its copy of the kernel's first lines
+    // comes among PID 1's status lines, which only a console shows
+    let log = "[  OK  ] Reached target Basic System.\n\
+               [  OK  ] Started D-Bus System Message Bus.\n\
+               Jun 25 04:35:38 vm1 systemd[1]: Mounted Huge Pages File System.\n\
+               Jun 25 04:35:38 vm1 kernel: [    0.000000] Linux version 5.10.0-30-cloud-amd64 (debian-kernel@lists.debian.org) (gcc-10) #1 SMP Debian 5.10.218-1\n";
+    let s = judge(&pack, log);
+    assert_eq!(s.last_stage.as_deref(), Some("system-init"));
+}
