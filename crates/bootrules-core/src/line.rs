@@ -1071,12 +1071,13 @@ fn syslog_prefix() -> &'static Regex {
             // English months, and their abbreviations in the locales journalctl is most often
             // run in (German, Dutch, French, Spanish, Italian, Portuguese, Nordic, Polish,
             // Russian), as strftime's %b prints them
-            r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек) +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? (?:[\w.-]+ )?)[\w./@-]+(?:\[\d+\])?: ",
+            r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек) +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? (?:(?:[\w.-]+|<[\w. -]{1,40}>) )?)[\w./@-]+(?:\[\d+\])?: ",
         )
         .expect("static regex")
     })
     // The tag must follow the host, so ordinary text is not taken for syslog; only group 1
-    // (date and host) is removed. A line without a host (a journal pasted with its host names
+    // (date and host) is removed. A host a ticket redacted in angle brackets (`<IP>`,
+    // `<hostname>`) is a host too. A line without a host (a journal pasted with its host names
     // cut out) must show the tag's PID: see `strip_capture_prefix`.
 }
 
@@ -1755,5 +1756,9 @@ mod tests {
         let (_, msg, _) = norm("Nov  5 12:00:01 vm1 systemd[1]: Reached target Multi-User System.");
         assert_eq!(msg, "systemd[1]: Reached target Multi-User System.");
         assert_eq!(norm("Started foo").1, "Started foo");
+        // a host the ticket redacted
+        let (_, msg, _) =
+            norm("Feb 23 20:53:33 <IP> kernel:  [<ffffffff91178ad9>] oom_kill_process+0x229/0x410");
+        assert_eq!(msg, " [<ffffffff91178ad9>] oom_kill_process+0x229/0x410");
     }
 }
