@@ -83,7 +83,10 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         if let (true, Some(stage)) = (line.from_kernel, model.kernel_line_stage()) {
             hits.stages.push(StageMatch::shown(stage));
         }
-        self.console_seen |= (line.time.is_some() && !line.relayed) || is_status_line(line.message);
+        // (settled once: no more per-line work after the first console line)
+        self.console_seen = self.console_seen
+            || (line.time.is_some() && !line.relayed)
+            || is_status_line(line.message);
         let replayed = line.relayed && self.console_seen;
         hits.stages
             .sort_by_key(|hit| (hit.at, model.rank(hit.stage)));
