@@ -437,8 +437,10 @@ fn conclude<R: RuleSet>(
 /// beyond the booted mark counts only by its own marker, since what merely shows it is printed
 /// in emergency mode too (the runlevel record, a root shell's prompt). A restart or power-off
 /// that only the kernel's last steps precede (the furthest shutdown stage before the end, which
-/// any restart prints) is the failure's own end (`panic=` on the kernel command line, a
-/// watchdog), not a shutdown the boot went on to.
+/// any restart prints) and that only a line showing it gives (an emergency reset: a panic's
+/// reboot timer, a watchdog, the hypervisor) is the failure's own end, not a shutdown the boot
+/// went on to; the stage's own marker (the kernel's orderly restart, which a program asked
+/// for) stands.
 fn unproven_after_failure(
     model: &StageModel,
     progress: &Progress,
@@ -470,7 +472,7 @@ fn unproven_after_failure(
     let restarted = progress
         .first_reached
         .iter()
-        .any(|&s| ends_session(s) && after_failure(s));
+        .any(|&s| ends_session(s) && after_failure(s) && !progress.marked[s]);
     progress
         .first_reached
         .iter()

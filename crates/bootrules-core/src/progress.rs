@@ -393,11 +393,15 @@ mod tests {
     }
 
     #[test]
-    fn a_restart_that_ends_a_failed_boot_is_not_a_stage_it_reached() {
-        // the initramfs gave up and `panic=` restarted the machine: the boot got to the kernel
+    fn an_emergency_restart_that_ends_a_failed_boot_is_not_a_stage_it_reached() {
+        // the kernel panicked and its reboot timer reset the machine: the boot got to the kernel
+        let reset = &sessions("@kernel\n!fatal\n@shutdown\n?restart")[0];
+        assert_eq!(reset.outcome, BootFailed);
+        assert_eq!(reset.last_stage.as_deref(), Some("kernel"));
+        // the initramfs gave up and ran `reboot -f`: the kernel's orderly restart is the stage
         let restarted = &sessions("@kernel\n!fatal\n@shutdown\n@restart")[0];
         assert_eq!(restarted.outcome, BootFailed);
-        assert_eq!(restarted.last_stage.as_deref(), Some("kernel"));
+        assert_eq!(restarted.last_stage.as_deref(), Some("restart"));
         // without the restart, what the lines after the failure show stands
         let stopped = &sessions("@kernel\n!fatal\n@shutdown")[0];
         assert_eq!(stopped.last_stage.as_deref(), Some("shutdown"));

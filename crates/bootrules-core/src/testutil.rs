@@ -3,7 +3,8 @@
 //!
 //! A line `@kernel` is the marker of the stage `kernel`; `!fatal`, `!error` and `!warning` are
 //! findings of that severity (`!fatal` stops the boot); `~shutdown` takes back the stage
-//! `shutdown` and the ones after it. A line may begin with a kernel timestamp
+//! `shutdown` and the ones after it; `?restart` shows the stage `restart` without being its
+//! marker (a `shown-by` line). A line may begin with a kernel timestamp
 //! (`[   12.5] @kernel`).
 
 use crate::checker::Checker;
@@ -69,16 +70,18 @@ impl RuleSet for Toy {
 
     fn classify(&self, line: &Line<'_>, hits: &mut LineHits) {
         let word = line.message.trim();
-        if let Some(stage) = word
-            .strip_prefix('@')
-            .and_then(|id| self.model.index_of(id))
+        let marker = word.strip_prefix('@').map(|id| (id, false));
+        let shown = word.strip_prefix('?').map(|id| (id, true));
+        if let Some((stage, shown)) = marker
+            .or(shown)
+            .and_then(|(id, shown)| Some((self.model.index_of(id)?, shown)))
         {
             hits.stages.push(StageMatch {
                 stage,
                 at: 0,
                 marker: stage as u32,
                 handoff: false,
-                shown: false,
+                shown,
                 lower_bound: false,
                 conditional: false,
                 undone: false,
