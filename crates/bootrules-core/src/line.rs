@@ -726,6 +726,9 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
         // `journalctl -o short-iso` and rsyslog's high-precision format: an ISO date, then the
         // host and the tag as syslog has them
         None if !syslog => match strip_host_before_tag(rest) {
+            None if rest.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                (strip_vmware_columns(rest).unwrap_or(rest), false, false)
+            }
             Some(tagged) => match tagged.strip_prefix("kernel: ") {
                 Some(message) => (message, true, true),
                 None => (tagged, true, false),
@@ -833,6 +836,26 @@ fn strip_source_and_level(s: &str) -> Option<&str> {
         return None;
     }
     Some(rest.strip_prefix(' ').unwrap_or(rest))
+}
+
+/// The level and thread columns of a VMware VM's `vmware.log` after its ISO time, and the
+/// `Guest: <N>` of a line the guest's kernel sent it (`In(05) vcpu-5 - Guest: <4>[ 39.1] …`);
+/// `None` when the line does not go on so.
+fn strip_vmware_columns(s: &str) -> Option<&str> {
+    let (level, rest) = s.split_once('(')?;
+    let (code, rest) = rest.split_once(") ")?;
+    let known = ["In", "Wa", "Er", "Db", "No", "Cr", "Al", "Em"].contains(&level);
+    if !known || code.len() != 2 || !code.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (thread, message) = rest.split_once(" - ")?;
+    if thread.is_empty() || thread.contains(' ') {
+        return None;
+    }
+    Some(match message.strip_prefix("Guest: ") {
+        Some(guest) => strip_priority(guest).unwrap_or(guest),
+        None => message,
+    })
 }
 
 /// A padded column in brackets at the start of `s` (`[Moby    ]`): its text, and what follows.
@@ -1587,6 +1610,19 @@ mod tests {
             ("Run /init as init process", Some(1.5))
         );
         assert_eq!(norm("A &amp;gt; B &amp c").0, "A &gt; B &amp c");
+    }
+
+    #[test]
+    fn a_vmware_log_line_gives_the_guest_kernels_message() {
+        // the vmware.log format of ESXi 7 and later: ISO time, level, thread, then the message
+        let (_, msg, time) =
+            norm("2023-12-04T10:49:30.104Z In(05) vcpu-5 - Guest: <4>[  812.091619]  oom_kill_process+0x243/0x270");
+        assert_eq!(
+            (msg.as_str(), time),
+            ("oom_kill_process+0x243/0x270", Some(812.091619))
+        );
+        let (_, msg, _) = norm("2023-12-04T10:49:30.104Z Wa(03) vmx - Guest: boot-loader started");
+        assert_eq!(msg, "boot-loader started");
     }
 
     #[test]

@@ -48,9 +48,11 @@ pub(crate) fn judge_outcome(
     }
 }
 
-/// The kernel time of the line where shutdown began, when it carries one. A shutdown that
-/// begins with its own restart or power-off line (a panic's reboot timer, a watchdog) was no
-/// orderly shutdown for a fault to have happened in: it has none.
+/// The kernel time of the line where shutdown began, when that line is part of a kernel
+/// report (the task's `Comm:`, a frame of its backtrace). A shutdown that begins with its own
+/// restart or power-off line (a panic's reboot timer, a watchdog) was no orderly shutdown for a
+/// fault to have happened in, and one a program began (dracut powering off after its `FATAL:`)
+/// came after the fault: neither has one.
 fn shutdown_time(progress: &Progress) -> Option<f64> {
     let at = progress.shutdown_at?;
     if progress.end_mark.is_some_and(|(_, line)| line == at) {
@@ -59,9 +61,19 @@ fn shutdown_time(progress: &Progress) -> Option<f64> {
     progress
         .stages_reached()
         .iter()
-        .filter_map(|&stage| progress.reached(stage))
-        .find(|reached| reached.line == at)
+        .find(|&&stage| progress.reached(stage).is_some_and(|r| r.line == at))
+        .filter(|&&stage| progress.reached_text(stage).is_some_and(is_report_line))
+        .and_then(|&stage| progress.reached(stage))
         .and_then(|reached| reached.time)
+}
+
+/// A line of a kernel crash report after its first: the task (`CPU: 1 PID: 1 Comm: …`) or a
+/// backtrace frame (`device_shutdown+0x1a/0x40`).
+fn is_report_line(text: &str) -> bool {
+    let frame = text
+        .find("+0x")
+        .is_some_and(|at| text[at + 3..].contains("/0x"));
+    frame || text.contains(" Comm: ")
 }
 
 /// A kernel report shows where it happened after its first line (the task's `Comm:`, the
@@ -88,7 +100,19 @@ mod tests {
     use super::*;
     use crate::finding::Severity;
     use crate::session::Outcome::*;
-    use crate::testutil::{finding, outline, LogCase};
+    use crate::testutil::{finding, outline, sessions, LogCase};
+
+    #[test]
+    fn a_fault_whose_report_shows_the_shutdown_happened_during_it() {
+        let log =
+            |shutdown: &str| format!("[    5.0] @kernel\n[    9.0] !fatal\n[    9.1] {shutdown}");
+        // the oops' own task line names systemd-shutdown: the fault came on the way down
+        let during = &sessions(&log("@shutdown CPU: 0 PID: 1 Comm: systemd-shutdow"))[0];
+        assert_eq!(during.outcome, ShutdownStalled);
+        // a program began the shutdown after the fault (dracut powering off after `FATAL:`)
+        let after = &sessions(&log("@shutdown systemd-shutdown[1]: Syncing filesystems"))[0];
+        assert_eq!(after.outcome, BootFailed);
+    }
 
     #[test]
     fn the_specs_precedence_of_outcomes() {

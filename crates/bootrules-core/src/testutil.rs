@@ -4,7 +4,8 @@
 //! A line `@kernel` is the marker of the stage `kernel`; `!fatal`, `!error` and `!warning` are
 //! findings of that severity (`!fatal` stops the boot); `~shutdown` takes back the stage
 //! `shutdown` and the ones after it; `?restart` shows the stage `restart` without being its
-//! marker (a `shown-by` line). A line may begin with a kernel timestamp
+//! marker (a `shown-by` line). Only a line's first word counts, so the rest may imitate what
+//! a real line holds. A line may begin with a kernel timestamp
 //! (`[   12.5] @kernel`).
 
 use crate::checker::Checker;
@@ -69,7 +70,7 @@ impl RuleSet for Toy {
     }
 
     fn classify(&self, line: &Line<'_>, hits: &mut LineHits) {
-        let word = line.message.trim();
+        let word = line.message.split_whitespace().next().unwrap_or("");
         let marker = word.strip_prefix('@').map(|id| (id, false));
         let shown = word.strip_prefix('?').map(|id| (id, true));
         if let Some((stage, shown)) = marker
@@ -113,6 +114,7 @@ impl Judge for ToyJudge {
                 [Severity::Critical, Severity::Error, Severity::Warning][signal as usize];
             self.findings.push(Finding {
                 text: line.text.to_owned(),
+                time: line.time,
                 ..finding(rule, severity, line.number)
             });
         }

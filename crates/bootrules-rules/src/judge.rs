@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
 use bootrules_core::finding::{clip_evidence, MAX_FINDINGS_PER_RULE};
-use bootrules_core::{Finding, Judge, Judgement, Line, Progress};
+use bootrules_core::{Finding, Judge, Judgement, Line, Progress, Severity};
 
 use crate::codes::Code;
 use crate::owner::{Owner, Role};
@@ -715,8 +715,16 @@ fn run_script(
     so_far: &Judgement,
 ) -> Result<ScriptVerdict, String> {
     let session = session.get_or_insert_with(|| ScriptSession::new(&view(pack, progress, last)));
+    let mut error_categories: Vec<String> = Vec::new();
+    for found in &so_far.findings {
+        let serious = matches!(found.severity, Severity::Error | Severity::Critical);
+        if serious && !error_categories.contains(&found.category) {
+            error_categories.push(found.category.clone());
+        }
+    }
     let so_far = SoFar {
         findings: so_far.findings.iter().map(|f| f.rule.clone()).collect(),
+        error_categories,
         fatal: so_far.findings.iter().any(|f| f.fatal),
     };
     script::run(ast, session, &so_far, events, rule, clock)

@@ -5,9 +5,10 @@
 //! session), with two variables in scope:
 //!
 //! - `session`: `#{ start_line, last_line, last_time, last_text, last_stage, phase, booted,
-//!   next_boot_followed, stages, findings, fatal }` where `stages` maps each reached stage id to `#{ line, time }` (`time`
-//!   is `()` without a timestamp) and `findings` lists the ids other rules found (scripts of
-//!   signatures without patterns run after all other rules);
+//!   next_boot_followed, stages, findings, error_categories, fatal }` where `stages` maps each
+//!   reached stage id to `#{ line, time }` (`time` is `()` without a timestamp), `findings`
+//!   lists the ids other rules found and `error_categories` the categories of their error and
+//!   critical findings (scripts of signatures without patterns run after all other rules);
 //! - `events`: an array of the lines the signature's patterns matched, each
 //!   `#{ line, time, text, captures }` (`captures` maps group names to text).
 //!
@@ -334,6 +335,8 @@ pub fn run(
 pub struct SoFar {
     /// Ids of the findings, in the order they were made.
     pub findings: Vec<String>,
+    /// The categories of the error and critical findings, each once.
+    pub error_categories: Vec<String>,
     /// True when one of them is fatal.
     pub fatal: bool,
 }
@@ -382,6 +385,12 @@ impl ScriptSession {
         let mut view = self.view.clone();
         let findings: rhai::Array = so_far.findings.iter().map(|f| f.clone().into()).collect();
         view.insert("findings".into(), findings.into());
+        let categories: rhai::Array = so_far
+            .error_categories
+            .iter()
+            .map(|c| c.clone().into())
+            .collect();
+        view.insert("error_categories".into(), categories.into());
         view.insert("fatal".into(), so_far.fatal.into());
         view
     }
@@ -523,6 +532,7 @@ mod tests {
         let ast = compile(source).map_err(|e| e.message)?;
         let so_far = SoFar {
             findings: Vec::new(),
+            error_categories: Vec::new(),
             fatal: false,
         };
         let session = ScriptSession::new(&view());
