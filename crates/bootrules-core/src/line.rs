@@ -1093,8 +1093,9 @@ fn syslog_prefix() -> &'static Regex {
         Regex::new(
             // English months, and their abbreviations in the locales journalctl is most often
             // run in (German, Dutch, French, Spanish, Italian, Portuguese, Nordic, Polish,
-            // Russian), as strftime's %b prints them
-            r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек) +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? (?:(?:[\w.-]+|<[\w. -]{1,40}>) )?)[\w./@-]+(?:\[\d+\])?: ",
+            // Russian), as strftime's %b prints them (French ends each with a full stop:
+            // `janv.`, `oct.`)
+            r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\.? +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? (?:(?:[\w.-]+|<[\w. -]{1,40}>) )?)[\w./@-]+(?:\[\d+\])?: ",
         )
         .expect("static regex")
     })
@@ -1487,6 +1488,9 @@ mod tests {
         let (_, msg, _) =
             norm("okt 26 19:05:14 localhost.localdomain systemd[1]: Failed unmounting /home.");
         assert_eq!(msg, "systemd[1]: Failed unmounting /home.");
+        // French months end in a full stop (glibc's fr_FR %b)
+        let (_, msg, _) = norm("oct. 02 12:38:53 archlinux systemd[1]: Starting Foo...");
+        assert_eq!(msg, "systemd[1]: Starting Foo...");
         assert_eq!(norm("Mär  3 10:00:01 vm kernel: x").1, "x");
         for line in [
             "déc. 24 23:59:59 vm systemd[1]: x",
