@@ -1093,7 +1093,7 @@ fn syslog_prefix() -> &'static Regex {
         Regex::new(
             // English months, and their abbreviations in the locales journalctl is most often
             // run in (German, Dutch, French, Spanish, Italian, Portuguese, Nordic, Polish,
-            // Russian), as strftime's %b prints them (French ends each with a full stop:
+            // Russian), as strftime's %b prints them (French abbreviates with a full stop:
             // `janv.`, `oct.`)
             r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\.? +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? (?:(?:[\w.-]+|<[\w. -]{1,40}>) )?)[\w./@-]+(?:\[\d+\])?: ",
         )
