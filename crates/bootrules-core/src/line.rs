@@ -695,6 +695,11 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
             return (&s[found.end()..], false, true);
         }
     }
+    if first == b'[' {
+        if let Some(end) = dmesg_human_prefix(bytes) {
+            return (&s[end..], false, true);
+        }
+    }
     // Cheap looks at the date's first dash before any regex runs: most lines are not prefixed.
     let iso_dash = |at: usize| bytes.get(at) == Some(&b'-');
     let (re, syslog) = if (first.is_ascii_digit() && iso_dash(4)) || (first == b'[' && iso_dash(5))
@@ -1062,6 +1067,56 @@ fn dmesg_ctime_prefix() -> &'static Regex {
         Regex::new(r"^\[[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?")
             .expect("static regex")
     })
+}
+
+/// The end of a `dmesg -H` (`--human`) prefix: the minute a run of lines begins in (`[Sep28
+/// 12:48] `), then each line's distance from the one before (`[  +0.000089] `, with the
+/// locale's decimal comma in some). Every such line is the kernel's; neither is a boot time.
+/// (Byte by byte: most lines begin with `[`.)
+fn dmesg_human_prefix(bytes: &[u8]) -> Option<usize> {
+    let digits = |from: usize| {
+        bytes.get(from..).map_or(0, |rest| {
+            rest.iter().take_while(|b| b.is_ascii_digit()).count()
+        })
+    };
+    let mut at = 1;
+    while bytes.get(at) == Some(&b' ') {
+        at += 1;
+    }
+    let close = if bytes.get(at) == Some(&b'+') {
+        let whole = digits(at + 1);
+        let separator = at + 1 + whole;
+        if whole == 0 || !matches!(bytes.get(separator), Some(b'.' | b',')) {
+            return None;
+        }
+        if digits(separator + 1) != 6 {
+            return None;
+        }
+        separator + 7
+    } else {
+        let month = bytes.get(1..4)?;
+        if at != 1
+            || !month[0].is_ascii_uppercase()
+            || !month[1..].iter().all(u8::is_ascii_lowercase)
+        {
+            return None;
+        }
+        let day = digits(4);
+        let clock = bytes.get(4 + day..4 + day + 6)?;
+        let is_digit = |i: usize| clock[i].is_ascii_digit();
+        if !(1..=2).contains(&day)
+            || clock[0] != b' '
+            || clock[3] != b':'
+            || !(is_digit(1) && is_digit(2) && is_digit(4) && is_digit(5))
+        {
+            return None;
+        }
+        4 + day + 6
+    };
+    if bytes.get(close) != Some(&b']') {
+        return None;
+    }
+    Some(close + 1 + usize::from(bytes.get(close + 1) == Some(&b' ')))
 }
 
 /// A cheap look before [`talos_prefix`] runs: the line's first `[`, early in it, follows `: `
@@ -1787,6 +1842,26 @@ mod tests {
             "EXT4-fs (sda1): mounted"
         );
         assert_eq!(norm("[info] Will now halt.").1, "[info] Will now halt.");
+        // `dmesg -H`: the minute, then the distance from the line before
+        let line = n.normalise(
+            2,
+            b"[Sep28 12:48] systemd[1]: Detected architecture x86-64.",
+        );
+        assert_eq!(line.message, "systemd[1]: Detected architecture x86-64.");
+        assert!(line.from_kernel && line.time.is_none());
+        assert_eq!(
+            norm("[  +0,001161] systemd-sysv-generator[1003]: Looking for SysV init scripts in:").1,
+            "systemd-sysv-generator[1003]: Looking for SysV init scripts in:"
+        );
+        assert_eq!(
+            norm("[  +0.000089] EXT4-fs (sda1): mounted").1,
+            "EXT4-fs (sda1): mounted"
+        );
+        assert_eq!(
+            norm("[  OK  ] Reached target Basic System.").1,
+            "[  OK  ] Reached target Basic System."
+        );
+        assert_eq!(norm("[Sep28] not a time").1, "[Sep28] not a time");
     }
 
     #[test]
