@@ -1842,7 +1842,12 @@ mod tests {
             "EXT4-fs (sda1): mounted"
         );
         assert_eq!(norm("[info] Will now halt.").1, "[info] Will now halt.");
+    }
+
+    #[test]
+    fn dmesg_h_minute_and_relative_prefixes_are_stripped_and_mark_the_kernel() {
         // `dmesg -H`: the minute, then the distance from the line before
+        let mut n = Normaliser::default();
         let line = n.normalise(
             2,
             b"[Sep28 12:48] systemd[1]: Detected architecture x86-64.",

@@ -154,10 +154,9 @@ impl Progress {
                 && model.get(claimed).shown_outside.contains(&stage)
             {
                 self.take_back(model, claimed);
-            } else if !hit.conditional && rank >= model.rank(claimed) {
-                // a line that shows the claimed stage (or a later one) outright confirms it:
-                // systemd's welcome after its `Detected architecture`, which the initramfs'
-                // systemd prints too
+            } else if !hit.conditional && stage == claimed {
+                // a line that shows the claimed stage outright confirms it: systemd's welcome
+                // after its `Detected architecture`, which the initramfs' systemd prints too
                 self.tentative = None;
             }
         }
