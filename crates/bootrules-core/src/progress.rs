@@ -36,7 +36,11 @@ pub struct Progress {
     /// A stage claimed by a conditional line while it is the furthest: a later line that places
     /// the session in one of the stages the claim excludes takes it back.
     tentative: Option<usize>,
-    once_markers_seen: Vec<u32>,
+    /// The once-per-boot markers seen, each with its stage's rank and whether a marker of an
+    /// earlier stage (past the hand-off) came after it: then it was the initramfs' copy (Arch's
+    /// systemd initramfs greets with the plain `Welcome to Arch Linux!`, as its real root does
+    /// again after the switch), and its repeat is the same boot.
+    once_markers_seen: Vec<OnceMarker>,
     /// True once the bootloader handed over to the OS (a hand-off line, or a stage at or beyond
     /// the hand-off stage).
     pub handed_off: bool,
@@ -49,6 +53,14 @@ pub struct Progress {
     pub end_mark: Option<(Mark, u64)>,
     /// True when the session ended because a new boot began (known when the judge finishes).
     pub next_boot_followed: bool,
+}
+
+/// A once-per-boot marker a session has shown (see [`Progress::once_markers_seen`]).
+#[derive(Debug, Clone, Copy)]
+struct OnceMarker {
+    marker: u32,
+    rank: Rank,
+    stepped_back: bool,
 }
 
 impl Progress {
@@ -166,8 +178,18 @@ impl Progress {
         }
         if !hit.shown {
             self.marked[stage] = true;
-            if def.once_per_boot && !self.once_markers_seen.contains(&hit.marker) {
-                self.once_markers_seen.push(hit.marker);
+            if def.phase == Phase::Boot && model.handoff_rank().is_some_and(|h| rank > h) {
+                for seen in &mut self.once_markers_seen {
+                    seen.stepped_back |= rank < seen.rank;
+                }
+            }
+            if def.once_per_boot && !self.once_markers_seen.iter().any(|m| m.marker == hit.marker)
+            {
+                self.once_markers_seen.push(OnceMarker {
+                    marker: hit.marker,
+                    rank,
+                    stepped_back: false,
+                });
             }
             if self.furthest_marker.is_none_or(|best| rank > best) {
                 self.furthest_marker = Some(rank);
@@ -286,7 +308,11 @@ impl Progress {
         let def = model.get(stage);
         // A marker printed once per boot, seen again, is the next boot's, also of a stage that
         // does not otherwise begin sessions (cloud-init's local stage in a cloud-init-output.log).
-        let repeated = def.once_per_boot && self.once_markers_seen.contains(&hit.marker);
+        let repeated = def.once_per_boot
+            && self
+                .once_markers_seen
+                .iter()
+                .any(|m| m.marker == hit.marker && !m.stepped_back);
         if !(def.starts_session || repeated) {
             return false;
         }
@@ -363,6 +389,11 @@ mod tests {
                 "a once-per-boot marker seen again is the next boot, though its stage starts none",
                 "@kernel\n@booted\n@booted",
                 &[(1, 2, Reset), (3, 3, Booted)],
+            ),
+            (
+                "a once-per-boot marker seen again after an earlier stage's marker is the same boot",
+                "@kernel\n@booted\n@initrd\n@booted\n@kernel\n@booted",
+                &[(1, 4, Reset), (5, 6, Booted)],
             ),
             (
                 "blank lines at the end belong to the open session",

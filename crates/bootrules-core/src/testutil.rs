@@ -43,7 +43,8 @@ impl Toy {
             stage("firmware", Phase::Boot, 0, true, None),
             stage("bootloader", Phase::Boot, 1, true, None),
             stage("kernel", Phase::Boot, 2, true, None),
-            stage("booted", Phase::Boot, 3, false, Some(Mark::Booted)),
+            stage("initrd", Phase::Boot, 3, false, None),
+            stage("booted", Phase::Boot, 4, false, Some(Mark::Booted)),
             stage("shutdown", Phase::Shutdown, 0, false, None),
             stage(
                 "power-off",
