@@ -183,7 +183,11 @@ impl Progress {
                     seen.stepped_back |= rank < seen.rank;
                 }
             }
-            if def.once_per_boot && !self.once_markers_seen.iter().any(|m| m.marker == hit.marker)
+            if def.once_per_boot
+                && !self
+                    .once_markers_seen
+                    .iter()
+                    .any(|m| m.marker == hit.marker)
             {
                 self.once_markers_seen.push(OnceMarker {
                     marker: hit.marker,

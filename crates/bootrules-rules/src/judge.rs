@@ -897,37 +897,64 @@ fn finding(pack: &Pack, signature: &Signature, evidence: Evidence, count: u64) -
 
 /// Replaces `{name}` with the named capture's text. A capture of the rule's patterns that
 /// this line did not fill, or filled with nothing, gives its fallback (`{name|fallback}`) or
-/// nothing; other names stay as written.
+/// nothing; `{?name:text}` gives `text` only when the capture holds something. A fallback or a
+/// text may hold placeholders of its own (`{?code:, which failed ({code}: {reason})}`,
+/// `{severity|{where|frozen}}`). Other names stay as written.
 fn fill_template(
     template: &str,
     captures: &BTreeMap<String, String>,
-    is_group: impl Fn(&str) -> bool,
+    is_group: impl Fn(&str) -> bool + Copy,
 ) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close) => {
-                let inside = &after[..close];
-                let (name, fallback) = inside.split_once('|').unwrap_or((inside, ""));
-                match captures.get(name) {
-                    Some(value) if !value.is_empty() => out.push_str(value),
-                    Some(_) => out.push_str(fallback),
-                    None if is_group(name) => out.push_str(fallback),
-                    None => out.push_str(&rest[open..open + close + 2]),
-                }
-                rest = &after[close + 1..];
+        let Some(close) = matching_brace(&rest[open..]) else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let whole = &rest[open..open + close + 1];
+        let inside = &whole[1..whole.len() - 1];
+        let filled = |name: &str| captures.get(name).is_some_and(|v| !v.is_empty());
+        if let Some((name, text)) = inside.strip_prefix('?').and_then(|c| c.split_once(':')) {
+            if filled(name) {
+                out.push_str(&fill_template(text, captures, is_group));
+            } else if !captures.contains_key(name) && !is_group(name) {
+                out.push_str(whole);
             }
-            None => {
-                out.push_str(&rest[open..]);
-                rest = "";
+        } else {
+            let (name, fallback) = inside.split_once('|').unwrap_or((inside, ""));
+            match captures.get(name) {
+                Some(value) if !value.is_empty() => out.push_str(value),
+                Some(_) => out.push_str(&fill_template(fallback, captures, is_group)),
+                None if is_group(name) => {
+                    out.push_str(&fill_template(fallback, captures, is_group))
+                }
+                None => out.push_str(whole),
             }
         }
+        rest = &rest[open + close + 1..];
     }
     out.push_str(rest);
     out
+}
+
+/// Where the brace that closes the one `text` begins with lies, counting nested pairs.
+fn matching_brace(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (at, c) in text.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(at);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -951,6 +978,41 @@ mod tests {
         assert_eq!(
             fill_template("failed ({detail|it did not start})", &caps, |_| true),
             "failed (it did not start)"
+        );
+    }
+
+    #[test]
+    fn a_conditional_text_and_a_nested_fallback_fill_their_own_placeholders() {
+        let groups = |n: &str| ["code", "reason", "severity", "where"].contains(&n);
+        let caps = BTreeMap::from([
+            ("code".to_owned(), "PXE-E53".to_owned()),
+            ("reason".to_owned(), "No boot filename received".to_owned()),
+        ]);
+        let template = "boot{?code:, which failed ({code}: {reason})}: no disk";
+        assert_eq!(
+            fill_template(template, &caps, groups),
+            "boot, which failed (PXE-E53: No boot filename received): no disk"
+        );
+        assert_eq!(
+            fill_template(template, &BTreeMap::new(), groups),
+            "boot: no disk"
+        );
+        let caps = BTreeMap::from([("where".to_owned(), "0000:00:1c.0".to_owned())]);
+        assert_eq!(
+            fill_template("error ({severity|{where|frozen}})", &caps, groups),
+            "error (0000:00:1c.0)"
+        );
+        assert_eq!(
+            fill_template(
+                "error ({severity|{where|frozen}})",
+                &BTreeMap::new(),
+                groups
+            ),
+            "error (frozen)"
+        );
+        assert_eq!(
+            fill_template("a {?b:c}", &BTreeMap::new(), |_| false),
+            "a {?b:c}"
         );
     }
 

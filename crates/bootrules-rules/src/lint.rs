@@ -49,14 +49,13 @@ pub fn lints(pack: &Pack) -> Vec<Diagnostic> {
     out
 }
 
-/// The `{name}` placeholders of a text.
+/// The names of a text's placeholders: `{name}`, `{name|fallback}` and `{?name:text}`.
 fn placeholders(text: &str) -> impl Iterator<Item = &str> {
     text.split('{').skip(1).filter_map(|part| {
-        let name = part.split('}').next()?;
-        (part.contains('}')
-            && !name.is_empty()
-            && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
-        .then_some(name)
+        let part = part.strip_prefix('?').unwrap_or(part);
+        let end = part.find(['}', '|', ':'])?;
+        let name = &part[..end];
+        (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')).then_some(name)
     })
 }
 
@@ -68,5 +67,7 @@ mod tests {
     fn placeholders_are_names_in_braces() {
         let found: Vec<_> = placeholders("{unit} failed on {device} ({not a name}) {").collect();
         assert_eq!(found, ["unit", "device"]);
+        let found: Vec<_> = placeholders("{?code:, ({code}: {reason|why})} {a|{b}}").collect();
+        assert_eq!(found, ["code", "code", "reason", "a", "b"]);
     }
 }
