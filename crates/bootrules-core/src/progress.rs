@@ -39,7 +39,8 @@ pub struct Progress {
     /// The once-per-boot markers seen, each with its stage's rank and whether a marker of an
     /// earlier stage (past the hand-off) came after it: then it was the initramfs' copy (Arch's
     /// systemd initramfs greets with the plain `Welcome to Arch Linux!`, as its real root does
-    /// again after the switch), and its repeat is the same boot.
+    /// again after the switch), and its one repeat is the same boot (once the boot went past it,
+    /// an earlier stage's marker is the next boot's).
     once_markers_seen: Vec<OnceMarker>,
     /// True once the bootloader handed over to the OS (a hand-off line, or a stage at or beyond
     /// the hand-off stage).
@@ -60,7 +61,11 @@ pub struct Progress {
 struct OnceMarker {
     marker: u32,
     rank: Rank,
+    /// A marker of an earlier stage came after it, before any of a later stage.
     stepped_back: bool,
+    /// A marker of a later stage came after it: the boot went on past it, so an earlier stage's
+    /// marker after that is the next boot's, not a step back.
+    passed: bool,
 }
 
 impl Progress {
@@ -180,20 +185,25 @@ impl Progress {
             self.marked[stage] = true;
             if def.phase == Phase::Boot && model.handoff_rank().is_some_and(|h| rank > h) {
                 for seen in &mut self.once_markers_seen {
-                    seen.stepped_back |= rank < seen.rank;
+                    seen.passed |= rank > seen.rank;
+                    seen.stepped_back |= rank < seen.rank && !seen.passed;
                 }
             }
-            if def.once_per_boot
-                && !self
+            if def.once_per_boot {
+                match self
                     .once_markers_seen
-                    .iter()
-                    .any(|m| m.marker == hit.marker)
-            {
-                self.once_markers_seen.push(OnceMarker {
-                    marker: hit.marker,
-                    rank,
-                    stepped_back: false,
-                });
+                    .iter_mut()
+                    .find(|m| m.marker == hit.marker)
+                {
+                    // seen again in the same boot: the step back is used up
+                    Some(seen) => seen.stepped_back = false,
+                    None => self.once_markers_seen.push(OnceMarker {
+                        marker: hit.marker,
+                        rank,
+                        stepped_back: false,
+                        passed: false,
+                    }),
+                }
             }
             if self.furthest_marker.is_none_or(|best| rank > best) {
                 self.furthest_marker = Some(rank);
@@ -398,6 +408,11 @@ mod tests {
                 "a once-per-boot marker seen again after an earlier stage's marker is the same boot",
                 "@kernel\n@booted\n@initrd\n@booted\n@kernel\n@booted",
                 &[(1, 4, Reset), (5, 6, Booted)],
+            ),
+            (
+                "the step back allows one repeat: a third sighting is the next boot",
+                "@kernel\n@booted\n@initrd\n@booted\n@booted",
+                &[(1, 4, Reset), (5, 5, Booted)],
             ),
             (
                 "blank lines at the end belong to the open session",

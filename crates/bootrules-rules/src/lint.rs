@@ -52,8 +52,11 @@ pub fn lints(pack: &Pack) -> Vec<Diagnostic> {
 /// The names of a text's placeholders: `{name}`, `{name|fallback}` and `{?name:text}`.
 fn placeholders(text: &str) -> impl Iterator<Item = &str> {
     text.split('{').skip(1).filter_map(|part| {
-        let part = part.strip_prefix('?').unwrap_or(part);
-        let end = part.find(['}', '|', ':'])?;
+        let (part, ends) = match part.strip_prefix('?') {
+            Some(conditional) => (conditional, &['}', '|', ':'][..]),
+            None => (part, &['}', '|'][..]),
+        };
+        let end = part.find(ends)?;
         let name = &part[..end];
         (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')).then_some(name)
     })
