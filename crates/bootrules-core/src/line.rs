@@ -672,6 +672,13 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
             return (message, false, false);
         }
     }
+    // `kubectl logs --prefix` (a KubeVirt VM's `guest-console-log` container): the pod and the
+    // container in brackets
+    if first == b'[' {
+        if let Some(rest) = s.strip_prefix("[pod/").and_then(|r| r.split_once("] ")) {
+            return strip_capture_prefix(rest.1);
+        }
+    }
     // a syslog or journal line pasted without its date and host keeps the kernel's tag
     if first == b'k' {
         if let Some(message) = s.strip_prefix("kernel: ") {
@@ -714,17 +721,21 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
         return (s, false, false);
     };
     let rest = &s[caps.get(1).map_or(0, |m| m.end())..];
-    // `Jul 04 03:05:31 multipathd[1389]: …`: a journal whose host names the writer cut out; with
-    // no host, only a tag with its PID tells a log line from text that begins with a date
+    // `Jul 04 03:05:31 multipathd[1389]: …`: a journal whose host names the writer cut out
+    // (or `journalctl --no-hostname`); with no host, only a tag with its PID, or the kernel's,
+    // tells a log line from text that begins with a date
     if syslog
         && without_host(caps.get(1).map_or("", |m| m.as_str()))
         && syslog_tag(rest) != Some(true)
+        && !rest.starts_with("kernel: ")
     {
         return (s, false, false);
     }
-    // socklog/svlogd (Void Linux) writes the facility and level after the time instead of a tag
+    // socklog/svlogd (Void Linux) writes the facility and level after the time instead of a
+    // tag; busybox's syslogd writes them before the tag (`vm kern.info kernel: …`)
     if let Some(facility) = caps.get(2) {
-        return (rest, true, facility.as_str() == "kern");
+        let kernel = facility.as_str() == "kern";
+        return (rest.strip_prefix("kernel: ").unwrap_or(rest), true, kernel);
     }
     match rest.strip_prefix("kernel: ") {
         Some(message) => (message, syslog, syslog),
@@ -1150,7 +1161,7 @@ fn syslog_prefix() -> &'static Regex {
             // run in (German, Dutch, French, Spanish, Italian, Portuguese, Nordic, Polish,
             // Russian), as strftime's %b prints them (French abbreviates with a full stop:
             // `janv.`, `oct.`)
-            r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\.? +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? (?:(?:[\w.-]+|<[\w. -]{1,40}>) )?)[\w./@-]+(?:\[\d+\])?: ",
+            r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\.? +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? (?:(?:[\w.-]+|<[\w. -]{1,40}>) )?(?:(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|warn|warning|notice|info|debug) )?)[\w./@-]+(?:\[\d+\])?: ",
         )
         .expect("static regex")
     })
@@ -1867,6 +1878,24 @@ mod tests {
             "[  OK  ] Reached target Basic System."
         );
         assert_eq!(norm("[Sep28] not a time").1, "[Sep28] not a time");
+    }
+
+    #[test]
+    fn busybox_kubectl_and_hostless_journal_prefixes_are_stripped() {
+        // busybox syslogd's facility and level before the tag
+        let (_, msg, _) = norm("Jan  1 10:00:01 myhost kern.info kernel: VFS: Mounted root (ext4)");
+        assert_eq!(msg, "VFS: Mounted root (ext4)");
+        let (_, msg, _) = norm("Jan  1 10:00:01 myhost daemon.info systemd[1]: Started Foo.");
+        assert_eq!(msg, "systemd[1]: Started Foo.");
+        // `journalctl --no-hostname`
+        let (_, msg, _) = norm("Jan 01 10:00:01 kernel: VFS: Mounted root (ext4)");
+        assert_eq!(msg, "VFS: Mounted root (ext4)");
+        // `kubectl logs --prefix`, also before kubectl's own time stamp
+        let (_, msg, _) =
+            norm("[pod/virt-launcher-vm1-abcde/guest-console-log] Welcome to Debian GNU/Linux 12 (bookworm)!");
+        assert_eq!(msg, "Welcome to Debian GNU/Linux 12 (bookworm)!");
+        let (_, msg, _) = norm("[pod/p/c] 2024-01-01T10:00:00.123456789Z vm1 login: ");
+        assert_eq!(msg, "vm1 login: ");
     }
 
     #[test]
