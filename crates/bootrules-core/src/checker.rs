@@ -131,7 +131,10 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
                     let previous = std::mem::replace(session, start(rules, file, line.number));
                     let end = line.number - u64::from(!shares_line);
                     let index = self.sessions.len();
-                    self.sessions.push(close(rules, previous, end, true, index));
+                    // (a log's separator says the next boot began, not that this one was cut short)
+                    let cut_short = !hit.separator;
+                    self.sessions
+                        .push(close(rules, previous, end, cut_short, index));
                 } else {
                     // A log that begins with the end of a boot unseen before it (`login:
                     // SeaBIOS …`): what precedes the new boot on its first line is that boot's.

@@ -675,8 +675,8 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
     // `kubectl logs --prefix` (a KubeVirt VM's `guest-console-log` container): the pod and the
     // container in brackets
     if first == b'[' {
-        if let Some(rest) = s.strip_prefix("[pod/").and_then(|r| r.split_once("] ")) {
-            return strip_capture_prefix(rest.1);
+        if let Some(rest) = strip_kubectl_prefix(s) {
+            return strip_capture_prefix(rest);
         }
     }
     // a syslog or journal line pasted without its date and host keeps the kernel's tag
@@ -753,6 +753,18 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
         },
         None => (rest, syslog, false),
     }
+}
+
+/// The text after `kubectl logs --prefix`'s `[pod/NAME/CONTAINER] `, if the line begins so.
+fn strip_kubectl_prefix(s: &str) -> Option<&str> {
+    let (source, rest) = s.strip_prefix("[pod/")?.split_once("] ")?;
+    let (pod, container) = source.split_once('/')?;
+    let name = |n: &str| {
+        !n.is_empty()
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+    };
+    (name(pod) && name(container)).then_some(rest)
 }
 
 /// The seconds since the start of a test run that autopkgtest puts before each line of its
@@ -1896,6 +1908,9 @@ mod tests {
         assert_eq!(msg, "Welcome to Debian GNU/Linux 12 (bookworm)!");
         let (_, msg, _) = norm("[pod/p/c] 2024-01-01T10:00:00.123456789Z vm1 login: ");
         assert_eq!(msg, "vm1 login: ");
+        let (_, msg, time) = norm("[pod/p/c] [    0.000000] Linux version 6.1.0");
+        assert_eq!((msg.as_str(), time), ("Linux version 6.1.0", Some(0.0)));
+        assert_eq!(norm("[pod/] x] y").1, "[pod/] x] y");
     }
 
     #[test]

@@ -380,6 +380,16 @@ mod tests {
                 &[(1, 2, Reset), (3, 4, Booted)],
             ),
             (
+                "a log's separator begins the next boot without cutting the last one short",
+                "%kernel\n@booted\n%kernel\n@initrd",
+                &[(1, 2, Booted), (3, 4, BootStalled)],
+            ),
+            (
+                "a kernel banner after a separator is the same boot",
+                "@kernel\n@booted\n%kernel\n@kernel\n@booted",
+                &[(1, 2, Booted), (3, 5, Booted)],
+            ),
+            (
                 "firmware starting over before the hand-off is the same attempt",
                 "@firmware\n@bootloader\n@firmware\n@bootloader\n@kernel\n@booted",
                 &[(1, 6, Booted)],

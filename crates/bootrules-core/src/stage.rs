@@ -128,6 +128,10 @@ pub struct StageMatch {
     pub marker: u32,
     /// The marker says the bootloader handed over to the OS (`Starting kernel ...`).
     pub handoff: bool,
+    /// The marker is a log's own line between two boots (a journal's `-- Boot … --`): the next
+    /// boot began, but what came before need not show how the last one ended (a journal
+    /// filtered to one unit shows no shutdown), so that session was not cut short by it.
+    pub separator: bool,
     /// The line shows the stage was reached without being its marker (a dracut message shows
     /// the initramfs runs): it never begins a session, so an excerpt is judged by what it shows.
     pub shown: bool,
@@ -150,6 +154,7 @@ impl StageMatch {
             at: 0,
             marker: u32::MAX,
             handoff: false,
+            separator: false,
             shown: true,
             lower_bound: false,
             conditional: false,

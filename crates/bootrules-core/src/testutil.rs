@@ -4,7 +4,8 @@
 //! A line `@kernel` is the marker of the stage `kernel`; `!fatal`, `!error` and `!warning` are
 //! findings of that severity (`!fatal` stops the boot); `~shutdown` takes back the stage
 //! `shutdown` and the ones after it; `?restart` shows the stage `restart` without being its
-//! marker (a `shown-by` line). Only a line's first word counts, so the rest may imitate what
+//! marker (a `shown-by` line); `%kernel` is a separator of the stage `kernel` (a journal's
+//! `-- Boot … --`). Only a line's first word counts, so the rest may imitate what
 //! a real line holds. A line may begin with a kernel timestamp
 //! (`[   12.5] @kernel`).
 
@@ -74,6 +75,8 @@ impl RuleSet for Toy {
         let word = line.message.split_whitespace().next().unwrap_or("");
         let marker = word.strip_prefix('@').map(|id| (id, false));
         let shown = word.strip_prefix('?').map(|id| (id, true));
+        let separator = word.starts_with('%');
+        let marker = marker.or_else(|| word.strip_prefix('%').map(|id| (id, false)));
         if let Some((stage, shown)) = marker
             .or(shown)
             .and_then(|(id, shown)| Some((self.model.index_of(id)?, shown)))
@@ -81,8 +84,9 @@ impl RuleSet for Toy {
             hits.stages.push(StageMatch {
                 stage,
                 at: 0,
-                marker: stage as u32,
+                marker: stage as u32 + if separator { 1000 } else { 0 },
                 handoff: false,
+                separator,
                 shown,
                 lower_bound: false,
                 conditional: false,

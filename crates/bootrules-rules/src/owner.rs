@@ -25,11 +25,23 @@ pub(crate) enum Shown {
     Undone,
 }
 
+/// What a stage's marker says besides the stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Marker {
+    /// `patterns`: the stage alone.
+    Plain,
+    /// `handoff-patterns`: also the hand-off to the OS.
+    Handoff,
+    /// `separators`: a log's line between two boots, which begins the next boot without saying
+    /// how the last one ended.
+    Separator,
+}
+
 /// What one pattern of the pack belongs to.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Owner {
-    /// A stage marker; `true` when it also marks the hand-off to the OS.
-    Stage(usize, bool),
+    /// A stage marker, and what else it says.
+    Stage(usize, Marker),
     /// A line that shows the stage was reached without being its marker.
     ShownStage(usize, Shown),
     /// A signature's pattern.

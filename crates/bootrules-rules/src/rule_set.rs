@@ -5,7 +5,7 @@ use bootrules_core::{Finding, Line, LineHits, RuleSet, StageMatch, StageModel};
 
 use crate::judge::PackJudge;
 use crate::memo;
-use crate::owner::{Owner, Role, Shown};
+use crate::owner::{Marker, Owner, Role, Shown};
 use crate::pack::Pack;
 use crate::script::ScriptClock;
 
@@ -52,13 +52,14 @@ impl Pack {
             match self.owners[pattern as usize] {
                 // Only a stage marker needs where its match begins; the other patterns only
                 // whether there is one, which the regex tells without looking for its start.
-                Owner::Stage(stage, handoff) => {
+                Owner::Stage(stage, kind) => {
                     if let Some(found) = regex().find(line.message) {
                         hits.stages.push(StageMatch {
                             stage,
                             at: found.start(),
                             marker: pattern,
-                            handoff,
+                            handoff: kind == Marker::Handoff,
+                            separator: kind == Marker::Separator,
                             shown: false,
                             lower_bound: false,
                             conditional: false,

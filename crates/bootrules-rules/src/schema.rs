@@ -93,6 +93,10 @@ pub fn schema() -> Value {
                 patterns("Markers that also mean the hand-off to the OS"),
             ),
             (
+                "separators",
+                patterns("A log's own lines between two boots: they begin the next session without saying how the last one ended"),
+            ),
+            (
                 "shown-by",
                 patterns("Lines that show the stage was reached"),
             ),

@@ -110,6 +110,10 @@ pub struct StageSpec {
     /// Patterns that mark the stage and also say the bootloader handed over to the OS.
     #[serde(default)]
     pub handoff_patterns: Vec<Spanned<String>>,
+    /// Markers that are a log's own line between two boots (a journal's `-- Boot … --`): they
+    /// begin the next boot's session without saying how the last one ended.
+    #[serde(default)]
+    pub separators: Vec<Spanned<String>>,
     /// Lines that can only appear once the stage was reached, though they are not its marker
     /// (any dracut line shows the initramfs runs). They never begin a session.
     #[serde(default)]

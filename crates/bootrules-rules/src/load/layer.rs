@@ -143,6 +143,7 @@ impl Layered {
             spec.patterns
                 .iter()
                 .chain(&spec.handoff_patterns)
+                .chain(&spec.separators)
                 .chain(&spec.shown_by)
                 .chain(&spec.shown_at_least_by)
                 .chain(outside)

@@ -4,7 +4,7 @@
 use bootrules_core::StageDef;
 
 use crate::codes::Code;
-use crate::owner::{Owner, Shown};
+use crate::owner::{Marker, Owner, Shown};
 use crate::pack::Stage;
 use crate::spec::StageSpec;
 
@@ -55,8 +55,11 @@ pub(super) fn compile(
     stages: &Stages<'_>,
     patterns: &mut Patterns<'_>,
 ) -> (StageDef, Stage) {
-    patterns.number(&spec.patterns, file, Owner::Stage(index, false));
-    patterns.number(&spec.handoff_patterns, file, Owner::Stage(index, true));
+    patterns.number(&spec.patterns, file, Owner::Stage(index, Marker::Plain));
+    let handoff = Owner::Stage(index, Marker::Handoff);
+    patterns.number(&spec.handoff_patterns, file, handoff);
+    let separator = Owner::Stage(index, Marker::Separator);
+    patterns.number(&spec.separators, file, separator);
     patterns.number(&spec.shown_by, file, Owner::ShownStage(index, Shown::At));
     let at_least = Owner::ShownStage(index, Shown::AtLeast);
     patterns.number(&spec.shown_at_least_by, file, at_least);
@@ -96,6 +99,7 @@ pub(super) fn compile(
         patterns: strings(&spec.patterns)
             .into_iter()
             .chain(strings(&spec.handoff_patterns))
+            .chain(strings(&spec.separators))
             .collect(),
         shown_by: strings(&spec.shown_by),
         shown_at_least_by: strings(&spec.shown_at_least_by),
