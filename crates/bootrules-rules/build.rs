@@ -19,9 +19,10 @@ mod requirement;
 mod pre_parsed;
 
 /// The keys whose strings are numbered patterns, which the prefilter searches for.
-const PATTERN_KEYS: [&str; 6] = [
+const PATTERN_KEYS: [&str; 7] = [
     "patterns",
     "handoff-patterns",
+    "separators",
     "shown-by",
     "shown-at-least-by",
     "undone-by",

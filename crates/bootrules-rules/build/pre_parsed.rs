@@ -26,6 +26,7 @@ const SPANNED_KEYS: &[&str] = &[
     "patterns",
     "script",
     "script-file",
+    "separators",
     "shown-at-least-by",
     "shown-by",
     "shows-stage",

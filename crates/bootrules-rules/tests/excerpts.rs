@@ -501,3 +501,45 @@ fn a_relayed_banner_after_systemds_status_lines_is_the_journals_copy() {
     let s = judge(&pack, log);
     assert_eq!(s.last_stage.as_deref(), Some("system-init"));
 }
+
+#[test]
+fn a_journal_pasted_across_boots_splits_at_its_separators_without_calling_a_boot_reset() {
+    let pack = default_pack().unwrap();
+    // `journalctl` output of a boot that failed to mount a data disk and the next one (built
+    // from systemd's journal format and its `-- Boot <id> --` separator)
+    let journal = "\
+Jan 01 10:00:01 vm1 systemd[1]: Mounting /data...
+Jan 01 10:00:02 vm1 mount[612]: mount: /data: special device /dev/sdc1 does not exist.
+Jan 01 10:00:02 vm1 systemd[1]: Failed to mount /data.
+Jan 01 10:00:02 vm1 systemd[1]: Dependency failed for Local File Systems.
+Jan 01 10:00:03 vm1 systemd[1]: Reached target Emergency Mode.
+-- Boot 6a1e2f0b9c4d4e8fa1b2c3d4e5f60718 --
+Jan 01 10:05:01 vm1 systemd[1]: Reached target Local File Systems.
+Jan 01 10:05:04 vm1 systemd[1]: Reached target Multi-User System.
+";
+    let report = check_bytes(&pack, "journal.log", journal.as_bytes());
+    let outcomes: Vec<_> = report.sessions.iter().map(|s| s.outcome).collect();
+    assert_eq!(outcomes, [Outcome::BootFailed, Outcome::Booted]);
+    assert_eq!(
+        report.sessions[0].last_stage.as_deref(),
+        Some("system-init")
+    );
+    assert_eq!(report.sessions[1].last_stage.as_deref(), Some("multi-user"));
+
+    // the same journal filtered to one unit shows no shutdown: the earlier boot is no reset
+    let unit = "\
+Jan 01 10:00:02 vm1 systemd[1]: Started Azure Linux Agent.
+Jan 01 10:00:05 vm1 waagent[812]: Daemon Azure Linux Agent Version: 2.9.1.1
+-- Boot 6a1e2f0b9c4d4e8fa1b2c3d4e5f60718 --
+Jan 01 11:00:02 vm1 systemd[1]: Started Azure Linux Agent.
+";
+    let report = check_bytes(&pack, "unit.log", unit.as_bytes());
+    assert_eq!(report.sessions.len(), 2);
+    let first = &report.sessions[0];
+    assert_ne!(first.outcome, Outcome::Reset);
+    assert!(
+        !rules(first).contains(&"restart-without-shutdown"),
+        "{:?}",
+        rules(first)
+    );
+}
