@@ -109,7 +109,8 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         }) {
             let end = ended.end_line;
             let index = self.sessions.len();
-            self.sessions.push(close(rules, ended, end, false, index));
+            self.sessions
+                .push(close(rules, ended, end, false, false, index));
         }
 
         // Borrowed in place: a session is too large to move in and out on every line.
@@ -122,6 +123,10 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         let kernel = model.kernel_line_stage();
         let shows_kernel = hits.stages.iter().any(|h| Some(h.stage) == kernel);
         for &hit in &hits.stages {
+            // a journal's separator on a console is `journalctl`'s output, run at its shell
+            if hit.separator && self.console_seen {
+                continue;
+            }
             if !replayed
                 && session
                     .progress
@@ -131,10 +136,8 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
                     let previous = std::mem::replace(session, start(rules, file, line.number));
                     let end = line.number - u64::from(!shares_line);
                     let index = self.sessions.len();
-                    // (a log's separator says the next boot began, not that this one was cut short)
-                    let cut_short = !hit.separator;
-                    self.sessions
-                        .push(close(rules, previous, end, cut_short, index));
+                    let closed = close(rules, previous, end, true, hit.separator, index);
+                    self.sessions.push(closed);
                 } else {
                     // A log that begins with the end of a boot unseen before it (`login:
                     // SeaBIOS …`): what precedes the new boot on its first line is that boot's.
@@ -147,6 +150,7 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         if let Some(time) = line.time {
             session.progress.max_kernel_time = session.progress.max_kernel_time.max(time);
         }
+        session.progress.shell_commands |= is_shell_command(line.message);
         session.end_line = line.number;
         session.last.keep(&line);
         let reached = session.progress.stages_reached().len();
@@ -164,7 +168,7 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
             let end = o.end_line;
             let handed_off = o.progress.handed_off;
             let index = self.sessions.len();
-            let last = close(self.rules, o, end, false, index);
+            let last = close(self.rules, o, end, false, false, index);
             self.sessions.finish(last, handed_off);
         }
     }
@@ -345,6 +349,26 @@ fn start<'a, R: RuleSet>(rules: &'a R, file: &'a R::FileState, line: u64) -> Ope
 }
 
 /// Ends a session: its judge says what it found, and the session is judged.
+/// A command typed at a shell prompt: `root@vm:~# dmesg`, `[root@vm ~]# dmesg`, SUSE's
+/// `vm:~ # dmesg`, BusyBox's `/ # dmesg`, `sh-4.2# dmesg`.
+fn is_shell_command(text: &str) -> bool {
+    // (most lines hold no `# ` or `$ ` near their start: no regex for them)
+    let head = &text.as_bytes()[..text.len().min(120)];
+    let marked = memchr::memchr2_iter(b'#', b'$', head).any(|at| head.get(at + 1) == Some(&b' '));
+    marked && shell_prompt().is_match(text)
+}
+
+#[allow(clippy::expect_used)]
+fn shell_prompt() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(
+            r"^(?:[\w.-]+@[\w.-]+:\S*|\[[\w.-]+@[\w.-]+ [^\]]+\]|[\w.-]+:\S* |[/~] |(?:ba)?sh-\d+\.\d+)[#$] +\S",
+        )
+        .expect("static regex")
+    })
+}
+
 /// systemd's status line (`[  OK  ] Started …`, `[FAILED] …`): PID 1 writes it to the console
 /// only, never to syslog or the journal, so the file is a console capture.
 fn is_status_line(text: &str) -> bool {
@@ -364,6 +388,7 @@ fn close<R: RuleSet, J: Judge>(
     open: Open<J>,
     end_line: u64,
     followed_by_new_boot: bool,
+    separated: bool,
     index: usize,
 ) -> Session {
     let Open {
@@ -374,6 +399,7 @@ fn close<R: RuleSet, J: Judge>(
         ..
     } = open;
     progress.next_boot_followed = followed_by_new_boot;
+    progress.next_boot_separated = separated;
     let judgement = judge.finish(&progress, &last.as_line());
     conclude(rules, &progress, judgement, &trace, end_line, index)
 }

@@ -37,9 +37,13 @@ pub(crate) fn judge_outcome(
         match progress.end_mark {
             Some((Mark::PoweredOff, _)) => Outcome::PoweredOff,
             Some((Mark::Rebooted, _)) => Outcome::Rebooted,
+            // a journal stops before the kernel's last line; its next boot shows it came back
+            _ if progress.next_boot_separated => Outcome::Rebooted,
             _ => Outcome::ShutdownStalled,
         }
-    } else if followed_by_new_boot {
+    } else if followed_by_new_boot && !progress.next_boot_separated {
+        // (after a journal's separator, a boot whose end the entries do not show is judged by
+        // what they show: a journal filtered to a unit holds no shutdown)
         Outcome::Reset
     } else if progress.booted_at.is_some() {
         Outcome::Booted

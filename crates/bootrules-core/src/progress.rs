@@ -54,6 +54,13 @@ pub struct Progress {
     pub end_mark: Option<(Mark, u64)>,
     /// True when the session ended because a new boot began (known when the judge finishes).
     pub next_boot_followed: bool,
+    /// True once a command was typed at a shell in this session (`root@vm:~# dmesg`): kernel
+    /// lines after it may be that command's replay of the ring buffer, not a new kernel.
+    pub shell_commands: bool,
+    /// True when that new boot began at the log's own separator (a journal's `-- Boot … --`):
+    /// a journal never holds the kernel's last lines and, filtered to a unit, no shutdown, so
+    /// the session is judged by what it shows rather than as cut short.
+    pub next_boot_separated: bool,
 }
 
 /// A once-per-boot marker a session has shown (see [`Progress::once_markers_seen`]).
@@ -88,6 +95,8 @@ impl Progress {
             shutdown_at: None,
             end_mark: None,
             next_boot_followed: false,
+            next_boot_separated: false,
+            shell_commands: false,
         }
     }
 
@@ -293,6 +302,7 @@ impl Progress {
         /// How soon after its start a new kernel's first line that the log shows may come.
         const STARTED_WITHIN: f64 = 5.0;
         !line.relayed
+            && !self.shell_commands
             && self.max_kernel_time > RAN_FOR
             && line.time.is_some_and(|t| t < STARTED_WITHIN)
     }
@@ -317,6 +327,11 @@ impl Progress {
         if hit.shown {
             return model.kernel_line_stage() == Some(hit.stage)
                 && self.kernel_clock_restarted(line);
+        }
+        // A log's separator between boots (a journal's `-- Boot … --`) begins the next boot
+        // whatever the lines before it were: the kernel banner's guards do not apply to it
+        if hit.separator {
+            return self.start_line < line.number;
         }
         let stage = hit.stage;
         let def = model.get(stage);
@@ -388,6 +403,31 @@ mod tests {
                 "a kernel banner after a separator is the same boot",
                 "@kernel\n@booted\n%kernel\n@kernel\n@booted",
                 &[(1, 2, Booted), (3, 5, Booted)],
+            ),
+            (
+                "a separator begins a boot also when no marker came before it",
+                "!error\n%kernel\n@booted",
+                &[(1, 1, BootStalled), (2, 3, Booted)],
+            ),
+            (
+                "a separator after a journal's kernel times still begins a boot",
+                "[   1.0] vm1 kernel: @kernel\n[ 500.0] vm1 kernel: @booted\n%kernel\n[   0.0] vm1 kernel: @kernel",
+                &[(1, 2, Booted), (3, 4, BootStalled)],
+            ),
+            (
+                "a separator on a console is a command's output, no boot",
+                "[   1.0] @kernel\n[ 500.0] @booted\n%kernel\n!warning",
+                &[(1, 4, Booted)],
+            ),
+            (
+                "kernel lines after a command at a shell are its output (`dmesg`), no new kernel",
+                "[   1.0] @kernel\n[  99.0] @booted\nroot@vm1:~# dmesg | grep iommu\n[   0.04] iommu: Default domain type: Translated",
+                &[(1, 4, Booted)],
+            ),
+            (
+                "a shutdown that a separator follows came back: rebooted",
+                "@kernel\n@booted\n@shutdown\n%kernel\n@booted",
+                &[(1, 3, Rebooted), (4, 5, Booted)],
             ),
             (
                 "firmware starting over before the hand-off is the same attempt",

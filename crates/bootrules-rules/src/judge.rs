@@ -745,6 +745,7 @@ fn view(pack: &Pack, progress: &Progress, last: &Line<'_>) -> SessionView {
         },
         booted: progress.booted_at.is_some(),
         next_boot_followed: progress.next_boot_followed,
+        next_boot_separated: progress.next_boot_separated,
         handed_off: progress.handed_off,
         stages: progress
             .stages_reached()

@@ -5,7 +5,7 @@
 //! session), with two variables in scope:
 //!
 //! - `session`: `#{ start_line, last_line, last_time, last_text, last_stage, phase, booted,
-//!   next_boot_followed, stages, findings, error_categories, fatal }` where `stages` maps each
+//!   next_boot_followed, next_boot_separated, stages, findings, error_categories, fatal }` where `stages` maps each
 //!   reached stage id to `#{ line, time }` (`time` is `()` without a timestamp), `findings`
 //!   lists the ids other rules found and `error_categories` the categories of their error and
 //!   critical findings (scripts of signatures without patterns run after all other rules);
@@ -289,6 +289,8 @@ pub struct SessionView {
     pub booted: bool,
     /// True when a new boot began right after this session (no power-off or restart line).
     pub next_boot_followed: bool,
+    /// True when that boot began at the log's own separator (a journal's `-- Boot … --`).
+    pub next_boot_separated: bool,
     /// True once the bootloader handed over to the OS.
     pub handed_off: bool,
     /// Reached stages: id, line, time.
@@ -374,6 +376,10 @@ impl ScriptSession {
         view.insert(
             "next_boot_followed".into(),
             session.next_boot_followed.into(),
+        );
+        view.insert(
+            "next_boot_separated".into(),
+            session.next_boot_separated.into(),
         );
         view.insert("handed_off".into(), session.handed_off.into());
         view.insert("stages".into(), stages.into());
@@ -523,6 +529,7 @@ mod tests {
             phase: "boot",
             booted: false,
             next_boot_followed: false,
+            next_boot_separated: false,
             handed_off: false,
             stages: vec![("kernel".into(), 3, Some(0.0))],
         }

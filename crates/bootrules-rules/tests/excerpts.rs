@@ -535,8 +535,34 @@ Jan 01 11:00:02 vm1 systemd[1]: Started Azure Linux Agent.
 ";
     let report = check_bytes(&pack, "unit.log", unit.as_bytes());
     assert_eq!(report.sessions.len(), 2);
+
+    // `journalctl -o short-monotonic` keeps the kernel's times: the separator still splits, and
+    // a journal's orderly reboot, which never shows `reboot: Restarting system`, is `rebooted`
+    let monotonic = "\
+[    0.000000] vm1 kernel: Linux version 6.1.0-28-amd64 (x@y) #1 SMP
+[    4.000000] vm1 systemd[1]: Reached target Multi-User System.
+[  500.000000] vm1 systemd[1]: Stopped target Multi-User System.
+[  500.100000] vm1 systemd[1]: Reached target System Reboot.
+[  500.200000] vm1 systemd-journald[201]: Journal stopped
+-- Boot 6a1e2f0b9c4d4e8fa1b2c3d4e5f60718 --
+[    0.000000] vm1 kernel: Linux version 6.1.0-28-amd64 (x@y) #1 SMP
+[    4.000000] vm1 systemd[1]: Reached target Multi-User System.
+";
+    let report = check_bytes(&pack, "monotonic.log", monotonic.as_bytes());
+    let outcomes: Vec<_> = report.sessions.iter().map(|s| s.outcome).collect();
+    assert_eq!(outcomes, [Outcome::Rebooted, Outcome::Booted]);
+    let report = check_bytes(&pack, "unit.log", unit.as_bytes());
+    assert_eq!(report.sessions.len(), 2);
     let first = &report.sessions[0];
     assert_ne!(first.outcome, Outcome::Reset);
+    assert!(
+        first
+            .findings
+            .iter()
+            .all(|f| !f.message.contains("the log ends")),
+        "{:?}",
+        first.findings
+    );
     assert!(
         !rules(first).contains(&"restart-without-shutdown"),
         "{:?}",

@@ -21,7 +21,7 @@ const KIND: Kind = Kind {
 /// Every problem of the stage that shows without building its patterns.
 pub(super) fn validate(spec: &StageSpec, file: usize, stages: &Stages<'_>) -> Vec<Problem> {
     let mut problems: Vec<Problem> = checks::id(&spec.id, file, &KIND).into_iter().collect();
-    if spec.patterns.is_empty() && spec.handoff_patterns.is_empty() {
+    if spec.patterns.is_empty() && spec.handoff_patterns.is_empty() && spec.separators.is_empty() {
         let message = format!("stage `{}` has no patterns", spec.id.get_ref());
         problems.push(Problem::new(
             Code::NoPatterns,
