@@ -132,7 +132,10 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
                     .progress
                     .is_new_boot(model, hit, &line, shows_kernel)
             {
-                if session.progress.start_line < line.number {
+                if session.separator_only {
+                    // Separators with nothing between them (`journalctl -g` prints one for each
+                    // boot without a match): the session they began is the next boot's already.
+                } else if session.progress.start_line < line.number {
                     let previous = std::mem::replace(session, start(rules, file, line.number));
                     let end = line.number - u64::from(!shares_line);
                     let index = self.sessions.len();
@@ -151,6 +154,12 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
             session.progress.max_kernel_time = session.progress.max_kernel_time.max(time);
         }
         session.progress.shell_commands |= is_shell_command(line.message);
+        session.separator_only = (session.separator_only
+            || session.progress.start_line == line.number)
+            && hits
+                .stages
+                .iter()
+                .any(|hit| hit.separator && !self.console_seen);
         session.end_line = line.number;
         session.last.keep(&line);
         let reached = session.progress.stages_reached().len();
@@ -270,6 +279,8 @@ struct Open<J> {
     end_line: u64,
     last: LastLine,
     trace: Trace,
+    /// The session holds only the separator it began at so far.
+    separator_only: bool,
 }
 
 /// Judged sessions on their way to the caller, the latest held back until the next one closes.
@@ -345,6 +356,7 @@ fn start<'a, R: RuleSet>(rules: &'a R, file: &'a R::FileState, line: u64) -> Ope
         end_line: line,
         last: LastLine::default(),
         trace: Trace::default(),
+        separator_only: false,
     }
 }
 

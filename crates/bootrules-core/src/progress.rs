@@ -415,6 +415,11 @@ mod tests {
                 &[(1, 2, Booted), (3, 4, BootStalled)],
             ),
             (
+                "separators with nothing between them are one boot's start",
+                "@kernel\n@booted\n%kernel\n%kernel\n%kernel\n@booted",
+                &[(1, 2, Booted), (3, 6, Booted)],
+            ),
+            (
                 "a separator on a console is a command's output, no boot",
                 "[   1.0] @kernel\n[ 500.0] @booted\n%kernel\n!warning",
                 &[(1, 4, Booted)],
