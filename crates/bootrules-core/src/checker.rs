@@ -153,13 +153,13 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         if let Some(time) = line.time {
             session.progress.max_kernel_time = session.progress.max_kernel_time.max(time);
         }
-        session.progress.shell_commands |= is_shell_command(line.message);
-        session.separator_only = (session.separator_only
-            || session.progress.start_line == line.number)
-            && hits
-                .stages
-                .iter()
-                .any(|hit| hit.separator && !self.console_seen);
+        // (once a command was seen, no further line needs the look)
+        if !session.progress.shell_commands {
+            session.progress.shell_commands = is_shell_command(line.message);
+        }
+        let separator = !self.console_seen && hits.stages.iter().any(|hit| hit.separator);
+        session.separator_only =
+            separator && (session.separator_only || session.progress.start_line == line.number);
         session.end_line = line.number;
         session.last.keep(&line);
         let reached = session.progress.stages_reached().len();
@@ -360,7 +360,6 @@ fn start<'a, R: RuleSet>(rules: &'a R, file: &'a R::FileState, line: u64) -> Ope
     }
 }
 
-/// Ends a session: its judge says what it found, and the session is judged.
 /// A command typed at a shell prompt: `root@vm:~# dmesg`, `[root@vm ~]# dmesg`, SUSE's
 /// `vm:~ # dmesg`, BusyBox's `/ # dmesg`, `sh-4.2# dmesg`.
 fn is_shell_command(text: &str) -> bool {
@@ -395,6 +394,7 @@ fn is_status_line(text: &str) -> bool {
     MARKS.iter().any(|mark| text.starts_with(mark))
 }
 
+/// Ends a session: its judge says what it found, and the session is judged.
 fn close<R: RuleSet, J: Judge>(
     rules: &R,
     open: Open<J>,

@@ -1070,12 +1070,18 @@ fn syslog_date_shape(bytes: &[u8]) -> bool {
 }
 
 // The two prefix patterns are constants of this file, tested below; they cannot fail to compile.
+/// A syslog facility and level (`kern.info`), the facility captured: busybox's syslogd and
+/// socklog write them into the line.
+const FACILITY_LEVEL: &str = r"(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|warn|warning|notice|info|debug)";
+
 #[allow(clippy::expect_used)]
 fn iso_prefix() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"^(\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?:?(?:\s+|$)(?:(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|warn|warning|notice|info|debug): )?)",
+            &format!(
+                r"^(\[?\d{{4}}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?:?(?:\s+|$)(?:{FACILITY_LEVEL}: )?)"
+            ),
         )
         .expect("static regex")
     })
@@ -1173,7 +1179,9 @@ fn syslog_prefix() -> &'static Regex {
             // run in (German, Dutch, French, Spanish, Italian, Portuguese, Nordic, Polish,
             // Russian), as strftime's %b prints them (French abbreviates with a full stop:
             // `janv.`, `oct.`)
-            r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\.? +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? (?:(?:[\w.-]+|<[\w. -]{1,40}>) )?(?:(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|warn|warning|notice|info|debug) )?)[\w./@-]+(?:\[\d+\])?: ",
+            &format!(
+                r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\.? +\d{{1,2}} \d\d:\d\d:\d\d(?:\.\d+)? (?:(?:[\w.-]+|<[\w. -]{{1,40}}>) )?(?:{FACILITY_LEVEL} )?)[\w./@-]+(?:\[\d+\])?: "
+            ),
         )
         .expect("static regex")
     })
