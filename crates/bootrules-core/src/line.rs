@@ -420,7 +420,7 @@ fn strip_prefixes(text: &str) -> Stripped<'_> {
         strip_quote_marks(text.trim_start()),
     )));
     if let Some((time, after)) = leading_kernel_time(rest) {
-        let after = strip_printk_caller(after).trim_start();
+        let after = strip_rt_cpu(strip_printk_caller(after).trim_start());
         // `journalctl -o short-monotonic`: `[    0.000000] host kernel: Linux version …`
         let (message, journal, kernel) = strip_journal_host_tag(after);
         return Stripped {
@@ -644,6 +644,15 @@ fn strip_printk_caller(s: &str) -> &str {
         }
     }
     s
+}
+
+/// Drops the `000: ` CPU number that the PREEMPT_RT patches' printk (`printk: add processor
+/// number to output`, 5.x-rt) puts after the time.
+fn strip_rt_cpu(s: &str) -> &str {
+    match s.as_bytes() {
+        [a, b, c, b':', b' ', ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => &s[5..],
+        _ => s,
+    }
 }
 
 /// Removes an ISO 8601 or syslog timestamp that a capture tool put before the console text;
@@ -1477,6 +1486,19 @@ mod tests {
         assert_eq!((msg.as_str(), time), ("BUG: soft lockup", Some(12.5)));
         let (_, msg, _) = norm("[   12.5][    C1] rcu: INFO");
         assert_eq!(msg, "rcu: INFO");
+    }
+
+    #[test]
+    fn preempt_rt_cpu_number_is_stripped() {
+        let (_, msg, time) =
+            norm("[   14.121815] 001: VFS: Mounted root (nfs filesystem) on device 0:21.");
+        assert_eq!(time, Some(14.121815));
+        assert_eq!(msg, "VFS: Mounted root (nfs filesystem) on device 0:21.");
+        // a hex dump's offset has more digits
+        assert_eq!(
+            norm("[    8.5] 00000000: 58 41 47 49").1,
+            "00000000: 58 41 47 49"
+        );
     }
 
     #[test]

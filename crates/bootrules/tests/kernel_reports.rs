@@ -27,10 +27,6 @@ const KNOWN: &[(&str, &str)] = &[
     ("125-syzfail.txt", SYZKALLER_TOOL),
     ("126-go-runtime-error-suppressed.txt", SYZKALLER_TOOL),
     ("127-syzfail-sigbus-suppressed.txt", SYZKALLER_TOOL),
-    (
-        "158-lava-bugs.txt",
-        "the excerpt holds only `BUG: spinlock lockup suspected` lines, which bootrules reports as kernel-hang",
-    ),
 ];
 
 const WARNING_IS_OTHER: &str = "a kernel WARNING or UBSAN report: the kernel corpus maps it to kernel-panic, the scored boot-log labels map the same lines to other; bootrules follows the boot-log labels (nothing panicked)";
