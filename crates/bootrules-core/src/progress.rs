@@ -33,6 +33,9 @@ pub struct Progress {
     /// Each time the session was placed further: the line and the stage (a few entries, as
     /// placements only move forward). An excerpt's first lines are read again with it.
     placements: Vec<(u64, usize)>,
+    /// The stages some line placed the session in, also those behind the furthest: when a
+    /// later line takes the furthest back (a switch that failed), the best of the rest holds.
+    placed: Vec<bool>,
     /// A stage claimed by a conditional line while it is the furthest: a later line that places
     /// the session in one of the stages the claim excludes takes it back.
     tentative: Option<usize>,
@@ -87,6 +90,7 @@ impl Progress {
             furthest_marker: None,
             furthest_placed: None,
             placements: Vec::new(),
+            placed: vec![false; stage_count],
             tentative: None,
             once_markers_seen: Vec::new(),
             handed_off: false,
@@ -186,6 +190,9 @@ impl Progress {
                 self.tentative = None;
             }
         }
+        if !hit.lower_bound {
+            self.placed[stage] = true;
+        }
         if !hit.lower_bound && self.furthest_placed.is_none_or(|(best, _)| rank > best) {
             self.furthest_placed = Some((rank, stage));
             self.placements.push((line.number, stage));
@@ -278,7 +285,16 @@ impl Progress {
             .iter()
             .map(|&s| (model.rank(s), s))
             .max_by_key(|&(rank, _)| rank);
-        self.furthest_placed = self.furthest_placed.filter(|&(_, s)| s != claimed);
+        self.placed[claimed] = false;
+        self.furthest_placed = self
+            .furthest_placed
+            .filter(|&(_, s)| s != claimed)
+            .or_else(|| {
+                (0..self.placed.len())
+                    .filter(|&s| self.placed[s] && self.reached[s].is_some())
+                    .map(|s| (model.rank(s), s))
+                    .max_by_key(|&(rank, _)| rank)
+            });
         self.placements.retain(|&(_, s)| s != claimed);
         // what the claim alone meant (booted, shutting down) is worked out again without it
         let first_line = |keep: &dyn Fn(usize) -> bool| {
