@@ -249,18 +249,28 @@ fn bare_sgr_end(raw: &[u8], at: usize) -> Option<usize> {
     (raw.get(j) == Some(&b'm')).then_some(j + 1)
 }
 
-/// Removes colour sequences that lost their ESC, with the dot or `␛` a paste shows for it.
+/// How a paste may spell the ESC of a colour sequence that lost it: the `␛` glyph, the escapes
+/// of a shell or a program's source (`\e`, `\033`, `\x1b`, `\u001b`), a viewer's `ESC`, or the
+/// dot a terminal shows for it (last: the others end in other bytes).
+const ESC_SPELLINGS: [&[u8]; 7] = [
+    "\u{241b}".as_bytes(),
+    b"\\e",
+    b"\\033",
+    b"\\x1b",
+    b"\\u001b",
+    b"ESC",
+    b".",
+];
+
+/// Removes colour sequences that lost their ESC, with what a paste shows for it.
 fn remove_bare_sgr(bytes: &mut Vec<u8>) {
-    const ESC_GLYPH: &[u8] = "\u{241b}".as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'[' {
             if let Some(end) = bare_sgr_end(bytes, i + 1) {
-                if out.ends_with(ESC_GLYPH) {
-                    out.truncate(out.len() - ESC_GLYPH.len());
-                } else if out.last() == Some(&b'.') {
-                    out.pop();
+                if let Some(esc) = ESC_SPELLINGS.iter().find(|esc| out.ends_with(esc)) {
+                    out.truncate(out.len() - esc.len());
                 }
                 i = end;
                 continue;
@@ -1381,6 +1391,11 @@ mod tests {
             norm("[\u{241b}[0;32m  OK  \u{241b}[0m] Started").0,
             "[  OK  ] Started"
         );
+        // or spelled as a shell or a program writes it
+        for esc in [r"\e", r"\033", r"\x1b", r"\u001b", "ESC"] {
+            let line = format!("[{esc}[0;32m  OK  {esc}[0m] Reached target Shutdown.");
+            assert_eq!(norm(&line).0, "[  OK  ] Reached target Shutdown.");
+        }
         assert_eq!(
             norm("[    0.000000] Linux version 6.1 [1] ok").0,
             "[    0.000000] Linux version 6.1 [1] ok"

@@ -33,9 +33,10 @@ pub struct Progress {
     /// Each time the session was placed further: the line and the stage (a few entries, as
     /// placements only move forward). An excerpt's first lines are read again with it.
     placements: Vec<(u64, usize)>,
-    /// The stages some line placed the session in, also those behind the furthest: when a
-    /// later line takes the furthest back (a switch that failed), the best of the rest holds.
-    placed: Vec<bool>,
+    /// For each stage, the first line that placed the session in it, also behind the furthest:
+    /// when a later line takes the furthest back (a switch that failed), the best of the rest
+    /// holds.
+    placed: Vec<Option<u64>>,
     /// A stage claimed by a conditional line while it is the furthest: a later line that places
     /// the session in one of the stages the claim excludes takes it back.
     tentative: Option<usize>,
@@ -90,7 +91,7 @@ impl Progress {
             furthest_marker: None,
             furthest_placed: None,
             placements: Vec::new(),
-            placed: vec![false; stage_count],
+            placed: vec![None; stage_count],
             tentative: None,
             once_markers_seen: Vec::new(),
             handed_off: false,
@@ -191,7 +192,7 @@ impl Progress {
             }
         }
         if !hit.lower_bound {
-            self.placed[stage] = true;
+            self.placed[stage].get_or_insert(line.number);
         }
         if !hit.lower_bound && self.furthest_placed.is_none_or(|(best, _)| rank > best) {
             self.furthest_placed = Some((rank, stage));
@@ -264,8 +265,9 @@ impl Progress {
         }
     }
 
-    /// Withdraws a conditional claim that a later line contradicts (the initramfs' systemd
-    /// reached `Local File Systems` too): the furthest stage is the one before it again.
+    /// Withdraws a claim that a later line contradicts (the initramfs' systemd reached `Local
+    /// File Systems` too; an `undone-by` line): the furthest stage is the one before it again,
+    /// and the session is placed where its other lines placed it.
     fn take_back(&mut self, model: &StageModel, claimed: usize) {
         self.tentative = None;
         if self.reached[claimed].take().is_none() {
@@ -285,17 +287,25 @@ impl Progress {
             .iter()
             .map(|&s| (model.rank(s), s))
             .max_by_key(|&(rank, _)| rank);
-        self.placed[claimed] = false;
-        self.furthest_placed = self
-            .furthest_placed
-            .filter(|&(_, s)| s != claimed)
-            .or_else(|| {
-                (0..self.placed.len())
-                    .filter(|&s| self.placed[s] && self.reached[s].is_some())
-                    .map(|s| (model.rank(s), s))
-                    .max_by_key(|&(rank, _)| rank)
-            });
+        self.placed[claimed] = None;
         self.placements.retain(|&(_, s)| s != claimed);
+        if self.furthest_placed.is_some_and(|(_, s)| s == claimed) {
+            let fallback = (0..self.placed.len())
+                .filter(|&s| self.reached[s].is_some())
+                .filter_map(|s| self.placed[s].map(|line| (model.rank(s), s, line)))
+                .max_by_key(|&(rank, _, _)| rank);
+            self.furthest_placed = fallback.map(|(rank, s, _)| (rank, s));
+            // kept in line order, and moving forward only: what placed the session lower
+            // after the fallback's line no longer counts
+            if let Some((rank, stage, line)) = fallback {
+                self.placements
+                    .retain(|&(l, s)| l <= line || model.rank(s) > rank);
+                if !self.placements.iter().any(|&(_, s)| s == stage) {
+                    let at = self.placements.partition_point(|&(l, _)| l <= line);
+                    self.placements.insert(at, (line, stage));
+                }
+            }
+        }
         // what the claim alone meant (booted, shutting down) is worked out again without it
         let first_line = |keep: &dyn Fn(usize) -> bool| {
             self.first_reached

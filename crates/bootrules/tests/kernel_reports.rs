@@ -27,6 +27,10 @@ const KNOWN: &[(&str, &str)] = &[
     ("125-syzfail.txt", SYZKALLER_TOOL),
     ("126-go-runtime-error-suppressed.txt", SYZKALLER_TOOL),
     ("127-syzfail-sigbus-suppressed.txt", SYZKALLER_TOOL),
+    (
+        "158-lava-bugs.txt",
+        "the excerpt holds `BUG: spinlock lockup suspected` lines and the tail of an oops without its end marker, which bootrules reports as kernel-hang",
+    ),
 ];
 
 const WARNING_IS_OTHER: &str = "a kernel WARNING or UBSAN report: the kernel corpus maps it to kernel-panic, the scored boot-log labels map the same lines to other; bootrules follows the boot-log labels (nothing panicked)";
