@@ -61,6 +61,9 @@ pub struct Normaliser {
     /// The log's lines begin with the z/VM CPU address that wrote them (set by its first
     /// kernel line so marked, see [`cpu_address_before_kernel_time`]).
     cpu_addresses: bool,
+    /// The kernel's messages carry the CPU number the PREEMPT_RT printk puts after the time
+    /// (set by the first from CPU 0, see [`rt_cpu_number`]).
+    rt_cpu_numbers: bool,
 }
 
 impl Normaliser {
@@ -129,6 +132,17 @@ impl Normaliser {
             relayed,
             kernel_tag,
         } = strip_prefixes(console);
+        let message = match rt_cpu_number(message).filter(|_| time.is_some()) {
+            Some((cpu, rest)) => {
+                self.rt_cpu_numbers |= cpu == "000";
+                if self.rt_cpu_numbers {
+                    rest
+                } else {
+                    message
+                }
+            }
+            None => message,
+        };
         Line {
             number,
             text,
@@ -430,7 +444,7 @@ fn strip_prefixes(text: &str) -> Stripped<'_> {
         strip_quote_marks(text.trim_start()),
     )));
     if let Some((time, after)) = leading_kernel_time(rest) {
-        let after = strip_rt_cpu(strip_printk_caller(after).trim_start());
+        let after = strip_printk_caller(after).trim_start();
         // `journalctl -o short-monotonic`: `[    0.000000] host kernel: Linux version …`
         let (message, journal, kernel) = strip_journal_host_tag(after);
         return Stripped {
@@ -656,12 +670,16 @@ fn strip_printk_caller(s: &str) -> &str {
     s
 }
 
-/// Drops the `000: ` CPU number that the PREEMPT_RT patches' printk (`printk: add processor
-/// number to output`, 5.x-rt) puts after the time.
-fn strip_rt_cpu(s: &str) -> &str {
+/// The `000: ` CPU number that the PREEMPT_RT patches' printk (`printk: add processor number
+/// to output`, 5.x-rt) puts after the time, and the message after it. It is taken for one once
+/// a line of CPU 0 showed it, which prints most of a boot: a message of its own may begin with
+/// three digits.
+fn rt_cpu_number(s: &str) -> Option<(&str, &str)> {
     match s.as_bytes() {
-        [a, b, c, b':', b' ', ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => &s[5..],
-        _ => s,
+        [a, b, c, b':', b' ', ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => {
+            Some((&s[..3], &s[5..]))
+        }
+        _ => None,
     }
 }
 
@@ -1505,10 +1523,21 @@ mod tests {
 
     #[test]
     fn preempt_rt_cpu_number_is_stripped() {
-        let (_, msg, time) =
-            norm("[   14.121815] 001: VFS: Mounted root (nfs filesystem) on device 0:21.");
-        assert_eq!(time, Some(14.121815));
-        assert_eq!(msg, "VFS: Mounted root (nfs filesystem) on device 0:21.");
+        let mut n = Normaliser::default();
+        // before CPU 0 showed the form, three digits may be the message's own
+        let line = n.normalise(1, b"[    2.5] 002: usb 1-1: new high-speed USB device");
+        assert_eq!(line.message, "002: usb 1-1: new high-speed USB device");
+        let line = n.normalise(
+            2,
+            b"[    2.6] 000: VFS: Mounted root (ext4 filesystem) on device 179:2.",
+        );
+        assert_eq!(line.time, Some(2.6));
+        assert_eq!(
+            line.message,
+            "VFS: Mounted root (ext4 filesystem) on device 179:2."
+        );
+        let line = n.normalise(3, b"[    2.7] 003: Run /sbin/init as init process");
+        assert_eq!(line.message, "Run /sbin/init as init process");
         // a hex dump's offset has more digits
         assert_eq!(
             norm("[    8.5] 00000000: 58 41 47 49").1,
