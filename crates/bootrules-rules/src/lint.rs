@@ -36,6 +36,13 @@ pub fn lints(pack: &Pack) -> Vec<Diagnostic> {
             .filter(|(owner, _)| matches!(owner, Owner::Signature(i, _) if pack.signatures[*i].id == sig.id))
             .flat_map(|(_, re)| re.regex().capture_names().flatten())
             .collect();
+        for form in unknown_forms(&sig.message).chain(unknown_forms(&sig.remedy)) {
+            let message = format!("`{form}…}}` in the message or remedy is no placeholder form (`{{name}}`, `{{name|fallback}}`, `{{?name:text}}`), so it prints as written");
+            out.push(
+                sig.origin
+                    .diagnostic(Code::UnknownPlaceholder, &sig.id, message),
+            );
+        }
         for name in placeholders(&sig.message).chain(placeholders(&sig.remedy)) {
             if !groups.contains(&name) {
                 let message = format!("`{{{name}}}` in the message or remedy names no capture group of its patterns, so it prints as written");
@@ -62,9 +69,31 @@ fn placeholders(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The starts of braces that look like a placeholder in a form templates do not know: a sign
+/// other than `?` before a name (`{!name:text}`).
+fn unknown_forms(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices('{').filter_map(move |(at, _)| {
+        let rest = &text[at + 1..];
+        let sign = rest.chars().next()?;
+        let name = &rest[sign.len_utf8()..];
+        let end = name.find([':', '|', '}'])?;
+        let known = sign == '?' || sign.is_alphanumeric() || sign == '_' || sign.is_whitespace();
+        let is_name = end > 0 && name[..end].chars().all(|c| c.is_alphanumeric() || c == '_');
+        (!known && sign.is_ascii_punctuation() && sign != '{' && is_name)
+            .then(|| &text[at..at + 1 + sign.len_utf8() + end])
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::placeholders;
+    use super::{placeholders, unknown_forms};
+
+    #[test]
+    fn a_sign_other_than_a_question_mark_before_a_name_is_an_unknown_form() {
+        let found: Vec<_> =
+            unknown_forms("a {!code: x} {?code:y} {code} {#n} ({not a name}) {{x}}").collect();
+        assert_eq!(found, ["{!code", "{#n"]);
+    }
 
     #[test]
     fn placeholders_are_names_in_braces() {
