@@ -221,6 +221,12 @@ fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
         } else if b == b'^' {
             if raw.get(i + 1) == Some(&b'[') && is_caret_escape(raw, i + 2) {
                 i = skip_escape(raw, i + 2);
+            } else if raw.get(i + 1) == Some(&b'M') && is_caret_return(raw, i) {
+                // (at either end it is dropped, as a real one is)
+                if !out.is_empty() && i + 2 < raw.len() && !raw[i + 2..].starts_with(b"^M") {
+                    out.push(b' ');
+                }
+                i += 2;
             } else {
                 out.push(b);
                 i += 1;
@@ -381,6 +387,14 @@ const NO_BREAK_SPACE: [u8; 2] = [0xc2, 0xa0];
 /// first byte of a no-break space.
 fn needs_a_look(b: u8) -> bool {
     b < 0x20 || b == 0x7f || b == b'^' || b == NO_BREAK_SPACE[0]
+}
+
+/// `^M` is a carriage return written out (`cat -v`, an editor's view of a CRLF capture) when it
+/// begins or ends the line or follows another one, not a word that begins with `M` (`^Mounting`
+/// in a grep pattern is read as written).
+fn is_caret_return(raw: &[u8], at: usize) -> bool {
+    let after = &raw[at + 2..];
+    at == 0 || after.is_empty() || after.starts_with(b"^M") || raw[..at].ends_with(b"^M")
 }
 
 /// `^[` is only an escape when an escape sequence follows it (`^[[0;32m`, `^[(B`).
@@ -1377,6 +1391,21 @@ mod tests {
         assert_eq!(message, "WARNING: CPU: 0 PID: 2755 at x.c:1");
         assert_eq!(time, Some(58.813524));
         assert_eq!(norm("Connexion établie").1, "Connexion établie");
+    }
+
+    #[test]
+    fn carriage_returns_written_as_caret_m_are_dropped_at_the_ends() {
+        // a CentOS 5 console as pasted in a public thread, its CRs shown as `^M`
+        assert_eq!(
+            norm("^MINIT: version 2.86 booting^M").0,
+            "INIT: version 2.86 booting"
+        );
+        assert_eq!(
+            norm("Starting udev: [  OK  ]^M^M").0,
+            "Starting udev: [  OK  ]"
+        );
+        assert_eq!(norm("a^M^Mb").0, "a b");
+        assert_eq!(norm("grep ^Mounting").0, "grep ^Mounting");
     }
 
     #[test]
