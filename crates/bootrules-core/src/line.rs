@@ -390,11 +390,16 @@ fn needs_a_look(b: u8) -> bool {
 }
 
 /// `^M` is a carriage return written out (`cat -v`, an editor's view of a CRLF capture) when it
-/// begins or ends the line or follows another one, not a word that begins with `M` (`^Mounting`
-/// in a grep pattern is read as written).
+/// ends the line, begins it before anything but a lower-case letter, comes before an escape
+/// written the same way (`^M^[[K`) or follows another one; not a word that begins with `M`
+/// (`^Mounting` in a grep pattern is read as written).
 fn is_caret_return(raw: &[u8], at: usize) -> bool {
     let after = &raw[at + 2..];
-    at == 0 || after.is_empty() || after.starts_with(b"^M") || raw[..at].ends_with(b"^M")
+    (at == 0 && !after.first().is_some_and(u8::is_ascii_lowercase))
+        || after.is_empty()
+        || after.starts_with(b"^M")
+        || after.starts_with(b"^[")
+        || raw[..at].ends_with(b"^M")
 }
 
 /// `^[` is only an escape when an escape sequence follows it (`^[[0;32m`, `^[(B`).
@@ -1395,17 +1400,23 @@ mod tests {
 
     #[test]
     fn carriage_returns_written_as_caret_m_are_dropped_at_the_ends() {
-        // a CentOS 5 console as pasted in a public thread, its CRs shown as `^M`
+        // built from sysvinit's and initscripts' lines as `cat -v` shows a CRLF capture
         assert_eq!(
-            norm("^MINIT: version 2.86 booting^M").0,
-            "INIT: version 2.86 booting"
+            norm("^MINIT: version 2.88 booting^M").0,
+            "INIT: version 2.88 booting"
         );
         assert_eq!(
-            norm("Starting udev: [  OK  ]^M^M").0,
-            "Starting udev: [  OK  ]"
+            norm("Starting crond: [  OK  ]^M^M").0,
+            "Starting crond: [  OK  ]"
         );
         assert_eq!(norm("a^M^Mb").0, "a b");
+        assert_eq!(
+            norm("^M^[[K[  OK  ] Started Journal.").0,
+            "[  OK  ] Started Journal."
+        );
+        // a word after a caret, as a grep pattern is written
         assert_eq!(norm("grep ^Mounting").0, "grep ^Mounting");
+        assert_eq!(norm("^Mounting").0, "^Mounting");
     }
 
     #[test]
