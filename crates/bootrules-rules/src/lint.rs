@@ -56,9 +56,14 @@ pub fn lints(pack: &Pack) -> Vec<Diagnostic> {
     out
 }
 
-/// The names of a text's placeholders: `{name}`, `{name|fallback}` and `{?name:text}`.
+/// The names of a text's placeholders: `{name}`, `{name|fallback}` and `{?name:text}` (not a
+/// shell variable a remedy quotes, `${fdt_addr}`).
 fn placeholders(text: &str) -> impl Iterator<Item = &str> {
-    text.split('{').skip(1).filter_map(|part| {
+    text.match_indices('{').filter_map(move |(at, _)| {
+        if text[..at].ends_with('$') {
+            return None;
+        }
+        let part = &text[at + 1..];
         let (part, ends) = match part.strip_prefix('?') {
             Some(conditional) => (conditional, &['}', '|', ':'][..]),
             None => (part, &['}', '|'][..]),
@@ -101,5 +106,7 @@ mod tests {
         assert_eq!(found, ["unit", "device"]);
         let found: Vec<_> = placeholders("{?code:, ({code}: {reason|why})} {a|{b}}").collect();
         assert_eq!(found, ["code", "code", "reason", "a", "b"]);
+        let found: Vec<_> = placeholders("`fdt addr ${fdt_addr}` for {reason}").collect();
+        assert_eq!(found, ["reason"]);
     }
 }
