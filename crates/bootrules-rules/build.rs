@@ -19,8 +19,9 @@ mod requirement;
 mod pre_parsed;
 
 /// The keys whose strings are numbered patterns, which the prefilter searches for.
-const PATTERN_KEYS: [&str; 7] = [
+const PATTERN_KEYS: [&str; 8] = [
     "patterns",
+    "script-events",
     "handoff-patterns",
     "separators",
     "shown-by",

@@ -25,6 +25,7 @@ const SPANNED_KEYS: &[&str] = &[
     "only-in",
     "patterns",
     "script",
+    "script-events",
     "script-file",
     "separators",
     "shown-at-least-by",

@@ -193,12 +193,21 @@ impl Judge for PackJudge<'_> {
             };
             let signature = &self.pack.signatures[index];
             let state = self.states[index].get_or_insert_with(Box::default);
-            if signature.disabled || (state.fired.is_some() && role != Role::Evidence) {
+            let after_firing = matches!(role, Role::Then | Role::Expected);
+            if signature.disabled || (state.fired.is_some() && after_firing) {
                 continue;
             }
             let then = match role {
                 Role::Evidence => false,
                 Role::Then => true,
+                // A line only the script reads: handed to it in order, never evidence.
+                Role::Event => {
+                    let excluded = signature.exclude.iter().any(|re| re.is_match(line.message));
+                    if !excluded && in_scope(self.pack, signature, progress) {
+                        script_event(signature, state, line, self.pack.regex(pattern));
+                    }
+                    continue;
+                }
                 // A `missing` pattern is never evidence: it says the awaited line came.
                 Role::Expected => {
                     let waiting = signature
@@ -487,6 +496,15 @@ fn judge_script(
 }
 
 /// A line of the signature's own patterns.
+/// Hands a `script-events` line to the signature's script (once per line, after any evidence
+/// the same line gave).
+fn script_event(signature: &Signature, state: &mut State, line: &Line<'_>, regex: &regex::Regex) {
+    let seen = state.events.last().is_some_and(|e| e.line == line.number);
+    if signature.script.is_some() && !seen && state.events.len() < script::MAX_EVENTS {
+        state.events.push(Evidence::of(line, regex).event());
+    }
+}
+
 fn evidence(
     signature: &Signature,
     state: &mut State,

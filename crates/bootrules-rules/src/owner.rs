@@ -10,6 +10,8 @@ pub(crate) enum Role {
     Then,
     /// `missing.patterns`: the line whose absence is the finding.
     Expected,
+    /// `script-events`: a line only the script reads.
+    Event,
 }
 
 /// How a line that is not a stage's marker shows the stage.

@@ -171,6 +171,8 @@ pub struct Signature {
     pub fatal: bool,
     /// Patterns as written.
     pub patterns: Vec<String>,
+    /// The lines only its script reads (`script-events`).
+    pub script_events: Vec<String>,
     /// Lines that also match one of these are not evidence.
     pub exclude: Vec<Pattern>,
     /// Only lines in this phase count.

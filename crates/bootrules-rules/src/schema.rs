@@ -148,6 +148,10 @@ pub fn schema() -> Value {
             ("from-stage", string("Only lines once this stage was reached count")),
             ("until-stage", string("Only lines before this stage was reached count")),
             ("shows-stage", string("The stage a line of its patterns shows")),
+            (
+                "script-events",
+                patterns("Lines the script reads besides the evidence; alone they find nothing"),
+            ),
             ("unless-in", stages("Stages in which its lines do not count")),
             ("only-in", stages("Stages outside which its lines do not count")),
             (

@@ -217,6 +217,10 @@ pub struct SignatureSpec {
     pub script: Option<Spanned<String>>,
     /// A Rhai script in a file next to the rule file.
     pub script_file: Option<Spanned<String>>,
+    /// Lines handed to the script with the evidence (the steps around it, the line that undoes
+    /// it) that are not evidence themselves: alone they find nothing and show no stage.
+    #[serde(default)]
+    pub script_events: Vec<Spanned<String>>,
     /// What it means.
     pub message: String,
     /// What to do.

@@ -544,6 +544,49 @@ fn a_signature_shows_the_stage_of_its_evidence() {
 }
 
 #[test]
+fn script_events_reach_the_script_but_alone_find_and_show_nothing() {
+    let widget = rule(
+        "widget-step-failed",
+        "patterns = ['^acme-initrd: (?P<step>mount root)$']\nshows-stage = \"initramfs\"\n\
+         script-events = ['^acme-initrd: (?P<step>load drivers)$', '^(?P<result>ok|failed)$']\n\
+         script = \'\'\'\nlet step = ();\nfor e in events {\n  if \"step\" in e.captures { step = e; }\n  \
+         else if e.captures.result == \"failed\" && step != () && step.text.contains(\"mount\") { return #{ line: step.line }; }\n}\nfalse\n\'\'\'",
+    );
+    let pack = pack_with(&[("widget.toml", &widget)]);
+    // the step that failed is read from the events after the evidence
+    let failed = run(&pack, "acme-initrd: mount root\nfailed\n");
+    assert_eq!(
+        finding(&failed, "widget-step-failed").expect("fires").line,
+        1
+    );
+    assert_eq!(failed.sessions[0].last_stage.as_deref(), Some("initramfs"));
+    // another step's failure is not the mount's, and the events alone show no stage
+    let other = run(
+        &pack,
+        "acme-initrd: mount root\nok\nacme-initrd: load drivers\nfailed\n",
+    );
+    assert!(finding(&other, "widget-step-failed").is_none());
+    let alone = run(&pack, "acme-initrd: load drivers\nfailed\n");
+    assert!(finding(&alone, "widget-step-failed").is_none());
+    assert_eq!(alone.sessions[0].last_stage, None);
+}
+
+#[test]
+fn script_events_need_patterns_and_a_script() {
+    let without_script = rule(
+        "events-without-script",
+        "patterns = ['acme: start']\nscript-events = ['acme: step']",
+    );
+    let errors = load_errors(&[("x.toml", &without_script)]);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.code == "needs-patterns" && e.message.contains("script-events")),
+        "{errors:?}"
+    );
+}
+
+#[test]
 fn a_stage_is_shown_by_its_shown_by_lines_without_beginning_a_session() {
     let stage = "[[stage]]\nid = \"kernel\"\nphase = \"boot\"\norder = 2\nstarts-session = true\nonce-per-boot = true\nhandoff = true\n\
                  patterns = ['Linux version \\d']\nshown-by = ['acme kernel says']\n";

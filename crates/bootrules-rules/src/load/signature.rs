@@ -89,6 +89,14 @@ pub(super) fn validate(spec: &SignatureSpec, file: usize, names: &Names<'_>) -> 
         ),
         );
     }
+    if !spec.script_events.is_empty() && (spec.patterns.is_empty() || !has_script(spec)) {
+        at_id(
+            Code::NeedsPatterns,
+            format!(
+                "signature `{id}`: `script-events` are read by its script next to its `patterns`; it needs both"
+            ),
+        );
+    }
     let stage_refs = spec
         .from_stage
         .iter()
@@ -236,6 +244,11 @@ pub(super) fn compile(
         file,
         Owner::Signature(index, Role::Evidence),
     );
+    patterns.number(
+        &spec.script_events,
+        file,
+        Owner::Signature(index, Role::Event),
+    );
     let exclude = spec
         .exclude
         .iter()
@@ -279,6 +292,7 @@ pub(super) fn compile(
         severity: spec.severity,
         fatal: spec.fatal,
         patterns: strings(&spec.patterns),
+        script_events: strings(&spec.script_events),
         exclude,
         phase: spec.phase,
         from_stage: spec.from_stage.as_ref().and_then(stage),

@@ -183,7 +183,10 @@ fn list_patterns(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
             .chain(&s.shown_by_outside)
             .chain(&s.undone_by)
     });
-    let signatures = pack.signatures().iter().flat_map(|s| &s.patterns);
+    let signatures = pack
+        .signatures()
+        .iter()
+        .flat_map(|s| s.patterns.iter().chain(&s.script_events));
     for pattern in stages.chain(signatures) {
         writeln!(out, "{}", named_group.replace_all(pattern, "(?:"))?;
     }
@@ -272,6 +275,9 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
         }
         for p in &sig.patterns {
             writeln!(out, "pattern: {p}")?;
+        }
+        for p in &sig.script_events {
+            writeln!(out, "script reads: {p}")?;
         }
         for r in &sig.references {
             writeln!(out, "see: {r}")?;
