@@ -138,7 +138,7 @@ impl Code {
             ),
             Self::NeedsPatterns => (
                 "needs-patterns",
-                "a key that applies to `patterns` (`sequence`, `count`, `shows-stage`, `script-events`) or to what must follow (`missing`) without them",
+                "a key that applies to `patterns` (`sequence`, `count`, `shows-stage`, `script-events`, which also need a script) or to what must follow (`missing`) without them",
             ),
             Self::ConflictingKeys => (
                 "conflicting-keys",

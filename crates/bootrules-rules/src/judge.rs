@@ -70,6 +70,7 @@ impl Evidence {
             time: self.time,
             text: self.text.clone(),
             captures: self.captures.clone().into_iter().collect(),
+            context: false,
         }
     }
 
@@ -131,10 +132,15 @@ struct State {
     /// Lines seen before the session was placed past the kernel, which count if the stage it is
     /// placed in next is in the signature's range (see [`waits_for_placement`]).
     deferred: Vec<Evidence>,
+    /// `script-events` lines held the same way, for the script.
+    deferred_events: Vec<Evidence>,
 }
 
 /// Lines of one signature held until the session is placed.
 const MAX_DEFERRED: usize = 4;
+
+/// `script-events` lines of one signature held until the session is placed.
+const MAX_DEFERRED_EVENTS: usize = 32;
 
 /// Further values of a `one-per` signature's capture reported in a session, after the first:
 /// the signature reports [`MAX_FINDINGS_PER_RULE`] findings at most.
@@ -202,9 +208,15 @@ impl Judge for PackJudge<'_> {
                 Role::Then => true,
                 // A line only the script reads: handed to it in order, never evidence.
                 Role::Event => {
-                    let excluded = signature.exclude.iter().any(|re| re.is_match(line.message));
-                    if !excluded && in_scope(self.pack, signature, progress) {
-                        script_event(signature, state, line, self.pack.regex(pattern));
+                    let regex = self.pack.regex(pattern);
+                    if signature.exclude.iter().any(|re| re.is_match(line.message)) {
+                    } else if in_scope(self.pack, signature, progress) {
+                        script_event(signature, state, line, regex);
+                    } else if state.deferred_events.len() < MAX_DEFERRED_EVENTS
+                        && signature.script.is_some()
+                        && waits_for_placement(self.pack, signature, progress, line.number)
+                    {
+                        state.deferred_events.push(Evidence::of(line, regex));
                     }
                     continue;
                 }
@@ -324,7 +336,7 @@ impl Judge for PackJudge<'_> {
                 continue;
             }
             let mut state = state.map_or_else(State::default, |s| *s);
-            if !state.deferred.is_empty() {
+            if !state.deferred.is_empty() || !state.deferred_events.is_empty() {
                 place_deferred(pack, signature, progress, &mut state);
             }
             if !signature.unless_in.is_empty() {
@@ -495,16 +507,36 @@ fn judge_script(
     }
 }
 
-/// A line of the signature's own patterns.
-/// Hands a `script-events` line to the signature's script (once per line, after any evidence
-/// the same line gave).
+/// Hands a `script-events` line to the signature's script, once per line (evidence on the same
+/// line is handed over instead).
 fn script_event(signature: &Signature, state: &mut State, line: &Line<'_>, regex: &regex::Regex) {
     let seen = state.events.last().is_some_and(|e| e.line == line.number);
     if signature.script.is_some() && !seen && state.events.len() < script::MAX_EVENTS {
-        state.events.push(Evidence::of(line, regex).event());
+        let mut event = Evidence::of(line, regex).event();
+        event.context = true;
+        state.events.push(event);
     }
 }
 
+/// Hands an evidence line to the signature's script: it takes the place of a context line of
+/// the same line, and of the oldest context line when the events are full.
+fn script_evidence(state: &mut State, event: ScriptEvent) {
+    if let Some(last) = state.events.last_mut().filter(|e| e.line == event.line) {
+        if last.context {
+            *last = event;
+        }
+        return;
+    }
+    if state.events.len() >= script::MAX_EVENTS {
+        let Some(oldest) = state.events.iter().position(|e| e.context) else {
+            return;
+        };
+        state.events.remove(oldest);
+    }
+    state.events.push(event);
+}
+
+/// A line of the signature's own patterns.
 fn evidence(
     signature: &Signature,
     state: &mut State,
@@ -516,8 +548,8 @@ fn evidence(
     }
     state.count += 1;
     state.last_counted_line = line.number;
-    if signature.script.is_some() && state.events.len() < script::MAX_EVENTS {
-        state.events.push(Evidence::of(line, regex).event());
+    if signature.script.is_some() {
+        script_evidence(state, Evidence::of(line, regex).event());
     }
     if let (Some(first), Some(name)) = (&state.fired, &signature.one_per) {
         // Each further value of the capture is a finding of its own (another failed unit); past
@@ -683,15 +715,34 @@ fn place_deferred(pack: &Pack, signature: &Signature, progress: &Progress, state
         .into_iter()
         .filter(fits)
         .collect();
+    let context = std::mem::take(&mut state.deferred_events)
+        .into_iter()
+        .filter(fits);
+    if signature.script.is_some() {
+        // in line order, the held evidence first on a line both gave
+        let mut events: Vec<ScriptEvent> = held.iter().map(Evidence::event).collect();
+        for line in context {
+            if !events.iter().any(|e| e.line == line.line) {
+                let mut event = line.event();
+                event.context = true;
+                events.push(event);
+            }
+        }
+        events.append(&mut state.events);
+        events.sort_by_key(|e| (e.line, e.context));
+        events.dedup_by_key(|e| e.line);
+        while events.len() > script::MAX_EVENTS {
+            let drop = events
+                .iter()
+                .position(|e| e.context)
+                .unwrap_or(events.len() - 1);
+            events.remove(drop);
+        }
+        state.events = events;
+    }
     let Some(first) = held.first() else {
         return;
     };
-    if signature.script.is_some() {
-        let mut events: Vec<ScriptEvent> = held.iter().map(Evidence::event).collect();
-        events.append(&mut state.events);
-        events.truncate(script::MAX_EVENTS);
-        state.events = events;
-    }
     state.count += held.len() as u64;
     let later = state.fired.replace(first.clone());
     // a `one-per` signature keeps the value it had found as one more of its findings

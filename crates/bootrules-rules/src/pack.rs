@@ -13,7 +13,7 @@ use bootrules_core::{Diagnostic, Severity, StageModel};
 
 use crate::codes::Code;
 use crate::known_requirements::requirement_of;
-use crate::owner::Owner;
+use crate::owner::{Owner, Role};
 use crate::pattern::Pattern;
 use crate::prefilter::Prefilter;
 use crate::terms::{Category, Status};
@@ -322,6 +322,12 @@ impl Pack {
 
     pub(crate) fn owner(&self, pattern: u32) -> Owner {
         self.owners[pattern as usize]
+    }
+
+    /// True unless the pattern is one only a script reads (`script-events`): such a line is
+    /// context, not a sign of anything by itself.
+    pub fn is_evidence_signal(&self, pattern: u32) -> bool {
+        !matches!(self.owner(pattern), Owner::Signature(_, Role::Event))
     }
 
     pub(crate) fn regex(&self, pattern: u32) -> &regex::Regex {

@@ -251,6 +251,9 @@ pub struct ScriptEvent {
     pub text: String,
     /// Named captures.
     pub captures: Vec<(String, String)>,
+    /// A `script-events` line (context), not evidence: the first to give way when the events
+    /// are full. Not shown to the script.
+    pub context: bool,
 }
 
 /// What the script decided.

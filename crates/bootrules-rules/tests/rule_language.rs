@@ -571,6 +571,44 @@ fn script_events_reach_the_script_but_alone_find_and_show_nothing() {
     assert_eq!(alone.sessions[0].last_stage, None);
 }
 
+/// A signature whose script counts its events and names the line of its evidence.
+fn counting_rule(id: &str, events: &str, extra: &str) -> String {
+    rule(
+        id,
+        &format!(
+            "patterns = ['acme: mount root']\nscript-events = [{events}]\n{extra}\n\
+             script = '''\nlet at = ();\nfor e in events {{ if e.text.contains(\"mount root\") {{ at = e.line; }} }}\n\
+             #{{ line: at, message: `${{events.len()}}` }}\n'''"
+        ),
+    )
+}
+
+#[test]
+fn a_line_that_is_evidence_and_script_event_reaches_the_script_once() {
+    // a case-insensitive pattern has no literal to search for, so it is tried first
+    let pack = pack_with(&[("x.toml", &counting_rule("once", "'(?i)ACME: MOUNT'", ""))]);
+    let found = finding(&run(&pack, "acme: mount root\n"), "once").expect("fires");
+    assert_eq!((found.line, found.message.as_str()), (1, "1"));
+}
+
+#[test]
+fn evidence_reaches_the_script_when_script_events_filled_it() {
+    let pack = pack_with(&[("x.toml", &counting_rule("full", "'acme: step'", ""))]);
+    let log = format!("{}acme: mount root\n", "acme: step\n".repeat(1005));
+    let found = finding(&run(&pack, &log), "full").expect("fires");
+    assert_eq!((found.line, found.message.as_str()), (1006, "1000"));
+}
+
+#[test]
+fn script_events_printed_before_the_session_was_placed_are_read_in_their_place() {
+    let rule = counting_rule("placed", "'acme: step'", "only-in = [\"initramfs\"]");
+    let pack = pack_with(&[("x.toml", &rule)]);
+    let dracut = "[  182.1] dracut-initqueue[311]: Warning: dracut-initqueue timeout";
+    let log = format!("acme: step\nacme: mount root\nacme: step\n{dracut}\nacme: step\n");
+    let found = finding(&run(&pack, &log), "placed").expect("fires");
+    assert_eq!((found.line, found.message.as_str()), (2, "4"));
+}
+
 #[test]
 fn script_events_need_patterns_and_a_script() {
     let without_script = rule(
@@ -578,12 +616,22 @@ fn script_events_need_patterns_and_a_script() {
         "patterns = ['acme: start']\nscript-events = ['acme: step']",
     );
     let errors = load_errors(&[("x.toml", &without_script)]);
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.code == "needs-patterns" && e.message.contains("script-events")),
-        "{errors:?}"
+    let without_patterns = rule(
+        "events-without-patterns",
+        "script-events = ['acme: step']\nscript = 'true'",
     );
+    let without_patterns_errors = load_errors(&[("y.toml", &without_patterns)]);
+    for (errors, missing) in [
+        (errors, "no script"),
+        (without_patterns_errors, "no `patterns`"),
+    ] {
+        assert!(
+            errors.iter().any(|e| e.code == "needs-patterns"
+                && e.message.contains("script-events")
+                && e.message.contains(missing)),
+            "{errors:?}"
+        );
+    }
 }
 
 #[test]

@@ -89,13 +89,24 @@ pub(super) fn validate(spec: &SignatureSpec, file: usize, names: &Names<'_>) -> 
         ),
         );
     }
-    if !spec.script_events.is_empty() && (spec.patterns.is_empty() || !has_script(spec)) {
-        at_id(
-            Code::NeedsPatterns,
-            format!(
-                "signature `{id}`: `script-events` are read by its script next to its `patterns`; it needs both"
-            ),
-        );
+    if let Some(first) = spec.script_events.first() {
+        let missing = match (spec.patterns.is_empty(), has_script(spec)) {
+            (true, false) => Some("neither `patterns` nor a script"),
+            (true, true) => Some("no `patterns`"),
+            (false, false) => Some("no script"),
+            (false, true) => None,
+        };
+        if let Some(missing) = missing {
+            let message = format!(
+                "signature `{id}`: `script-events` are context its script reads next to the evidence of its `patterns`; it has {missing}"
+            );
+            problems.push(Problem::new(
+                Code::NeedsPatterns,
+                file,
+                first.span(),
+                message,
+            ));
+        }
     }
     let stage_refs = spec
         .from_stage

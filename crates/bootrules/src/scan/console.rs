@@ -51,7 +51,7 @@ pub fn looks_like_console_log(pack: &Pack, head: &[u8]) -> bool {
         hits.clear();
         pack.classify(&line, &mut hits);
         !hits.stages.is_empty()
-            || !hits.signals.is_empty()
+            || hits.signals.iter().any(|&p| pack.is_evidence_signal(p))
             || console_forms().is_match(line.message)
     })
 }
