@@ -132,8 +132,10 @@ struct State {
     /// Lines seen before the session was placed past the kernel, which count if the stage it is
     /// placed in next is in the signature's range (see [`waits_for_placement`]).
     deferred: Vec<Evidence>,
-    /// `script-events` lines held the same way, for the script.
+    /// `script-events` lines held the same way, for the script (the latest ones).
     deferred_events: Vec<Evidence>,
+    /// How many of `events` are `script-events` lines.
+    context_events: usize,
 }
 
 /// Lines of one signature held until the session is placed.
@@ -212,10 +214,12 @@ impl Judge for PackJudge<'_> {
                     if signature.exclude.iter().any(|re| re.is_match(line.message)) {
                     } else if in_scope(self.pack, signature, progress) {
                         script_event(signature, state, line, regex);
-                    } else if state.deferred_events.len() < MAX_DEFERRED_EVENTS
-                        && signature.script.is_some()
+                    } else if signature.script.is_some()
                         && waits_for_placement(self.pack, signature, progress, line.number)
                     {
+                        if state.deferred_events.len() >= MAX_DEFERRED_EVENTS {
+                            state.deferred_events.remove(0);
+                        }
                         state.deferred_events.push(Evidence::of(line, regex));
                     }
                     continue;
@@ -508,14 +512,38 @@ fn judge_script(
 }
 
 /// Hands a `script-events` line to the signature's script, once per line (evidence on the same
-/// line is handed over instead).
+/// line is handed over instead). When the events are full the oldest context line gives way:
+/// what follows the evidence (a step's result) matters more than what preceded it long before.
 fn script_event(signature: &Signature, state: &mut State, line: &Line<'_>, regex: &regex::Regex) {
     let seen = state.events.last().is_some_and(|e| e.line == line.number);
-    if signature.script.is_some() && !seen && state.events.len() < script::MAX_EVENTS {
-        let mut event = Evidence::of(line, regex).event();
-        event.context = true;
-        state.events.push(event);
+    if signature.script.is_none() || seen {
+        return;
     }
+    if state.events.len() >= script::MAX_EVENTS && !drop_oldest_context(state) {
+        return;
+    }
+    let mut event = Evidence::of(line, regex).event();
+    event.context = true;
+    state.events.push(event);
+    state.context_events += 1;
+}
+
+/// Removes the oldest `script-events` line from the events; false when there is none.
+fn drop_oldest_context(state: &mut State) -> bool {
+    if state.context_events == 0 {
+        return false;
+    }
+    if let Some(oldest) = state.events.iter().position(|e| e.context) {
+        state.events.remove(oldest);
+        state.context_events -= 1;
+    }
+    true
+}
+
+/// True when an evidence line would reach the script: there is room, or a context line to give
+/// way (checked before the line's event is built, which costs a capture pass).
+fn evidence_fits(state: &State) -> bool {
+    state.events.len() < script::MAX_EVENTS || state.context_events > 0
 }
 
 /// Hands an evidence line to the signature's script: it takes the place of a context line of
@@ -524,14 +552,12 @@ fn script_evidence(state: &mut State, event: ScriptEvent) {
     if let Some(last) = state.events.last_mut().filter(|e| e.line == event.line) {
         if last.context {
             *last = event;
+            state.context_events -= 1;
         }
         return;
     }
-    if state.events.len() >= script::MAX_EVENTS {
-        let Some(oldest) = state.events.iter().position(|e| e.context) else {
-            return;
-        };
-        state.events.remove(oldest);
+    if state.events.len() >= script::MAX_EVENTS && !drop_oldest_context(state) {
+        return;
     }
     state.events.push(event);
 }
@@ -548,7 +574,7 @@ fn evidence(
     }
     state.count += 1;
     state.last_counted_line = line.number;
-    if signature.script.is_some() {
+    if signature.script.is_some() && evidence_fits(state) {
         script_evidence(state, Evidence::of(line, regex).event());
     }
     if let (Some(first), Some(name)) = (&state.fired, &signature.one_per) {
@@ -738,6 +764,7 @@ fn place_deferred(pack: &Pack, signature: &Signature, progress: &Progress, state
                 .unwrap_or(events.len() - 1);
             events.remove(drop);
         }
+        state.context_events = events.iter().filter(|e| e.context).count();
         state.events = events;
     }
     let Some(first) = held.first() else {

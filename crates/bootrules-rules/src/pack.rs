@@ -325,7 +325,8 @@ impl Pack {
     }
 
     /// True unless the pattern is one only a script reads (`script-events`): such a line is
-    /// context, not a sign of anything by itself.
+    /// context, not a sign of anything by itself. (A `then` or `missing` line is no evidence
+    /// either, but it is a line the component prints, so it still says the text is a log.)
     pub fn is_evidence_signal(&self, pattern: u32) -> bool {
         !matches!(self.owner(pattern), Owner::Signature(_, Role::Event))
     }

@@ -600,6 +600,22 @@ fn evidence_reaches_the_script_when_script_events_filled_it() {
 }
 
 #[test]
+fn the_latest_script_events_reach_the_script_when_they_overflow() {
+    let last_line = rule(
+        "latest",
+        "patterns = ['acme: mount root']\nscript-events = ['acme: step']\n\
+         script = '''\n#{ line: events[0].line, message: `${events[events.len() - 1].line}` }\n'''",
+    );
+    let pack = pack_with(&[("x.toml", &last_line)]);
+    let log = format!(
+        "acme: mount root\n{}acme: step\n",
+        "acme: step\n".repeat(1200)
+    );
+    let found = finding(&run(&pack, &log), "latest").expect("fires");
+    assert_eq!((found.line, found.message.as_str()), (1, "1202"));
+}
+
+#[test]
 fn script_events_printed_before_the_session_was_placed_are_read_in_their_place() {
     let rule = counting_rule("placed", "'acme: step'", "only-in = [\"initramfs\"]");
     let pack = pack_with(&[("x.toml", &rule)]);
