@@ -515,8 +515,16 @@ fn judge_script(
 /// line is handed over instead). When the events are full the oldest context line gives way:
 /// what follows the evidence (a step's result) matters more than what preceded it long before.
 fn script_event(signature: &Signature, state: &mut State, line: &Line<'_>, regex: &regex::Regex) {
-    let seen = state.events.last().is_some_and(|e| e.line == line.number);
-    if signature.script.is_none() || seen {
+    if signature.script.is_none() {
+        return;
+    }
+    if let Some(last) = state.events.last_mut().filter(|e| e.line == line.number) {
+        // another pattern on the same line: its captures join the line's
+        for (name, value) in Evidence::of(line, regex).captures {
+            if !last.captures.iter().any(|(n, _)| *n == name) {
+                last.captures.push((name, value));
+            }
+        }
         return;
     }
     if state.events.len() >= script::MAX_EVENTS && !drop_oldest_context(state) {

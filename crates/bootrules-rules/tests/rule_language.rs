@@ -616,6 +616,19 @@ fn the_latest_script_events_reach_the_script_when_they_overflow() {
 }
 
 #[test]
+fn two_script_events_on_one_line_give_the_script_both_captures() {
+    let both = rule(
+        "both",
+        "patterns = ['acme: mount root']\n\
+         script-events = ['acme: (?P<what>step) one', 'acme: step (?P<which>one)']\n\
+         script = '''\nlet e = events[events.len() - 1];\n#{ line: events[0].line, message: e.captures.what + e.captures.which }\n'''",
+    );
+    let pack = pack_with(&[("x.toml", &both)]);
+    let found = finding(&run(&pack, "acme: mount root\nacme: step one\n"), "both").expect("fires");
+    assert_eq!(found.message, "stepone");
+}
+
+#[test]
 fn script_events_printed_before_the_session_was_placed_are_read_in_their_place() {
     let rule = counting_rule("placed", "'acme: step'", "only-in = [\"initramfs\"]");
     let pack = pack_with(&[("x.toml", &rule)]);
