@@ -211,16 +211,14 @@ impl Judge for PackJudge<'_> {
                 // A line only the script reads: handed to it in order, never evidence.
                 Role::Event => {
                     let regex = self.pack.regex(pattern);
-                    if signature.exclude.iter().any(|re| re.is_match(line.message)) {
-                    } else if in_scope(self.pack, signature, progress) {
-                        script_event(signature, state, line, regex);
-                    } else if signature.script.is_some()
+                    let wanted = signature.script.is_some()
+                        && !signature.exclude.iter().any(|re| re.is_match(line.message));
+                    if wanted && in_scope(self.pack, signature, progress) {
+                        script_event(state, line, regex);
+                    } else if wanted
                         && waits_for_placement(self.pack, signature, progress, line.number)
                     {
-                        if state.deferred_events.len() >= MAX_DEFERRED_EVENTS {
-                            state.deferred_events.remove(0);
-                        }
-                        state.deferred_events.push(Evidence::of(line, regex));
+                        defer_event(state, line, regex);
                     }
                     continue;
                 }
@@ -514,10 +512,7 @@ fn judge_script(
 /// Hands a `script-events` line to the signature's script, once per line (evidence on the same
 /// line is handed over instead). When the events are full the oldest context line gives way:
 /// what follows the evidence (a step's result) matters more than what preceded it long before.
-fn script_event(signature: &Signature, state: &mut State, line: &Line<'_>, regex: &regex::Regex) {
-    if signature.script.is_none() {
-        return;
-    }
+fn script_event(state: &mut State, line: &Line<'_>, regex: &regex::Regex) {
     if let Some(last) = state.events.last_mut().filter(|e| e.line == line.number) {
         // another pattern on the same line: its captures join the line's
         for (name, value) in Evidence::of(line, regex).captures {
@@ -534,6 +529,14 @@ fn script_event(signature: &Signature, state: &mut State, line: &Line<'_>, regex
     event.context = true;
     state.events.push(event);
     state.context_events += 1;
+}
+
+/// Holds a `script-events` line printed before the session was placed (the latest ones).
+fn defer_event(state: &mut State, line: &Line<'_>, regex: &regex::Regex) {
+    if state.deferred_events.len() >= MAX_DEFERRED_EVENTS {
+        state.deferred_events.remove(0);
+    }
+    state.deferred_events.push(Evidence::of(line, regex));
 }
 
 /// Removes the oldest `script-events` line from the events; false when there is none.
@@ -753,15 +756,12 @@ fn place_deferred(pack: &Pack, signature: &Signature, progress: &Progress, state
         .into_iter()
         .filter(fits);
     if signature.script.is_some() {
-        // in line order, the held evidence first on a line both gave
+        // in line order, evidence kept over context on a line both gave
         let mut events: Vec<ScriptEvent> = held.iter().map(Evidence::event).collect();
-        for line in context {
-            if !events.iter().any(|e| e.line == line.line) {
-                let mut event = line.event();
-                event.context = true;
-                events.push(event);
-            }
-        }
+        events.extend(context.map(|line| ScriptEvent {
+            context: true,
+            ..line.event()
+        }));
         events.append(&mut state.events);
         events.sort_by_key(|e| (e.line, e.context));
         events.dedup_by_key(|e| e.line);
