@@ -74,29 +74,67 @@ fn main() {
     fs::write(out_dir.join("default_pack_parsed.rs"), parsed)
         .expect("write default_pack_parsed.rs");
 
-    let mut out = String::from(
-        "/// Each pattern of the default pack (sorted) and what a line must hold to match it.\n",
-    );
-    out.push_str("static DEFAULT_REQUIREMENTS: &[(&str, Option<Known>)] = &[\n");
-    for (pattern, needs) in &patterns {
-        let needs = match needs {
-            Some(r) => format!(
-                "Some(Known {{ literals: {}, also: &[{}], starts: {}, ends: {}, exact: {} }})",
-                bytes_list(&r.literals),
-                r.also
-                    .iter()
-                    .map(|set| bytes_list(set) + ",")
-                    .collect::<String>(),
-                bytes_list(&r.starts),
-                bytes_list(&r.ends),
-                r.exact,
-            ),
-            None => "None".to_owned(),
-        };
-        out.push_str(&format!("    ({pattern:?}, {needs}),\n"));
+    fs::write(
+        out_dir.join("default_requirements.bin"),
+        requirements_blob(&patterns),
+    )
+    .expect("write default_requirements.bin");
+}
+
+/// The patterns (sorted) and their requirements in the layout `src/known_requirements.rs`
+/// reads: all little-endian `u32`s and bytes, with no pointer for the loader to relocate at
+/// every start (a table of `&str`s and byte slices took tens of thousands).
+///
+/// `count`, then `count + 1` offsets of the records, then each record: the pattern as a byte
+/// string, `0` (no requirement) or `1` followed by the literals, the number of `also` sets and
+/// each set, the starts, the ends, and `exact` as one byte. A byte string is its length and its
+/// bytes; a list is its length and its byte strings.
+fn requirements_blob(patterns: &BTreeMap<String, Option<requirement::Requirement>>) -> Vec<u8> {
+    let mut records = Vec::new();
+    let mut offsets = Vec::new();
+    for (pattern, needs) in patterns {
+        offsets.push(records.len());
+        push_bytes(&mut records, pattern.as_bytes());
+        match needs {
+            None => records.push(0),
+            Some(r) => {
+                records.push(1);
+                push_list(&mut records, &r.literals);
+                push_u32(&mut records, r.also.len());
+                for set in &r.also {
+                    push_list(&mut records, set);
+                }
+                push_list(&mut records, &r.starts);
+                push_list(&mut records, &r.ends);
+                records.push(u8::from(r.exact));
+            }
+        }
     }
-    out.push_str("];\n");
-    fs::write(out_dir.join("default_requirements.rs"), out).expect("write default_requirements.rs");
+    offsets.push(records.len());
+    let mut blob = Vec::new();
+    push_u32(&mut blob, patterns.len());
+    for offset in offsets {
+        push_u32(&mut blob, offset);
+    }
+    blob.extend(records);
+    blob
+}
+
+fn push_u32(out: &mut Vec<u8>, n: usize) {
+    let n = u32::try_from(n).expect("the pack's requirements fit in 4 GiB");
+    out.extend(n.to_le_bytes());
+}
+
+fn push_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    push_u32(out, bytes.len());
+    out.extend(bytes);
+}
+
+fn push_list(out: &mut Vec<u8>, list: &[Vec<u8>]) {
+    push_u32(out, list.len());
+    for item in list {
+        push_bytes(out, item);
+    }
 }
 
 /// A rule file's name as the loader shows it: `rules/…` with forward slashes.
@@ -128,22 +166,6 @@ fn collect_patterns(
             _ => {}
         }
     }
-}
-
-/// `&[b"…", …]`: literals as Rust source.
-fn bytes_list(literals: &[Vec<u8>]) -> String {
-    let items: Vec<String> = literals
-        .iter()
-        .map(|l| {
-            let escaped: String = l
-                .iter()
-                .flat_map(|&b| std::ascii::escape_default(b))
-                .map(char::from)
-                .collect();
-            format!("b\"{escaped}\"")
-        })
-        .collect();
-    format!("&[{}]", items.join(", "))
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {

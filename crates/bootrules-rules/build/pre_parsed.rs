@@ -1,8 +1,8 @@
 //! The embedded pack's rule files as JSON for `serde_json`, which reads them into the rule
 //! structs several times faster than TOML is parsed: loading the default pack is mostly
-//! parsing. Values the structs keep with their position (`toml::Spanned`) are written as the
-//! three-field map `Spanned` deserializes from, so every span is the one TOML would give; a
-//! test checks the two readings agree for every file.
+//! parsing. Values the structs keep with their position (`Spanned`, `src/spanned.rs`) are
+//! written as the array `[start, end, value]` it reads from JSON, so every span is the one TOML
+//! would give; a test checks the two readings agree for every file.
 
 use serde_json::{Map, Number, Value};
 use toml::de::{DeTable, DeValue};
@@ -67,16 +67,14 @@ fn table_json(table: &DeTable<'_>, in_examples: bool) -> Option<Value> {
     Some(Value::Object(out))
 }
 
+/// `[start, end, value]`, as `crate::spanned::Spanned` reads it from JSON.
 fn spanned_json(value: &Spanned<DeValue<'_>>, in_examples: bool) -> Option<Value> {
     let span = value.span();
-    let mut map = Map::new();
-    map.insert("$__serde_spanned_private_start".into(), span.start.into());
-    map.insert("$__serde_spanned_private_end".into(), span.end.into());
-    map.insert(
-        "$__serde_spanned_private_value".into(),
+    Some(Value::Array(vec![
+        span.start.into(),
+        span.end.into(),
         value_json(value.get_ref(), in_examples)?,
-    );
-    Some(Value::Object(map))
+    ]))
 }
 
 fn value_json(value: &DeValue<'_>, in_examples: bool) -> Option<Value> {

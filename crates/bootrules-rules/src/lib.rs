@@ -28,6 +28,7 @@ mod rule_set;
 pub mod schema;
 pub mod script;
 pub mod source_map;
+pub mod spanned;
 pub mod spec;
 pub mod suggest;
 pub mod terms;

@@ -8,9 +8,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::spanned::Spanned;
 use bootrules_core::{Mark, Phase, Severity};
 use serde::Deserialize;
-use toml::Spanned;
 
 use crate::terms::{Category, Status};
 
@@ -24,9 +24,10 @@ pub struct RuleFile {
     /// Stage markers.
     #[serde(default)]
     pub stage: Vec<StageSpec>,
-    /// Known-failure signatures.
+    /// Known-failure signatures, boxed: a spec is large, and the load moves them between
+    /// lists (parsed, layered, compiled) several times.
     #[serde(default)]
-    pub signature: Vec<SignatureSpec>,
+    pub signature: Vec<Box<SignatureSpec>>,
     /// Lines that are never evidence for any signature.
     #[serde(default)]
     pub ignore: Vec<IgnoreSpec>,
@@ -303,8 +304,7 @@ pub struct Examples {
 }
 
 /// A `match` example: the excerpt alone, or with the captures the finding must carry.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum ExampleSpec {
     /// `"excerpt"`.
     Log(String),
@@ -313,13 +313,59 @@ pub enum ExampleSpec {
         /// The excerpt.
         log: String,
         /// Named captures the finding must carry.
-        #[serde(default)]
         captures: BTreeMap<String, String>,
         /// The category the finding must have (for signatures whose category depends on
         /// the unit).
-        #[serde(default)]
         category: Option<Category>,
     },
+}
+
+/// The table form of a `match` example.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExampleTable {
+    log: String,
+    #[serde(default)]
+    captures: BTreeMap<String, String>,
+    #[serde(default)]
+    category: Option<Category>,
+}
+
+/// Read by the form it has (a string or a table), not by trying each form in turn as an
+/// untagged enum would: that buffers every example first, and the default pack has thousands.
+impl<'de> Deserialize<'de> for ExampleSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Form;
+        impl<'de> serde::de::Visitor<'de> for Form {
+            type Value = ExampleSpec;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a log excerpt, or a table with `log` and `captures` or `category`")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, log: &str) -> Result<ExampleSpec, E> {
+                Ok(ExampleSpec::Log(log.to_owned()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, log: String) -> Result<ExampleSpec, E> {
+                Ok(ExampleSpec::Log(log))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ExampleSpec, A::Error> {
+                let table =
+                    ExampleTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(ExampleSpec::WithCaptures {
+                    log: table.log,
+                    captures: table.captures,
+                    category: table.category,
+                })
+            }
+        }
+        deserializer.deserialize_any(Form)
+    }
 }
 
 impl ExampleSpec {

@@ -1,7 +1,7 @@
 //! Checks every kind of rule shares: a kebab-case id, stage references that name a stage, and
 //! examples that expect only what the rule's kind can show.
 
-use toml::Spanned;
+use crate::spanned::Spanned;
 
 use crate::codes::Code;
 use crate::spec::Examples;

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use toml::Spanned;
+use crate::spanned::Spanned;
 
 use crate::codes::Code;
 use crate::spec::{IgnoreSpec, RuleFile, SignatureSpec, StageSpec, UnitCategorySpec};
@@ -45,6 +45,15 @@ impl<T> Layer<T> {
         self.slots.iter().flatten()
     }
 
+    /// The rules in order, taken out of the layer.
+    pub fn take(&mut self) -> Vec<Parsed<T>> {
+        self.by_id.clear();
+        std::mem::take(&mut self.slots)
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.by_id.len()
     }
@@ -62,7 +71,7 @@ impl<T> Layer<T> {
 #[derive(Default)]
 pub(super) struct Layered {
     pub stages: Layer<StageSpec>,
-    pub signatures: Layer<SignatureSpec>,
+    pub signatures: Layer<Box<SignatureSpec>>,
     pub ignores: Layer<IgnoreSpec>,
     pub unit_categories: Layer<UnitCategorySpec>,
     pub disabled: Vec<Parsed<Spanned<String>>>,

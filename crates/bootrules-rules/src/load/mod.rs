@@ -19,8 +19,8 @@ mod unit_category;
 
 use std::collections::HashMap;
 
+use crate::spanned::Spanned;
 use bootrules_core::StageModel;
-use toml::Spanned;
 
 use bootrules_core::Diagnostic;
 
@@ -66,8 +66,20 @@ pub fn load(packs: &[Vec<RuleSource>]) -> Result<Pack, Vec<Diagnostic>> {
         errors.push(Code::TooManyRules.diagnostic(files.last_path(), message));
         return Err(errors);
     }
-    let compiled = precompile::compile_all(&layered.pattern_texts(&files));
-    let pack = compile(&files, &layered, &compiled, &unparsed_stages, &mut errors);
+    // owned, so the signatures can move out of `layered` while their patterns are looked up
+    let texts: Vec<String> = layered
+        .pattern_texts(&files)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let compiled = precompile::compile_all(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+    let pack = compile(
+        &files,
+        &mut layered,
+        &compiled,
+        &unparsed_stages,
+        &mut errors,
+    );
     if errors.is_empty() {
         Ok(pack)
     } else {
@@ -82,9 +94,11 @@ fn strings(list: &[Spanned<String>]) -> Vec<String> {
 }
 
 /// Checks and compiles every layered rule, kind by kind, pushing every problem to `errors`.
+/// The signatures are all checked first (a check may look at any other signature), then moved
+/// into the pack one by one.
 fn compile(
     files: &Files<'_>,
-    layered: &Layered,
+    layered: &mut Layered,
     compiled: &HashMap<&str, Compiled>,
     unparsed_stages: &[String],
     errors: &mut Vec<Diagnostic>,
@@ -115,10 +129,12 @@ fn compile(
         compiled,
         files,
     };
-    let mut signatures = Vec::new();
-    for (index, parsed) in layered.signatures.iter().enumerate() {
-        let (spec, file) = (&parsed.spec, parsed.file);
-        problems.extend(signature::validate(spec, file, &names));
+    for parsed in layered.signatures.iter() {
+        problems.extend(signature::validate(&parsed.spec, parsed.file, &names));
+    }
+    let mut signatures = Vec::with_capacity(layered.signatures.len());
+    for (index, parsed) in layered.signatures.take().into_iter().enumerate() {
+        let (spec, file) = (*parsed.spec, parsed.file);
         let compiled = signature::compile(spec, file, index, &stages, &mut patterns, &mut problems);
         signatures.push(compiled);
     }

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use toml::Spanned;
+use crate::spanned::Spanned;
 
 use crate::codes::Code;
 use crate::owner::Owner;

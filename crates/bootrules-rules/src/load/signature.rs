@@ -1,15 +1,15 @@
 //! `[[signature]]`: its checks (evidence, scope, references, captures), and the compiled
 //! signature with its patterns numbered and its script built.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use toml::Spanned;
+use crate::spanned::Spanned;
 
 use crate::codes::Code;
 use crate::owner::{Owner, Role};
 use crate::pack::{Count, Example, Missing, Sequence, Signature};
 use crate::precompile::Compiled;
-use crate::spec::{EvidenceSpec, SignatureSpec};
+use crate::spec::{EvidenceSpec, ExampleSpec, SignatureSpec};
 use crate::suggest;
 use crate::terms::Category;
 
@@ -29,7 +29,7 @@ const KIND: Kind = Kind {
 /// built so far (for the names of their captures).
 pub(super) struct Names<'a> {
     pub stages: &'a Stages<'a>,
-    pub signatures: &'a Layer<SignatureSpec>,
+    pub signatures: &'a Layer<Box<SignatureSpec>>,
     pub compiled: &'a HashMap<&'a str, Compiled>,
     pub files: &'a Files<'a>,
 }
@@ -189,7 +189,7 @@ pub(super) fn validate(spec: &SignatureSpec, file: usize, names: &Names<'_>) -> 
 fn explained_by(
     by: &Spanned<String>,
     file: usize,
-    signatures: &Layer<SignatureSpec>,
+    signatures: &Layer<Box<SignatureSpec>>,
 ) -> Option<Problem> {
     let name = by.get_ref();
     let category = Category::ALL.iter().any(|c| c.as_str() == name);
@@ -241,9 +241,10 @@ fn capture_named(
 }
 
 /// The signature (its `index` in the pack) with its patterns numbered and its script built;
-/// a script that does not build is reported to `problems`.
+/// a script that does not build is reported to `problems`. The spec's texts move into the
+/// signature, not copied: a pack's texts are most of what its load allocates.
 pub(super) fn compile(
-    spec: &SignatureSpec,
+    spec: SignatureSpec,
     file: usize,
     index: usize,
     stages: &Stages<'_>,
@@ -288,54 +289,77 @@ pub(super) fn compile(
         within_lines: n.within_lines,
         within_seconds: n.within_seconds,
     });
-    let script = script_source::compile(spec, file, patterns.files()).unwrap_or_else(|problem| {
+    let script = script_source::compile(&spec, file, patterns.files()).unwrap_or_else(|problem| {
         problems.push(problem);
         None
     });
-    let name = |capture: &Option<Spanned<String>>| capture.as_ref().map(|n| n.get_ref().clone());
+    let name = |capture: Option<Spanned<String>>| capture.map(Spanned::into_inner);
+    let stages_of = |ids: &[Spanned<String>]| ids.iter().filter_map(stage).collect();
     Signature {
-        id: spec.id.get_ref().clone(),
-        title: spec.title.clone(),
-        category: spec.category,
-        category_by_unit: name(&spec.category_by_unit),
-        generic: spec.generic,
-        one_per: name(&spec.one_per),
-        severity: spec.severity,
-        fatal: spec.fatal,
-        patterns: strings(&spec.patterns),
-        script_events: strings(&spec.script_events),
-        exclude,
-        phase: spec.phase,
+        origin: patterns.files().origin(file, spec.id.span()),
         from_stage: spec.from_stage.as_ref().and_then(stage),
         until_stage: spec.until_stage.as_ref().and_then(stage),
         shows_stage: spec.shows_stage.as_ref().and_then(stage),
-        unless_in: spec.unless_in.iter().filter_map(stage).collect(),
-        only_in: spec.only_in.iter().filter_map(stage).collect(),
+        unless_in: stages_of(&spec.unless_in),
+        only_in: stages_of(&spec.only_in),
+        patterns: strings(&spec.patterns),
+        script_events: strings(&spec.script_events),
         explained_by: strings(&spec.explained_by),
+        evidence_last: spec.evidence == EvidenceSpec::Last,
+        id: spec.id.into_inner(),
+        title: spec.title,
+        category: spec.category,
+        category_by_unit: name(spec.category_by_unit),
+        generic: spec.generic,
+        one_per: name(spec.one_per),
+        severity: spec.severity,
+        fatal: spec.fatal,
+        exclude,
+        phase: spec.phase,
         missing,
         sequence,
         count,
         script,
-        evidence_last: spec.evidence == EvidenceSpec::Last,
         status: spec.status,
-        tags: spec.tags.clone(),
-        falsepositives: spec.falsepositives.clone(),
+        tags: spec.tags,
+        falsepositives: spec.falsepositives,
         disabled: false,
-        message: spec.message.trim().to_owned(),
-        remedy: spec.remedy.trim().to_owned(),
-        references: spec.references.clone(),
-        examples_match: spec
-            .examples
-            .matching
-            .iter()
-            .map(|e| Example {
-                log: e.log().to_owned(),
-                captures: e.captures(),
-                category: e.category(),
-            })
-            .collect(),
-        examples_no_match: spec.examples.no_match.clone(),
-        origin: patterns.files().origin(file, spec.id.span()),
+        message: trimmed(spec.message),
+        remedy: trimmed(spec.remedy),
+        references: spec.references,
+        examples_match: spec.examples.matching.into_iter().map(example).collect(),
+        examples_no_match: spec.examples.no_match,
+    }
+}
+
+/// A `match` example as the pack keeps it.
+fn example(spec: ExampleSpec) -> Example {
+    match spec {
+        ExampleSpec::Log(log) => Example {
+            log,
+            captures: BTreeMap::new(),
+            category: None,
+        },
+        ExampleSpec::WithCaptures {
+            log,
+            captures,
+            category,
+        } => Example {
+            log,
+            captures,
+            category,
+        },
+    }
+}
+
+/// `text` without the whitespace around it, moved rather than copied when it has none (a
+/// message written as a `"""` block ends with a newline).
+fn trimmed(text: String) -> String {
+    let trim = text.trim();
+    if trim.len() == text.len() {
+        text
+    } else {
+        trim.to_owned()
     }
 }
 

@@ -51,8 +51,11 @@ pub fn lines(text: &str) -> Cow<'_, str> {
 }
 
 fn escaped(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    // printable ASCII and tabs (nearly every byte a report or a pack holds) need no look at
+    // each character
+    let plain = |b: &u8| matches!(b, b' '..=b'~' | b'\t') || (keep_newlines && *b == b'\n');
     let active = |c: char| is_active(c) && !(keep_newlines && c == '\n');
-    if !text.contains(active) {
+    if text.as_bytes().iter().all(plain) || !text.contains(active) {
         return Cow::Borrowed(text);
     }
     let mut shown = String::with_capacity(text.len() + 16);
@@ -294,6 +297,12 @@ pub struct Escaping<W>(pub W);
 
 impl<W: std::io::Write> std::io::Write for Escaping<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // most pieces are printable ASCII (`write!` hands over each piece and padding
+        // character on its own)
+        if buf.iter().all(|b| matches!(b, b' '..=b'~' | b'\t' | b'\n')) {
+            self.0.write_all(buf)?;
+            return Ok(buf.len());
+        }
         // `write!` hands over whole `str` pieces, so a piece is valid UTF-8 unless the caller
         // wrote raw bytes; those are shown as the replacement character.
         let piece = String::from_utf8_lossy(buf);
