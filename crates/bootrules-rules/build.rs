@@ -19,8 +19,9 @@ mod requirement;
 mod pre_parsed;
 
 /// The keys whose strings are numbered patterns, which the prefilter searches for.
-const PATTERN_KEYS: [&str; 8] = [
+const PATTERN_KEYS: [&str; 9] = [
     "patterns",
+    "patterns-if-followed",
     "script-events",
     "handoff-patterns",
     "separators",

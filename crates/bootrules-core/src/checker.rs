@@ -79,6 +79,13 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
             }
             return;
         }
+        // the markers the last line held back count now that the log goes on after it
+        if let Some(open) = self.open.as_mut().filter(|o| !o.waiting.is_empty()) {
+            let previous = open.last.as_line();
+            for hit in std::mem::take(&mut open.waiting) {
+                open.progress.record(model, hit, &previous);
+            }
+        }
         rules.classify(&line, hits);
         if let (true, Some(stage)) = (line.from_kernel, model.kernel_line_stage()) {
             hits.stages.push(StageMatch::shown(stage));
@@ -125,6 +132,10 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         for &hit in &hits.stages {
             // a journal's separator on a console is `journalctl`'s output, run at its shell
             if hit.separator && self.console_seen {
+                continue;
+            }
+            if hit.needs_next_line {
+                session.waiting.push(hit);
                 continue;
             }
             if !replayed
@@ -281,6 +292,9 @@ struct Open<J> {
     trace: Trace,
     /// The session holds only the separator it began at so far.
     separator_only: bool,
+    /// Markers of the last line that count only once another line follows it; dropped when
+    /// the log ends first.
+    waiting: Vec<StageMatch>,
 }
 
 /// Judged sessions on their way to the caller, the latest held back until the next one closes.
@@ -357,6 +371,7 @@ fn start<'a, R: RuleSet>(rules: &'a R, file: &'a R::FileState, line: u64) -> Ope
         last: LastLine::default(),
         trace: Trace::default(),
         separator_only: false,
+        waiting: Vec::new(),
     }
 }
 

@@ -144,6 +144,10 @@ pub struct StageMatch {
     /// The line shows the stage, if it is the furthest reached, was not reached after all
     /// (systemd isolating emergency.target stops the targets a shutdown stops).
     pub undone: bool,
+    /// The marker counts only once another line follows it (a shutdown command typed at a
+    /// shell: a log that ends on the command shows it was typed, not that anything went down).
+    /// It never begins a session.
+    pub needs_next_line: bool,
 }
 
 impl StageMatch {
@@ -159,6 +163,7 @@ impl StageMatch {
             lower_bound: false,
             conditional: false,
             undone: false,
+            needs_next_line: false,
         }
     }
 

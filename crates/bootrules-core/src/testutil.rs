@@ -91,6 +91,7 @@ impl RuleSet for Toy {
                 lower_bound: false,
                 conditional: false,
                 undone: false,
+                needs_next_line: false,
             });
         }
         if let Some(stage) = word

@@ -24,6 +24,7 @@ const SPANNED_KEYS: &[&str] = &[
     "one-per",
     "only-in",
     "patterns",
+    "patterns-if-followed",
     "script",
     "script-events",
     "script-file",

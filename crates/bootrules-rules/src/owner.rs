@@ -37,6 +37,8 @@ pub(crate) enum Marker {
     /// `separators`: a log's line between two boots, which begins the next boot without saying
     /// how the last one ended.
     Separator,
+    /// `patterns-if-followed`: the stage, once another line follows.
+    IfFollowed,
 }
 
 /// What one pattern of the pack belongs to.

@@ -64,6 +64,7 @@ impl Pack {
                             lower_bound: false,
                             conditional: false,
                             undone: false,
+                            needs_next_line: kind == Marker::IfFollowed,
                         });
                     }
                 }

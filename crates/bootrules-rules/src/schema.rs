@@ -93,6 +93,10 @@ pub fn schema() -> Value {
                 patterns("Markers that also mean the hand-off to the OS"),
             ),
             (
+                "patterns-if-followed",
+                patterns("Markers that count only once another line follows them (a shutdown command typed at a shell); they never begin a session"),
+            ),
+            (
                 "separators",
                 patterns("A log's own lines between two boots: they begin the next session without saying how the last one ended"),
             ),

@@ -115,6 +115,11 @@ pub struct StageSpec {
     /// begin the next boot's session without saying how the last one ended.
     #[serde(default)]
     pub separators: Vec<Spanned<String>>,
+    /// Markers that count only once another line follows them: a shutdown command typed at a
+    /// shell, where a log that ends on the command shows only that it was typed. They never
+    /// begin a session.
+    #[serde(default)]
+    pub patterns_if_followed: Vec<Spanned<String>>,
     /// Lines that can only appear once the stage was reached, though they are not its marker
     /// (any dracut line shows the initramfs runs). They never begin a session.
     #[serde(default)]

@@ -783,3 +783,37 @@ fn explained_by_names_only_categories_and_signatures() {
         "{text:?}"
     );
 }
+
+/// `patterns-if-followed`: a shutdown command typed at a shell shows the shutdown once the log
+/// goes on after it; a log that ends on it (blank lines aside) shows only that it was typed.
+#[test]
+fn a_marker_that_needs_a_next_line_counts_only_once_one_follows() {
+    let pack = pack_with(&[]);
+    let boot = "[  OK  ] Reached target Multi-User System.\nvm login: root\n[root@vm ~]# reboot\n";
+    let shutdown = |log: &str| {
+        let report = run(&pack, log);
+        let session = report.sessions.last().unwrap();
+        let line = session
+            .stages
+            .iter()
+            .find(|s| s.id == "shutdown-started")
+            .map(|s| s.line);
+        (line, session.last_stage.clone(), report.sessions.len())
+    };
+    let login = Some("login".to_owned());
+    assert_eq!(shutdown(boot), (None, login.clone(), 1));
+    assert_eq!(shutdown(&format!("{boot}\n\n")), (None, login, 1));
+    let went_on = format!("{boot}[  OK  ] Removed slice system-getty.slice.\n");
+    assert_eq!(
+        shutdown(&went_on),
+        (Some(3), Some("shutdown-started".to_owned()), 1)
+    );
+    // the next boot is a line after it too, and the command never begins a session itself
+    let next_boot = format!("{boot}SeaBIOS (version 1.16.3-debian-1.16.3-2)\n");
+    let report = run(&pack, &next_boot);
+    assert_eq!(report.sessions.len(), 2);
+    assert_eq!(
+        report.sessions[0].last_stage.as_deref(),
+        Some("shutdown-started")
+    );
+}

@@ -153,6 +153,7 @@ impl Layered {
                 .iter()
                 .chain(&spec.handoff_patterns)
                 .chain(&spec.separators)
+                .chain(&spec.patterns_if_followed)
                 .chain(&spec.shown_by)
                 .chain(&spec.shown_at_least_by)
                 .chain(outside)

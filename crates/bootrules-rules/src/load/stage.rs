@@ -21,7 +21,11 @@ const KIND: Kind = Kind {
 /// Every problem of the stage that shows without building its patterns.
 pub(super) fn validate(spec: &StageSpec, file: usize, stages: &Stages<'_>) -> Vec<Problem> {
     let mut problems: Vec<Problem> = checks::id(&spec.id, file, &KIND).into_iter().collect();
-    if spec.patterns.is_empty() && spec.handoff_patterns.is_empty() && spec.separators.is_empty() {
+    if spec.patterns.is_empty()
+        && spec.handoff_patterns.is_empty()
+        && spec.separators.is_empty()
+        && spec.patterns_if_followed.is_empty()
+    {
         let message = format!("stage `{}` has no patterns", spec.id.get_ref());
         problems.push(Problem::new(
             Code::NoPatterns,
@@ -60,6 +64,8 @@ pub(super) fn compile(
     patterns.number(&spec.handoff_patterns, file, handoff);
     let separator = Owner::Stage(index, Marker::Separator);
     patterns.number(&spec.separators, file, separator);
+    let if_followed = Owner::Stage(index, Marker::IfFollowed);
+    patterns.number(&spec.patterns_if_followed, file, if_followed);
     patterns.number(&spec.shown_by, file, Owner::ShownStage(index, Shown::At));
     let at_least = Owner::ShownStage(index, Shown::AtLeast);
     patterns.number(&spec.shown_at_least_by, file, at_least);
@@ -100,6 +106,7 @@ pub(super) fn compile(
             .into_iter()
             .chain(strings(&spec.handoff_patterns))
             .chain(strings(&spec.separators))
+            .chain(strings(&spec.patterns_if_followed))
             .collect(),
         shown_by: strings(&spec.shown_by),
         shown_at_least_by: strings(&spec.shown_at_least_by),
