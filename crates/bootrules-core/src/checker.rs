@@ -111,7 +111,10 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         if let Some(ended) = self.open.take_if(|o| {
             o.progress.end_mark.is_some()
                 && (before_kernel()
-                    || !(hits.stages.iter().all(|hit| hit.shown)
+                    || !(hits
+                        .stages
+                        .iter()
+                        .all(|hit| hit.shown || hit.needs_next_line)
                         && line.time.is_none_or(|t| t >= o.progress.max_kernel_time)))
         }) {
             let end = ended.end_line;

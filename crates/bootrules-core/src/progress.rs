@@ -466,6 +466,21 @@ mod tests {
                 &[(1, 6, Booted)],
             ),
             (
+                "a marker that needs a next line counts once one follows",
+                "@kernel\n@booted\n^shutdown\n@power-off",
+                &[(1, 4, PoweredOff)],
+            ),
+            (
+                "a marker that needs a next line counts nothing on the log's last line",
+                "@kernel\n@booted\n^shutdown\n\n",
+                &[(1, 4, Booted)],
+            ),
+            (
+                "a marker that needs a next line begins no session, also after a power-off",
+                "@kernel\n@booted\n@shutdown\n@power-off\n^shutdown\n@firmware\n@kernel",
+                &[(1, 5, PoweredOff), (6, 7, BootStalled)],
+            ),
+            (
                 "power-off ends the session on its line",
                 "@kernel\n@booted\n@shutdown\n@power-off\n@firmware\n@kernel",
                 &[(1, 4, PoweredOff), (5, 6, BootStalled)],

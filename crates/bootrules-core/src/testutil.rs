@@ -5,7 +5,8 @@
 //! findings of that severity (`!fatal` stops the boot); `~shutdown` takes back the stage
 //! `shutdown` and the ones after it; `?restart` shows the stage `restart` without being its
 //! marker (a `shown-by` line); `%kernel` is a separator of the stage `kernel` (a journal's
-//! `-- Boot … --`). Only a line's first word counts, so the rest may imitate what
+//! `-- Boot … --`); `^shutdown` is a marker of `shutdown` that counts only once another line
+//! follows it (a typed `reboot`). Only a line's first word counts, so the rest may imitate what
 //! a real line holds. A line may begin with a kernel timestamp
 //! (`[   12.5] @kernel`).
 
@@ -77,6 +78,8 @@ impl RuleSet for Toy {
         let shown = word.strip_prefix('?').map(|id| (id, true));
         let separator = word.starts_with('%');
         let marker = marker.or_else(|| word.strip_prefix('%').map(|id| (id, false)));
+        let needs_next_line = word.starts_with('^');
+        let marker = marker.or_else(|| word.strip_prefix('^').map(|id| (id, false)));
         if let Some((stage, shown)) = marker
             .or(shown)
             .and_then(|(id, shown)| Some((self.model.index_of(id)?, shown)))
@@ -91,7 +94,7 @@ impl RuleSet for Toy {
                 lower_bound: false,
                 conditional: false,
                 undone: false,
-                needs_next_line: false,
+                needs_next_line,
             });
         }
         if let Some(stage) = word

@@ -94,7 +94,7 @@ pub fn markdown(pack: &Pack) -> String {
             "| `{}` | {} | {} | {shown} |",
             stage.id,
             cell(&stage.description),
-            stage.patterns.len()
+            stage.patterns.len() + stage.patterns_if_followed.len()
         );
     }
 

@@ -47,6 +47,8 @@ pub struct Stage {
     pub description: String,
     /// Its patterns, as written.
     pub patterns: Vec<String>,
+    /// Its markers that count only once another line follows them, as written.
+    pub patterns_if_followed: Vec<String>,
     /// Lines that show the stage was reached without being its marker, as written.
     pub shown_by: Vec<String>,
     /// Lines that show the stage or a later one, as written.

@@ -8,10 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::spanned::Spanned;
 use bootrules_core::{Mark, Phase, Severity};
 use serde::Deserialize;
 
+use crate::spanned::Spanned;
 use crate::terms::{Category, Status};
 
 /// One rule file: any number of stages, signatures and ignores.

@@ -1,9 +1,8 @@
 //! Checks every kind of rule shares: a kebab-case id, stage references that name a stage, and
 //! examples that expect only what the rule's kind can show.
 
-use crate::spanned::Spanned;
-
 use crate::codes::Code;
+use crate::spanned::Spanned;
 use crate::spec::Examples;
 use crate::suggest;
 

@@ -3,9 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::spanned::Spanned;
-
 use crate::codes::Code;
+use crate::spanned::Spanned;
 use crate::spec::{IgnoreSpec, RuleFile, SignatureSpec, StageSpec, UnitCategorySpec};
 
 use super::files::{Files, Problem};

@@ -19,14 +19,12 @@ mod unit_category;
 
 use std::collections::HashMap;
 
-use crate::spanned::Spanned;
-use bootrules_core::StageModel;
-
-use bootrules_core::Diagnostic;
+use bootrules_core::{Diagnostic, StageModel};
 
 use crate::codes::Code;
 use crate::pack::Pack;
 use crate::precompile::{self, Compiled};
+use crate::spanned::Spanned;
 
 use checks::Stages;
 use files::{Files, Problem};

@@ -4,12 +4,11 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use crate::spanned::Spanned;
-
 use crate::codes::Code;
 use crate::owner::Owner;
 use crate::pattern::Pattern;
 use crate::precompile::{self, Compiled, Unbuilt};
+use crate::spanned::Spanned;
 
 use super::files::{Files, Problem};
 

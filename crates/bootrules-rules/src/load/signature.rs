@@ -3,12 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::spanned::Spanned;
-
 use crate::codes::Code;
 use crate::owner::{Owner, Role};
 use crate::pack::{Count, Example, Missing, Sequence, Signature};
 use crate::precompile::Compiled;
+use crate::spanned::Spanned;
 use crate::spec::{EvidenceSpec, ExampleSpec, SignatureSpec};
 use crate::suggest;
 use crate::terms::Category;

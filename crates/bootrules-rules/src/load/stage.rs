@@ -106,8 +106,8 @@ pub(super) fn compile(
             .into_iter()
             .chain(strings(&spec.handoff_patterns))
             .chain(strings(&spec.separators))
-            .chain(strings(&spec.patterns_if_followed))
             .collect(),
+        patterns_if_followed: strings(&spec.patterns_if_followed),
         shown_by: strings(&spec.shown_by),
         shown_at_least_by: strings(&spec.shown_at_least_by),
         shown_by_outside: outside.map(|o| strings(&o.patterns)).unwrap_or_default(),

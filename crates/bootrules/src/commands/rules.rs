@@ -127,7 +127,8 @@ fn list_json(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
     for stage in pack.stages() {
         rules.push(serde_json::json!({
             "id": stage.id, "kind": "stage", "description": stage.description,
-            "patterns": stage.patterns, "shown_by": stage.shown_by,
+            "patterns": stage.patterns, "patterns_if_followed": stage.patterns_if_followed,
+            "shown_by": stage.shown_by,
             "shown_at_least_by": stage.shown_at_least_by,
             "shown_by_outside": {
                 "stages": stage.shown_outside_of, "patterns": stage.shown_by_outside,
@@ -178,6 +179,7 @@ fn list_patterns(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
     let stages = pack.stages().iter().flat_map(|s| {
         s.patterns
             .iter()
+            .chain(&s.patterns_if_followed)
             .chain(&s.shown_by)
             .chain(&s.shown_at_least_by)
             .chain(&s.shown_by_outside)
@@ -296,6 +298,9 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
         )?;
         for p in &stage.patterns {
             writeln!(out, "pattern: {p}")?;
+        }
+        for p in &stage.patterns_if_followed {
+            writeln!(out, "pattern (once another line follows): {p}")?;
         }
         for p in &stage.shown_by {
             writeln!(out, "shown by: {p}")?;
