@@ -480,6 +480,11 @@ fn strip_prefixes(text: &str) -> Stripped<'_> {
         let stamp = &rest.as_bytes()[at..rest.len() - after.len()];
         (stamp.len() >= 9 && stamp[stamp.len() - 8] == b'.').then_some(time)
     });
+    // a paste that dropped the times but kept the caller field (`[  T357] PM: …`)
+    let rest = match strip_printk_caller(rest) {
+        after if after.len() < rest.len() => after.trim_start(),
+        _ => rest,
+    };
     Stripped {
         message: trim_padding(rest),
         time,
@@ -1559,6 +1564,9 @@ mod tests {
         assert_eq!((msg.as_str(), time), ("BUG: soft lockup", Some(12.5)));
         let (_, msg, _) = norm("[   12.5][    C1] rcu: INFO");
         assert_eq!(msg, "rcu: INFO");
+        // a paste without the times keeps the field alone
+        let (_, msg, time) = norm("[  T357] PM: Error -14 resuming");
+        assert_eq!((msg.as_str(), time), ("PM: Error -14 resuming", None));
     }
 
     #[test]
