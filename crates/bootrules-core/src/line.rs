@@ -553,8 +553,14 @@ fn strip_source_column(s: &str) -> &str {
 /// Removes the `> ` marks a mail or a forum reply puts before each quoted line (`> > `, `>> `
 /// when quoted twice), and the `| ` bar some writers set before a pasted log. A console line
 /// itself seldom begins with `>`, and never with `> [`; a line that also ends with `|` is a
-/// table row, not a quote.
+/// table row, not a quote. A list's bullet goes too where a time stamp follows it.
 fn strip_quote_marks(s: &str) -> &str {
+    // a list's bullet before a time stamp (`minikube logs` prints `* [  +0.43] systemd[1]: …`)
+    if let Some(rest) = s.strip_prefix("* ").or_else(|| s.strip_prefix("- ")) {
+        if rest.starts_with('[') {
+            return rest;
+        }
+    }
     let quoted = match s.as_bytes().first() {
         Some(b'>') => true,
         Some(b'|') => !s.trim_end().ends_with('|'),
@@ -1564,6 +1570,9 @@ mod tests {
         assert_eq!((msg.as_str(), time), ("BUG: soft lockup", Some(12.5)));
         let (_, msg, _) = norm("[   12.5][    C1] rcu: INFO");
         assert_eq!(msg, "rcu: INFO");
+        // a bullet before the time
+        let (_, msg, _) = norm("* [  +0.437252] systemd[1]: Failed to bump fs.file-max");
+        assert_eq!(msg, "systemd[1]: Failed to bump fs.file-max");
         // a paste without the times keeps the field alone
         let (_, msg, time) = norm("[  T357] PM: Error -14 resuming");
         assert_eq!((msg.as_str(), time), ("PM: Error -14 resuming", None));
