@@ -1571,11 +1571,14 @@ mod tests {
         let (_, msg, _) = norm("[   12.5][    C1] rcu: INFO");
         assert_eq!(msg, "rcu: INFO");
         // a bullet before the time
-        let (_, msg, _) = norm("* [  +0.437252] systemd[1]: Failed to bump fs.file-max");
-        assert_eq!(msg, "systemd[1]: Failed to bump fs.file-max");
+        let (_, msg, _) = norm("* [  +0.120004] systemd[1]: Detected virtualization microsoft.");
+        assert_eq!(msg, "systemd[1]: Detected virtualization microsoft.");
         // a paste without the times keeps the field alone
-        let (_, msg, time) = norm("[  T357] PM: Error -14 resuming");
-        assert_eq!((msg.as_str(), time), ("PM: Error -14 resuming", None));
+        let (_, msg, time) = norm("[  T412] PM: Image loading progress:  40%");
+        assert_eq!(
+            (msg.as_str(), time),
+            ("PM: Image loading progress:  40%", None)
+        );
     }
 
     #[test]
