@@ -79,11 +79,16 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
             }
             return;
         }
-        // the markers the last line held back count now that the log goes on after it
+        // the markers the last line held back count now that the log goes on after it, unless
+        // the line is only the console's echo of the command typed on it
+        let mut echo = false;
         if let Some(open) = self.open.as_mut().filter(|o| !o.waiting.is_empty()) {
             let previous = open.last.as_line();
-            for hit in std::mem::take(&mut open.waiting) {
-                open.progress.record(model, hit, &previous);
+            echo = echoes_command(previous.message, line.message);
+            if !echo {
+                for hit in std::mem::take(&mut open.waiting) {
+                    open.progress.record(model, hit, &previous);
+                }
             }
         }
         rules.classify(&line, hits);
@@ -175,7 +180,10 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         session.separator_only =
             separator && (session.separator_only || session.progress.start_line == line.number);
         session.end_line = line.number;
-        session.last.keep(&line);
+        // (an echo keeps the command as the last line, where the held-back markers are)
+        if !echo {
+            session.last.keep(&line);
+        }
         let reached = session.progress.stages_reached().len();
         session.trace.observe(&line, reached);
         if !hits.signals.is_empty() {
@@ -376,6 +384,17 @@ fn start<'a, R: RuleSet>(rules: &'a R, file: &'a R::FileState, line: u64) -> Ope
         separator_only: false,
         waiting: Vec::new(),
     }
+}
+
+/// A serial console echoes what is sent to it: a line that repeats the command at the end of
+/// the prompt line before it (`root@vm:~# poweroff`, then `poweroff`) is not the command's output.
+fn echoes_command(previous: &str, message: &str) -> bool {
+    let message = message.trim();
+    !message.is_empty()
+        && previous
+            .trim_end()
+            .strip_suffix(message)
+            .is_some_and(|prompt| prompt.ends_with([' ', '#', '$']))
 }
 
 /// A command typed at a shell prompt: `root@vm:~# dmesg`, `[root@vm ~]# dmesg`, SUSE's

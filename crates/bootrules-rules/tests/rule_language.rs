@@ -802,10 +802,18 @@ fn a_marker_that_needs_a_next_line_counts_only_once_one_follows() {
     };
     let login = Some("login".to_owned());
     assert_eq!(shutdown(boot), (None, login.clone(), 1));
-    assert_eq!(shutdown(&format!("{boot}\n\n")), (None, login, 1));
+    assert_eq!(shutdown(&format!("{boot}\n\n")), (None, login.clone(), 1));
     let went_on = format!("{boot}[  OK  ] Removed slice system-getty.slice.\n");
     assert_eq!(
         shutdown(&went_on),
+        (Some(3), Some("shutdown-started".to_owned()), 1)
+    );
+    // the console's echo of the command is not a line after it; output after the echo is
+    let echoed = format!("{boot}reboot\n");
+    assert_eq!(shutdown(&echoed), (None, login.clone(), 1));
+    let echoed_then_output = format!("{echoed}[  OK  ] Removed slice system-getty.slice.\n");
+    assert_eq!(
+        shutdown(&echoed_then_output),
         (Some(3), Some("shutdown-started".to_owned()), 1)
     );
     // the next boot is a line after it too, and the command never begins a session itself
