@@ -865,7 +865,8 @@ fn strip_elapsed_clock(s: &str) -> Option<&str> {
 }
 
 /// The time of day a serial capture tool or `ts` puts before each line (`[12:00:01] `,
-/// `12:00:01.123 `, `(12:00:01) `, `12:00:01: `); `None` when the line does not start so.
+/// `12:00:01.123 `, `(12:00:01) `, `12:00:01: `, padded `[ 12:00:01 ] `); `None` when the line
+/// does not start so.
 fn strip_time_of_day(s: &str) -> Option<&str> {
     let b = s.as_bytes();
     let close = match b.first() {
@@ -874,6 +875,10 @@ fn strip_time_of_day(s: &str) -> Option<&str> {
         _ => None,
     };
     let mut at = usize::from(close.is_some());
+    // (padding inside brackets: one space at most, so a printk time `[    1.23]` stays one)
+    if close.is_some() && b.get(at) == Some(&b' ') {
+        at += 1;
+    }
     let digits = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
     let hours = digits(at);
     if !(1..=2).contains(&hours) {
@@ -891,6 +896,9 @@ fn strip_time_of_day(s: &str) -> Option<&str> {
         at += 1 + digits(at + 1);
     }
     if let Some(close) = close {
+        if b.get(at) == Some(&b' ') {
+            at += 1;
+        }
         if b.get(at) != Some(&close) {
             return None;
         }
@@ -1895,8 +1903,9 @@ mod tests {
             "12:00:01: Loading, please wait...",
             "12:00:01 Loading, please wait...",
             "[18:01:02]Loading, please wait...",
-            // a CI timestamper's padding
+            // a CI timestamper's padding, and a console logger's inside its brackets
             "21:11:04  Loading, please wait...",
+            "[ 16:23:27 ] Loading, please wait...",
         ] {
             assert_eq!(norm(raw).1, "Loading, please wait...", "{raw}");
         }
