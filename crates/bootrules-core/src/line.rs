@@ -1905,7 +1905,7 @@ mod tests {
             "[18:01:02]Loading, please wait...",
             // a CI timestamper's padding, and a console logger's inside its brackets
             "21:11:04  Loading, please wait...",
-            "[ 16:23:27 ] Loading, please wait...",
+            "[ 07:41:09 ] Loading, please wait...",
         ] {
             assert_eq!(norm(raw).1, "Loading, please wait...", "{raw}");
         }
