@@ -15,6 +15,7 @@ const SPANNED_KEYS: &[&str] = &[
     "at-least",
     "category-by-unit",
     "disable",
+    "ended-before",
     "except",
     "exclude",
     "explained-by",

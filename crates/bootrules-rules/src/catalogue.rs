@@ -139,6 +139,12 @@ fn signature(out: &mut String, pack: &Pack, sig: &Signature) {
     if let Some(stage) = sig.shows_stage {
         facts.push(format!("shows stage `{}`", pack.stages()[stage].id));
     }
+    if let Some(stage) = sig.ended_before {
+        facts.push(format!(
+            "only in a session that ended before `{}`",
+            pack.stages()[stage].id
+        ));
+    }
     if sig.category_by_unit.is_some() {
         facts.push("category by unit".to_owned());
     }

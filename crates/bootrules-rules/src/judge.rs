@@ -282,8 +282,12 @@ impl Judge for PackJudge<'_> {
                 continue;
             };
             let signature = &pack.signatures[index];
-            // Absences and scripts decide when the session ends.
-            if signature.disabled || signature.script.is_some() || signature.missing.is_some() {
+            // Absences, scripts and how far the session gets decide when it ends.
+            if signature.disabled
+                || signature.script.is_some()
+                || signature.missing.is_some()
+                || signature.ended_before.is_some()
+            {
                 continue;
             }
             let Some(state) = self.states[index].as_deref_mut() else {
@@ -334,6 +338,9 @@ impl Judge for PackJudge<'_> {
             let session_script = signature.script.is_some() && signature.patterns.is_empty();
             if signature.disabled
                 || (state.is_none() && signature.missing.is_none() && !session_script)
+                || signature
+                    .ended_before
+                    .is_some_and(|s| reached(pack, progress, s))
             {
                 continue;
             }

@@ -183,6 +183,8 @@ pub struct Signature {
     pub from_stage: Option<usize>,
     /// Only lines before this stage (index) or a later one was reached count.
     pub until_stage: Option<usize>,
+    /// It holds only in a session that ended before this stage (index).
+    pub ended_before: Option<usize>,
     /// The stage (index) that a line of its patterns shows was reached.
     pub shows_stage: Option<usize>,
     /// Stages (indices) in which its lines do not count.

@@ -151,6 +151,10 @@ pub fn schema() -> Value {
             ("phase", phase),
             ("from-stage", string("Only lines once this stage was reached count")),
             ("until-stage", string("Only lines before this stage was reached count")),
+            (
+                "ended-before",
+                string("Holds only in a session that ended before this stage"),
+            ),
             ("shows-stage", string("The stage a line of its patterns shows")),
             (
                 "script-events",

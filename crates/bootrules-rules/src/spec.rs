@@ -194,6 +194,10 @@ pub struct SignatureSpec {
     pub from_stage: Option<Spanned<String>>,
     /// Only lines seen before this stage (or a later one) was reached count.
     pub until_stage: Option<Spanned<String>>,
+    /// The finding holds only in a session that ended before this stage (a boot loader's
+    /// error matters when the kernel never started; a quiet kernel prints no line of its own,
+    /// so the furthest stage the session reached decides, not the absence of kernel lines).
+    pub ended_before: Option<Spanned<String>>,
     /// The stage that a line of `patterns` shows was reached (its component prints it only
     /// from that stage on), so an excerpt that starts later is still placed.
     pub shows_stage: Option<Spanned<String>>,

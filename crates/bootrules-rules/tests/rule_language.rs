@@ -203,6 +203,30 @@ fn phase_and_stage_range_scope_the_evidence() {
 }
 
 #[test]
+fn ended_before_holds_only_where_the_session_went_no_further() {
+    let pack = pack_with(&[(
+        "x.toml",
+        &rule(
+            "loader-only",
+            "patterns = ['widget missing']\nended-before = \"kernel\"",
+        ),
+    )]);
+    // the log ends in the boot loader: the error stopped the boot
+    let stopped = run(&pack, "Booting from Hard Disk...\nwidget missing\n");
+    assert!(finding(&stopped, "loader-only").is_some());
+    // a quiet kernel prints nothing, but the boot went on to systemd: no finding
+    let went_on = run(
+        &pack,
+        "widget missing\n[  OK  ] Reached target Multi-User System.\n",
+    );
+    assert!(finding(&went_on, "loader-only").is_none());
+    assert_eq!(
+        went_on.sessions[0].last_stage.as_deref(),
+        Some("multi-user")
+    );
+}
+
+#[test]
 fn named_captures_fill_texts_and_travel_with_the_finding() {
     let report = run(
         &pack_with(&[]),

@@ -111,6 +111,7 @@ pub(super) fn validate(spec: &SignatureSpec, file: usize, names: &Names<'_>) -> 
         .from_stage
         .iter()
         .chain(&spec.until_stage)
+        .chain(&spec.ended_before)
         .chain(&spec.shows_stage)
         .chain(&spec.unless_in)
         .chain(&spec.only_in);
@@ -298,6 +299,7 @@ pub(super) fn compile(
         origin: patterns.files().origin(file, spec.id.span()),
         from_stage: spec.from_stage.as_ref().and_then(stage),
         until_stage: spec.until_stage.as_ref().and_then(stage),
+        ended_before: spec.ended_before.as_ref().and_then(stage),
         shows_stage: spec.shows_stage.as_ref().and_then(stage),
         unless_in: stages_of(&spec.unless_in),
         only_in: stages_of(&spec.only_in),
