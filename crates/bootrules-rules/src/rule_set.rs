@@ -84,10 +84,17 @@ impl Pack {
                 Owner::Signature(index, role) => {
                     hits.signals.push(pattern);
                     let signature = &self.signatures[index];
-                    // A line the signature excludes is not its evidence, so it shows no stage.
+                    // A line the signature excludes is not its evidence, so it shows no stage;
+                    // one that does not count in some stages (`unless-in`) shows its stage as the
+                    // stage's `shown-by-outside` lines do, not while the session is known to be
+                    // in the stages they name (an initramfs that fails its own mounts).
                     if let (Role::Evidence, Some(stage)) = (role, signature.shows_stage) {
                         if !signature.exclude.iter().any(|x| x.is_match(line.message)) {
-                            hits.stages.push(StageMatch::shown(stage));
+                            hits.stages.push(if signature.unless_in.is_empty() {
+                                StageMatch::shown(stage)
+                            } else {
+                                StageMatch::shown_outside(stage)
+                            });
                         }
                     }
                 }

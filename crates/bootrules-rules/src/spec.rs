@@ -199,7 +199,8 @@ pub struct SignatureSpec {
     /// so the furthest stage the session reached decides, not the absence of kernel lines).
     pub ended_before: Option<Spanned<String>>,
     /// The stage that a line of `patterns` shows was reached (its component prints it only
-    /// from that stage on), so an excerpt that starts later is still placed.
+    /// from that stage on), so an excerpt that starts later is still placed. With `unless-in`,
+    /// only as the stage's `shown-by-outside` lines show it.
     pub shows_stage: Option<Spanned<String>>,
     /// Lines seen while the session is known to be in one of these stages do not count (a
     /// device timeout in the initramfs is the root's, not one of /etc/fstab).
