@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
 use bootrules_core::finding::{clip_evidence, MAX_FINDINGS_PER_RULE};
-use bootrules_core::{Finding, Judge, Judgement, Line, Progress, Severity};
+use bootrules_core::{Finding, Judge, Judgement, Line, Progress, RuleSet, Severity};
 
 use crate::codes::Code;
 use crate::owner::{Owner, Role};
@@ -458,7 +458,33 @@ impl Judge for PackJudge<'_> {
                     .push(finding(pack, signature, evidence, 1));
             }
         }
+        demote_explained_symptoms(pack, &mut judgement.findings);
         judgement
+    }
+}
+
+/// A non-fatal error that an earlier error explains (its `explained-by`: a unit that failed once
+/// the disk returned I/O errors) is a symptom: a warning, so the report's errors are the causes.
+/// (A fatal one stays: it decided the outcome, and the cause chain leads to it.)
+fn demote_explained_symptoms(pack: &Pack, findings: &mut [Finding]) {
+    let explained: Vec<usize> = (0..findings.len())
+        .filter(|&i| {
+            let symptom = &findings[i];
+            symptom.severity == Severity::Error
+                && !symptom.fatal
+                && pack
+                    .signature(&symptom.rule)
+                    .is_some_and(|s| !s.explained_by.is_empty())
+                && findings.iter().any(|cause| {
+                    cause.rule != symptom.rule
+                        && cause.severity >= Severity::Error
+                        && cause.line <= symptom.line
+                        && pack.explains(cause, symptom)
+                })
+        })
+        .collect();
+    for i in explained {
+        findings[i].severity = Severity::Warning;
     }
 }
 

@@ -227,6 +227,29 @@ fn ended_before_holds_only_where_the_session_went_no_further() {
 }
 
 #[test]
+fn a_symptom_an_earlier_error_explains_is_a_warning() {
+    use bootrules_core::Severity;
+    let pack = pack_with(&[]);
+    let unit = "[FAILED] Failed to start Foo Daemon.";
+    let alone = run(&pack, &format!("{unit}\n"));
+    let failed = finding(&alone, "systemd-unit-failed").expect("fires");
+    assert_eq!(failed.severity, Severity::Error);
+    // the disk failed first (systemd-unit-failed is explained by disk-io): the unit is its symptom
+    let disk = "[   68.8] blk_update_request: I/O error, dev sda, sector 2048 op 0x1:(WRITE) flags 0x800 phys_seg 1 prio class 0";
+    let after = run(&pack, &format!("{disk}\n{unit}\n"));
+    assert_eq!(
+        finding(&after, "disk-io-error").map(|f| f.severity),
+        Some(Severity::Error)
+    );
+    let symptom = finding(&after, "systemd-unit-failed").expect("still reported");
+    assert_eq!(symptom.severity, Severity::Warning);
+    // a unit that failed before the disk did is not explained by it
+    let before = run(&pack, &format!("{unit}\n{disk}\n"));
+    let first = finding(&before, "systemd-unit-failed").expect("fires");
+    assert_eq!(first.severity, Severity::Error);
+}
+
+#[test]
 fn named_captures_fill_texts_and_travel_with_the_finding() {
     let report = run(
         &pack_with(&[]),
