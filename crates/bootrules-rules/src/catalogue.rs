@@ -148,6 +148,9 @@ fn signature(out: &mut String, pack: &Pack, sig: &Signature) {
     if sig.category_by_unit.is_some() {
         facts.push("category by unit".to_owned());
     }
+    if sig.category_from_cause {
+        facts.push("category from its cause".to_owned());
+    }
     if sig.generic {
         facts.push("generic".to_owned());
     }

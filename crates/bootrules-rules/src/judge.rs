@@ -458,8 +458,39 @@ impl Judge for PackJudge<'_> {
                     .push(finding(pack, signature, evidence, 1));
             }
         }
+        file_symptoms_under_causes(pack, &mut judgement.findings);
         demote_explained_symptoms(pack, &mut judgement.findings);
         judgement
+    }
+}
+
+/// A `category-from-cause` finding takes the category of the earliest earlier error-or-worse
+/// finding that explains it: local-fs.target failing after a file system's corruption is filed
+/// under the file system, after a missing disk under /etc/fstab.
+fn file_symptoms_under_causes(pack: &Pack, findings: &mut [Finding]) {
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by_key(|&i| findings[i].line);
+    for &i in &order {
+        if !pack
+            .signature(&findings[i].rule)
+            .is_some_and(|s| s.category_from_cause)
+        {
+            continue;
+        }
+        let symptom = &findings[i];
+        let cause = order
+            .iter()
+            .map(|&c| &findings[c])
+            .find(|cause| {
+                cause.rule != symptom.rule
+                    && cause.severity >= Severity::Error
+                    && cause.line <= symptom.line
+                    && pack.explains(cause, symptom)
+            })
+            .map(|cause| cause.category.clone());
+        if let Some(category) = cause {
+            findings[i].category = category;
+        }
     }
 }
 

@@ -165,6 +165,8 @@ pub struct Signature {
     pub category_by_unit: Option<String>,
     /// A catch-all that leaves lines to specific signatures.
     pub generic: bool,
+    /// It takes the category of the earliest earlier error that explains it.
+    pub category_from_cause: bool,
     /// One finding per distinct value of this capture.
     pub one_per: Option<String>,
     /// How bad it is.

@@ -140,6 +140,10 @@ pub fn schema() -> Value {
             ("category", category.clone()),
             ("category-by-unit", string("The capture whose unit gives the category")),
             ("generic", boolean("A catch-all that leaves lines to specific signatures")),
+            (
+                "category-from-cause",
+                boolean("Takes the category of the earlier error that explains it"),
+            ),
             ("one-per", string("One finding per distinct value of this capture")),
             (
                 "severity",

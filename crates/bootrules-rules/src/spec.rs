@@ -174,6 +174,10 @@ pub struct SignatureSpec {
     /// is left to that signature.
     #[serde(default)]
     pub generic: bool,
+    /// A symptom filed under its cause: the finding takes the category of the earliest earlier
+    /// error that explains it (`explained-by`), when there is one.
+    #[serde(default)]
+    pub category_from_cause: bool,
     /// The name of a capture: one finding per distinct value of it (each failed unit), not
     /// one per session.
     pub one_per: Option<Spanned<String>>,

@@ -250,6 +250,27 @@ fn a_symptom_an_earlier_error_explains_is_a_warning() {
 }
 
 #[test]
+fn a_symptom_can_take_its_causes_category() {
+    let pack = pack_with(&[]);
+    let local_fs = "[DEPEND] Dependency failed for local-fs.target - Local File Systems.";
+    let category =
+        |log: &str| finding(&run(&pack, log), "emergency-local-fs-failed").map(|f| f.category);
+    // alone, or after a disk that never came: /etc/fstab's
+    assert_eq!(category(&format!("{local_fs}\n")).as_deref(), Some("fstab"));
+    let timeout = "[ TIME ] Timed out waiting for device dev-sdc1.device - /dev/sdc1.";
+    assert_eq!(
+        category(&format!("{timeout}\n{local_fs}\n")).as_deref(),
+        Some("fstab")
+    );
+    // after the file system failed to mount: the file system's
+    let mount = "[FAILED] Failed to mount data.mount - /data.";
+    assert_eq!(
+        category(&format!("{mount}\n{local_fs}\n")).as_deref(),
+        Some("filesystem")
+    );
+}
+
+#[test]
 fn named_captures_fill_texts_and_travel_with_the_finding() {
     let report = run(
         &pack_with(&[]),

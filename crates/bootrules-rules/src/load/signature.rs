@@ -72,6 +72,12 @@ pub(super) fn validate(spec: &SignatureSpec, file: usize, names: &Names<'_>) -> 
             format!("signature `{id}` needs evidence: `patterns`, `missing` or a script"),
         );
     }
+    if spec.category_from_cause && spec.explained_by.is_empty() {
+        at_id(
+            Code::MissingKey,
+            format!("signature `{id}`: `category-from-cause` needs `explained-by`, the causes whose category it takes"),
+        );
+    }
     if spec.missing.is_some() && !spec.patterns.is_empty() {
         at_id(
             Code::ConflictingKeys,
@@ -311,6 +317,7 @@ pub(super) fn compile(
         title: spec.title,
         category: spec.category,
         category_by_unit: name(spec.category_by_unit),
+        category_from_cause: spec.category_from_cause,
         generic: spec.generic,
         one_per: name(spec.one_per),
         severity: spec.severity,
