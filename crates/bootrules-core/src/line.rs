@@ -270,15 +270,18 @@ fn bare_sgr_end(raw: &[u8], at: usize) -> Option<usize> {
 }
 
 /// How a paste may spell the ESC of a colour sequence that lost it: the `␛` glyph, the escapes
-/// of a shell or a program's source (`\e`, `\033`, `\x1b`, `\u001b`), a viewer's `ESC`, or the
-/// dot a terminal shows for it (last: the others end in other bytes).
-const ESC_SPELLINGS: [&[u8]; 7] = [
+/// of a shell or a program's source (`\e`, `\033`, `\x1b`, `\u001b`), a viewer's `ESC`, the
+/// replacement character or question mark a web page or a viewer shows for a byte it cannot
+/// print, or the dot a terminal shows for it (last: the others end in other bytes).
+const ESC_SPELLINGS: [&[u8]; 9] = [
     "\u{241b}".as_bytes(),
     b"\\e",
     b"\\033",
     b"\\x1b",
     b"\\u001b",
     b"ESC",
+    "\u{fffd}".as_bytes(),
+    b"?",
     b".",
 ];
 
@@ -1469,7 +1472,7 @@ mod tests {
             "[  OK  ] Started"
         );
         // or spelled as a shell or a program writes it
-        for esc in [r"\e", r"\033", r"\x1b", r"\u001b", "ESC"] {
+        for esc in [r"\e", r"\033", r"\x1b", r"\u001b", "ESC", "?", "\u{fffd}"] {
             let line = format!("[{esc}[0;32m  OK  {esc}[0m] Reached target Shutdown.");
             assert_eq!(norm(&line).0, "[  OK  ] Reached target Shutdown.");
         }
