@@ -39,11 +39,7 @@ pub fn chain<R: RuleSet>(rules: &R, findings: &[Finding]) -> Vec<usize> {
     while let Some(effect) = queue.pop() {
         let below = depth[effect].unwrap_or(0) + 1;
         for (index, candidate) in findings.iter().enumerate() {
-            if depth[index].is_none()
-                && candidate.severity >= Severity::Error
-                && candidate.line <= findings[effect].line
-                && rules.explains(candidate, &findings[effect])
-            {
+            if depth[index].is_none() && may_explain(rules, candidate, &findings[effect]) {
                 depth[index] = Some(below);
                 queue.push(index);
             }
@@ -56,6 +52,12 @@ pub fn chain<R: RuleSet>(rules: &R, findings: &[Finding]) -> Vec<usize> {
         .collect();
     members.sort_by_key(|&(index, d)| (findings[index].line, std::cmp::Reverse(d), index));
     members.into_iter().map(|(index, _)| index).collect()
+}
+
+/// Can `cause` explain `effect`: an error or worse, printed no later, that the pack says
+/// explains it (its `explained-by`)?
+pub fn may_explain<R: RuleSet + ?Sized>(rules: &R, cause: &Finding, effect: &Finding) -> bool {
+    cause.severity >= Severity::Error && cause.line <= effect.line && rules.explains(cause, effect)
 }
 
 /// The finding that decided the outcome: most severe, fatal first, earliest.

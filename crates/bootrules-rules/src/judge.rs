@@ -13,8 +13,9 @@
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
+use bootrules_core::cause::may_explain;
 use bootrules_core::finding::{clip_evidence, MAX_FINDINGS_PER_RULE};
-use bootrules_core::{Finding, Judge, Judgement, Line, Progress, RuleSet, Severity};
+use bootrules_core::{Finding, Judge, Judgement, Line, Progress, Severity};
 
 use crate::codes::Code;
 use crate::owner::{Owner, Role};
@@ -282,11 +283,13 @@ impl Judge for PackJudge<'_> {
                 continue;
             };
             let signature = &pack.signatures[index];
-            // Absences, scripts and how far the session gets decide when it ends.
+            // Absences, scripts and how far the session gets decide when it ends, and so do a
+            // symptom's severity and category, which its causes decide once all are known.
             if signature.disabled
                 || signature.script.is_some()
                 || signature.missing.is_some()
                 || signature.ended_before.is_some()
+                || may_change_at_the_end(signature)
             {
                 continue;
             }
@@ -481,17 +484,21 @@ fn file_symptoms_under_causes(pack: &Pack, findings: &mut [Finding]) {
         let cause = order
             .iter()
             .map(|&c| &findings[c])
-            .find(|cause| {
-                cause.rule != symptom.rule
-                    && cause.severity >= Severity::Error
-                    && cause.line <= symptom.line
-                    && pack.explains(cause, symptom)
-            })
+            .find(|cause| cause.rule != symptom.rule && may_explain(pack, cause, symptom))
             .map(|cause| cause.category.clone());
         if let Some(category) = cause {
             findings[i].category = category;
         }
     }
+}
+
+/// A finding whose severity or category the session's other findings may still change: a
+/// non-fatal error with `explained-by` (it may be demoted) or a `category-from-cause` one.
+fn may_change_at_the_end(signature: &Signature) -> bool {
+    signature.category_from_cause
+        || (!signature.fatal
+            && signature.severity == Severity::Error
+            && !signature.explained_by.is_empty())
 }
 
 /// A non-fatal error that an earlier error explains (its `explained-by`: a unit that failed once
@@ -506,12 +513,9 @@ fn demote_explained_symptoms(pack: &Pack, findings: &mut [Finding]) {
                 && pack
                     .signature(&symptom.rule)
                     .is_some_and(|s| !s.explained_by.is_empty())
-                && findings.iter().any(|cause| {
-                    cause.rule != symptom.rule
-                        && cause.severity >= Severity::Error
-                        && cause.line <= symptom.line
-                        && pack.explains(cause, symptom)
-                })
+                && findings
+                    .iter()
+                    .any(|cause| cause.rule != symptom.rule && may_explain(pack, cause, symptom))
         })
         .collect();
     for i in explained {

@@ -57,3 +57,62 @@ fn settled_findings_are_told_once_and_provisional_verdicts_leave_the_session_ope
     assert_eq!(closed, whole.sessions);
     assert_eq!(closed.last().unwrap().findings, first.findings);
 }
+
+/// Every finding the follower tells as the lines arrive, with its severity and category.
+fn told_live(pack: &Pack, lines: &[&str]) -> (Vec<(String, String, String)>, Vec<Session>) {
+    let state = <Pack as RuleSet>::FileState::default();
+    let mut closed: Vec<Session> = Vec::new();
+    let mut emit = |s: Session| closed.push(s);
+    let mut checker = Checker::new(pack, &state, &mut emit);
+    let mut told = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        checker.line(n as u64 + 1, line.as_bytes());
+        for f in checker.settled_findings() {
+            told.push((f.rule.clone(), f.severity.to_string(), f.category.clone()));
+        }
+    }
+    checker.finish();
+    (told, closed)
+}
+
+#[test]
+fn what_the_end_of_the_session_decides_is_not_told_early() {
+    let pack = pack();
+    // a GRUB error holds only if the kernel never started (`ended-before`): the boot went on
+    let (told, closed) = told_live(
+        &pack,
+        &[
+            "GNU GRUB  version 2.06",
+            "error: ../../grub-core/kern/disk_common.c:26:attempt to read or write outside of partition.",
+            "[  OK  ] Reached target Multi-User System.",
+        ],
+    );
+    assert!(
+        told.iter().all(|(rule, ..)| rule != "grub-disk-read-error"),
+        "{told:?}"
+    );
+    assert!(closed[0]
+        .findings
+        .iter()
+        .all(|f| f.rule != "grub-disk-read-error"));
+
+    // a unit that failed after the disk's I/O errors is their symptom: a warning, as told
+    let (told, closed) = told_live(
+        &pack,
+        &[
+            "[   68.8] blk_update_request: I/O error, dev sda, sector 2048 op 0x1:(WRITE) flags 0x800 phys_seg 1 prio class 0",
+            "[FAILED] Failed to start Foo Daemon.",
+            "[   70.1] random: crng init done",
+        ],
+    );
+    assert!(
+        told.iter().all(|(rule, ..)| rule != "systemd-unit-failed"),
+        "{told:?}"
+    );
+    let unit = closed[0]
+        .findings
+        .iter()
+        .find(|f| f.rule == "systemd-unit-failed")
+        .expect("reported when the session ends");
+    assert_eq!(unit.severity.to_string(), "warning");
+}

@@ -271,6 +271,22 @@ fn a_symptom_can_take_its_causes_category() {
 }
 
 #[test]
+fn a_signature_with_unless_in_does_not_place_an_initramfs_in_the_real_root() {
+    let pack = pack_with(&[]);
+    let stage = |log: &str| run(&pack, log).sessions[0].last_stage.clone();
+    let failed = "systemd[1]: Dependency failed for sysroot-home.mount - /sysroot/home.\nsystemd[1]: Dependency failed for local-fs.target - Local File Systems.\n";
+    // a leapp upgrade's initramfs fails the mounts it makes under /sysroot: still the initramfs
+    let dracut = "dracut-initqueue[1293]: Scanning devices md126 for LVM logical volumes vg/root\n";
+    assert_eq!(
+        stage(&format!("{dracut}{failed}")).as_deref(),
+        Some("initramfs")
+    );
+    // the same failure with nothing placing the session: the real root's /etc/fstab
+    let home = "[DEPEND] Dependency failed for home.mount - /home.\n";
+    assert_eq!(stage(home).as_deref(), Some("system-init"));
+}
+
+#[test]
 fn named_captures_fill_texts_and_travel_with_the_finding() {
     let report = run(
         &pack_with(&[]),
@@ -498,6 +514,7 @@ fn every_validation_error_at_once() {
         ("e.toml", "[[signature]]\nid = \"e\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\nmessage = \"m\"\nremedy = \"r\"\n"),
         ("f.toml", "[[signature]]\nid = \"f\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['x']\nscript = 'if ( { }'\nmessage = \"m\"\nremedy = \"r\"\n"),
         ("g.toml", "[[stage]]\nid = \"g\"\nphase = \"boot\"\norder = 1\npatterns = []\n[[signature]]\nid = \"g\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"info\"\npatterns = ['x']\nmessage = \"m\"\nremedy = \"r\"\n"),
+        ("h.toml", "[[signature]]\nid = \"h\"\ntitle = \"t\"\ncategory = \"other\"\nseverity = \"error\"\ncategory-from-cause = true\nended-before = \"kernal\"\npatterns = ['x']\nmessage = \"m\"\nremedy = \"r\"\n"),
     ];
     let errors = load_errors(&broken);
     let rendered: Vec<String> = errors.iter().map(ToString::to_string).collect();

@@ -147,6 +147,9 @@ fn list_json(pack: &Pack, out: &mut dyn Write) -> io::Result<Status> {
             "disabled": sig.disabled, "references": sig.references,
             "shows_stage": sig.shows_stage.map(|s| pack.stages()[s].id.as_str()),
             "category_by_unit": sig.category_by_unit, "generic": sig.generic,
+            "category_from_cause": sig.category_from_cause,
+            "ended_before": sig.ended_before.map(|s| pack.stages()[s].id.as_str()),
+            "explained_by": sig.explained_by,
             "one_per": sig.one_per,
             "file": sig.origin.file, "line": sig.origin.line,
         }));
@@ -261,6 +264,23 @@ fn explain(pack: &Pack, id: &str, out: &mut dyn Write) -> io::Result<Status> {
             writeln!(
                 out,
                 "category: by the unit in `{{{unit}}}` (rules list: kind units), else {}",
+                sig.category.as_str()
+            )?;
+        }
+        if let Some(stage) = sig.ended_before {
+            writeln!(
+                out,
+                "holds only in a session that ended before the stage: {}",
+                pack.stages()[stage].id
+            )?;
+        }
+        if !sig.explained_by.is_empty() {
+            writeln!(out, "explained by: {}", sig.explained_by.join(", "))?;
+        }
+        if sig.category_from_cause {
+            writeln!(
+                out,
+                "category: the earliest earlier error that explains it, else {}",
                 sig.category.as_str()
             )?;
         }
