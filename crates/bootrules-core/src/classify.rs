@@ -63,9 +63,9 @@ pub trait Judge {
     fn finish(self, progress: &Progress, last: &Line<'_>) -> Judgement;
 
     /// The findings the line just observed (with these `signals`) settled: those no later line
-    /// can withdraw or change, each told once. Absences, counts, scripts and whatever depends on
-    /// how the session ends wait for [`Self::finish`] or [`Self::provisional`]. A follower of a
-    /// live console prints them as they happen.
+    /// can withdraw, each told once. Absences, counts, scripts and whatever depends on how the
+    /// session ends wait for [`Self::finish`] or [`Self::provisional`]. A follower of a live
+    /// console prints them as they happen.
     fn settled(&mut self, _signals: &[u32], _progress: &Progress) -> Vec<Finding> {
         Vec::new()
     }

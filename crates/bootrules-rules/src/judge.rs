@@ -164,6 +164,9 @@ pub struct PackJudge<'a> {
     /// Per signature, made when one of its lines is first seen: most signatures see none in a
     /// session, and a session of a log of many boots should not pay for all of them.
     states: Vec<Option<Box<State>>>,
+    /// The findings told as settled so far: the causes a symptom settled later is judged by,
+    /// as `finish` judges it by all of them.
+    told: Vec<Finding>,
 }
 
 impl<'a> PackJudge<'a> {
@@ -172,6 +175,7 @@ impl<'a> PackJudge<'a> {
             pack,
             clock,
             states: (0..pack.signatures.len()).map(|_| None).collect(),
+            told: Vec::new(),
         }
     }
 }
@@ -283,13 +287,11 @@ impl Judge for PackJudge<'_> {
                 continue;
             };
             let signature = &pack.signatures[index];
-            // Absences, scripts and how far the session gets decide when it ends, and so do a
-            // symptom's severity and category, which its causes decide once all are known.
+            // Absences, scripts and how far the session gets decide when it ends.
             if signature.disabled
                 || signature.script.is_some()
                 || signature.missing.is_some()
                 || signature.ended_before.is_some()
-                || may_change_at_the_end(signature)
             {
                 continue;
             }
@@ -319,7 +321,16 @@ impl Judge for PackJudge<'_> {
             }
             state.told = 1 + state.distinct.len();
         }
-        found
+        if found.is_empty() {
+            return found;
+        }
+        // A symptom is told as `finish` will report it: its causes came on earlier lines (or
+        // this one), so they were told already.
+        let new = self.told.len();
+        self.told.extend(found);
+        file_symptoms_under_causes(pack, &mut self.told);
+        demote_explained_symptoms(pack, &mut self.told);
+        self.told[new..].to_vec()
     }
 
     fn provisional(&self, progress: &Progress, last: &Line<'_>) -> Judgement {
@@ -327,6 +338,7 @@ impl Judge for PackJudge<'_> {
             pack: self.pack,
             clock: self.clock,
             states: self.states.clone(),
+            told: Vec::new(),
         };
         snapshot.finish(progress, last)
     }
@@ -490,15 +502,6 @@ fn file_symptoms_under_causes(pack: &Pack, findings: &mut [Finding]) {
             findings[i].category = category;
         }
     }
-}
-
-/// A finding whose severity or category the session's other findings may still change: a
-/// non-fatal error with `explained-by` (it may be demoted) or a `category-from-cause` one.
-fn may_change_at_the_end(signature: &Signature) -> bool {
-    signature.category_from_cause
-        || (!signature.fatal
-            && signature.severity == Severity::Error
-            && !signature.explained_by.is_empty())
 }
 
 /// A non-fatal error that an earlier error explains (its `explained-by`: a unit that failed once
