@@ -251,22 +251,35 @@ fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// True when the line holds a colour sequence whose ESC was lost on the way into a ticket
-/// (`[0;1;31mFAILED[0m]`, or `.[0;32m` where the paste showed ESC as a dot).
+/// True when the line holds a colour or cursor sequence whose ESC was lost on the way into a
+/// ticket (`[0;1;31mFAILED[0m]`, `.[0;32m` where the paste showed ESC as a dot, SUSE's
+/// right-aligned status `[80C[10Ddone`, a boot loader's `[H[J` clearing the screen).
 fn has_bare_sgr(raw: &[u8]) -> bool {
     memchr::memchr_iter(b'[', raw).any(|at| bare_sgr_end(raw, at + 1).is_some())
 }
 
-/// The end of `digits(;digits)*m` starting at `at` (just after a `[`), if that is what is there.
+/// The end of the sequence starting at `at` (just after a `[`), if one is there: numbers
+/// (`digits(;digits)*`) then a colour command (`m`), or a cursor (`C`, `D`, `G`, `H`, `f`) or
+/// erase (`J`, `K`) command not closed by a `]` (`[4K]`); or, with no number, `m`, `H`, `J` or
+/// `K` followed by no letter, digit or `]` (so `[Jan`, `[Hardware Error]` and `[main]` stay).
 fn bare_sgr_end(raw: &[u8], at: usize) -> Option<usize> {
     let mut j = at;
-    if !raw.get(j)?.is_ascii_digit() {
-        return None;
-    }
     while raw.get(j).is_some_and(|b| b.is_ascii_digit() || *b == b';') {
         j += 1;
     }
-    (raw.get(j) == Some(&b'm')).then_some(j + 1)
+    let next = raw.get(j + 1).copied();
+    let found = if j > at {
+        raw[at].is_ascii_digit()
+            && match raw.get(j) {
+                Some(b'm') => true,
+                Some(b'C' | b'D' | b'G' | b'H' | b'f' | b'J' | b'K') => next != Some(b']'),
+                _ => false,
+            }
+    } else {
+        matches!(raw.get(j), Some(b'm' | b'H' | b'J' | b'K'))
+            && !next.is_some_and(|b| b.is_ascii_alphanumeric() || b == b']' || b == b'_')
+    };
+    found.then_some(j + 1)
 }
 
 /// How a paste may spell the ESC of a colour sequence that lost it: the `␛` glyph, the escapes
@@ -1480,6 +1493,23 @@ mod tests {
             norm("[    0.000000] Linux version 6.1 [1] ok").0,
             "[    0.000000] Linux version 6.1 [1] ok"
         );
+        // cursor moves and screen clearing (SUSE's right-aligned status, a boot loader's menu)
+        assert_eq!(
+            norm("Shutting down the Firewall [80C[10D[1;33mskipped[m").0,
+            "Shutting down the Firewall skipped"
+        );
+        assert_eq!(
+            norm("    [J  Booting 'Ubuntu 12.04.1 LTS'").0,
+            "      Booting 'Ubuntu 12.04.1 LTS'"
+        );
+        for kept in [
+            "[Jan 10 10:00:01] x",
+            "[Hardware Error]: x",
+            "[main] x",
+            "RAM [4K] x",
+        ] {
+            assert_eq!(norm(kept).0, kept);
+        }
     }
 
     #[test]
