@@ -253,33 +253,67 @@ fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
 
 /// True when the line holds a colour or cursor sequence whose ESC was lost on the way into a
 /// ticket (`[0;1;31mFAILED[0m]`, `.[0;32m` where the paste showed ESC as a dot, SUSE's
-/// right-aligned status `[80C[10Ddone`, a boot loader's `[H[J` clearing the screen).
+/// right-aligned status `[80C[10D[1mdone[m`, a boot loader's `[H[J` clearing the screen).
 fn has_bare_sgr(raw: &[u8]) -> bool {
-    memchr::memchr_iter(b'[', raw).any(|at| bare_sgr_end(raw, at + 1).is_some())
+    let colour = has_bare_colour(raw);
+    memchr::memchr_iter(b'[', raw).any(|at| match bare_sequence(raw, at + 1) {
+        Some((_, Bare::Colour)) => true,
+        Some((end, Bare::Cursor)) => colour || starts_bare_sequence(raw, end),
+        None => false,
+    })
 }
 
-/// The end of the sequence starting at `at` (just after a `[`), if one is there: numbers
-/// (`digits(;digits)*`) then a colour command (`m`), or a cursor (`C`, `D`, `G`, `H`, `f`) or
+/// What a sequence that lost its ESC does, which decides whether it is taken for one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bare {
+    /// A colour (`[0;32m`, `[m`) or a screen clearing (`[H`, `[J`, `[K`): taken alone.
+    Colour,
+    /// A cursor move or an erase with numbers (`[80C`, `[10D`, `[3;1H`, `[2J`): also what a
+    /// bracketed size or hex number looks like (`[4K pages]`, `[2D/3D]`), so taken only on a
+    /// line that holds a colour too, or next to another sequence.
+    Cursor,
+}
+
+/// The end and kind of the sequence starting at `at` (just after a `[`), if one is there:
+/// numbers (`digits(;digits)*`) then a colour command (`m`), or a cursor (`C`, `D`, `G`, `H`) or
 /// erase (`J`, `K`) command not closed by a `]` (`[4K]`); or, with no number, `m`, `H`, `J` or
-/// `K` followed by no letter, digit or `]` (so `[Jan`, `[Hardware Error]` and `[main]` stay).
-fn bare_sgr_end(raw: &[u8], at: usize) -> Option<usize> {
+/// `K` followed by no letter, digit or `]` (so `[Jan`, `[Hardware Error]`, `[Källa]` and `[main]`
+/// stay).
+fn bare_sequence(raw: &[u8], at: usize) -> Option<(usize, Bare)> {
     let mut j = at;
     while raw.get(j).is_some_and(|b| b.is_ascii_digit() || *b == b';') {
         j += 1;
     }
     let next = raw.get(j + 1).copied();
-    let found = if j > at {
-        raw[at].is_ascii_digit()
-            && match raw.get(j) {
-                Some(b'm') => true,
-                Some(b'C' | b'D' | b'G' | b'H' | b'f' | b'J' | b'K') => next != Some(b']'),
-                _ => false,
-            }
+    let kind = if j > at {
+        if !raw[at].is_ascii_digit() {
+            return None;
+        }
+        match raw.get(j)? {
+            b'm' => Bare::Colour,
+            b'C' | b'D' | b'G' | b'H' | b'J' | b'K' if next != Some(b']') => Bare::Cursor,
+            _ => return None,
+        }
     } else {
-        matches!(raw.get(j), Some(b'm' | b'H' | b'J' | b'K'))
-            && !next.is_some_and(|b| b.is_ascii_alphanumeric() || b == b']' || b == b'_')
+        let word =
+            next.is_some_and(|b| b.is_ascii_alphanumeric() || b >= 0x80 || b"]_".contains(&b));
+        if !matches!(raw.get(j)?, b'm' | b'H' | b'J' | b'K') || word {
+            return None;
+        }
+        Bare::Colour
     };
-    found.then_some(j + 1)
+    Some((j + 1, kind))
+}
+
+/// True when a colour sequence (or a screen clearing) that lost its ESC is somewhere on the line.
+fn has_bare_colour(raw: &[u8]) -> bool {
+    memchr::memchr_iter(b'[', raw)
+        .any(|at| matches!(bare_sequence(raw, at + 1), Some((_, Bare::Colour))))
+}
+
+/// True when another sequence that lost its ESC begins at `at`.
+fn starts_bare_sequence(raw: &[u8], at: usize) -> bool {
+    raw.get(at) == Some(&b'[') && bare_sequence(raw, at + 1).is_some()
 }
 
 /// How a paste may spell the ESC of a colour sequence that lost it: the `␛` glyph, the escapes
@@ -298,18 +332,31 @@ const ESC_SPELLINGS: [&[u8]; 9] = [
     b".",
 ];
 
-/// Removes colour sequences that lost their ESC, with what a paste shows for it.
+/// Removes colour and cursor sequences that lost their ESC (see [`Bare`]), with what a paste
+/// shows for it (not the last dot of an ellipsis: `loading...`).
 fn remove_bare_sgr(bytes: &mut Vec<u8>) {
+    let colour = has_bare_colour(bytes);
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
+    let mut removed_up_to = None;
     while i < bytes.len() {
         if bytes[i] == b'[' {
-            if let Some(end) = bare_sgr_end(bytes, i + 1) {
-                if let Some(esc) = ESC_SPELLINGS.iter().find(|esc| out.ends_with(esc)) {
-                    out.truncate(out.len() - esc.len());
+            if let Some((end, kind)) = bare_sequence(bytes, i + 1) {
+                let taken = kind == Bare::Colour
+                    || colour
+                    || removed_up_to == Some(i)
+                    || starts_bare_sequence(bytes, end);
+                if taken {
+                    let esc = ESC_SPELLINGS.iter().find(|esc| out.ends_with(esc));
+                    if let Some(esc) =
+                        esc.filter(|esc| !out[..out.len() - esc.len()].ends_with(esc))
+                    {
+                        out.truncate(out.len() - esc.len());
+                    }
+                    i = end;
+                    removed_up_to = Some(end);
+                    continue;
                 }
-                i = end;
-                continue;
             }
         }
         out.push(bytes[i]);
@@ -1502,11 +1549,22 @@ mod tests {
             norm("    [J  Booting 'Ubuntu 12.04.1 LTS'").0,
             "      Booting 'Ubuntu 12.04.1 LTS'"
         );
+        assert_eq!(norm("[80C[10Ddone").0, "done");
+        assert_eq!(norm("loading...[0m ok").0, "loading... ok");
         for kept in [
             "[Jan 10 10:00:01] x",
             "[Hardware Error]: x",
             "[main] x",
             "RAM [4K] x",
+            "CPU1: Booted secondary processor 0x0000000001 [0x410fd033]",
+            "Booted secondary processor [410fd033]",
+            "a.out[1234]: segfault at 0 ip 00007f1c error 4 in libc.so.6[7f1c2a13a000+155000]",
+            "sshd: Connection from [3ffe:501::1]:22",
+            "x86/mm: Memory block size: 128MB [4K pages]",
+            "page sizes [64K, 128K]",
+            "vmwgfx: [2D/3D] and [3D accel]",
+            "[Källa] x",
+            "loading...[12D",
         ] {
             assert_eq!(norm(kept).0, kept);
         }
