@@ -1541,16 +1541,20 @@ mod tests {
             "[    0.000000] Linux version 6.1 [1] ok"
         );
         // cursor moves and screen clearing (SUSE's right-aligned status, a boot loader's menu)
-        assert_eq!(
-            norm("Shutting down the Firewall [80C[10D[1;33mskipped[m").0,
-            "Shutting down the Firewall skipped"
-        );
-        assert_eq!(
-            norm("    [J  Booting 'Ubuntu 12.04.1 LTS'").0,
-            "      Booting 'Ubuntu 12.04.1 LTS'"
-        );
-        assert_eq!(norm("[80C[10Ddone").0, "done");
-        assert_eq!(norm("loading...[0m ok").0, "loading... ok");
+        for (raw, text) in [
+            (
+                "Shutting down the Firewall [80C[10D[1;33mskipped[m",
+                "Shutting down the Firewall skipped",
+            ),
+            (
+                "    [J  Booting 'Ubuntu 12.04.1 LTS'",
+                "      Booting 'Ubuntu 12.04.1 LTS'",
+            ),
+            ("[80C[10Ddone", "done"),
+            ("loading...[0m ok", "loading... ok"),
+        ] {
+            assert_eq!(norm(raw).0, text);
+        }
         for kept in [
             "[Jan 10 10:00:01] x",
             "[Hardware Error]: x",
