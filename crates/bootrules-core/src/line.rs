@@ -255,10 +255,11 @@ fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
 /// ticket (`[0;1;31mFAILED[0m]`, `.[0;32m` where the paste showed ESC as a dot, SUSE's
 /// right-aligned status `[80C[10D[1mdone[m`, a boot loader's `[H[J` clearing the screen).
 fn has_bare_sgr(raw: &[u8]) -> bool {
-    let colour = has_bare_colour(raw);
+    // (a cursor sequence alone counts only next to another one: with a colour anywhere on the
+    // line, the colour itself is found)
     memchr::memchr_iter(b'[', raw).any(|at| match bare_sequence(raw, at + 1) {
         Some((_, Bare::Colour)) => true,
-        Some((end, Bare::Cursor)) => colour || starts_bare_sequence(raw, end),
+        Some((end, Bare::Cursor)) => starts_bare_sequence(raw, end),
         None => false,
     })
 }
