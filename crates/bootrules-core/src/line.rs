@@ -791,7 +791,10 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
         }
     }
     if first.is_ascii_digit() {
-        if let Some(rest) = strip_elapsed_seconds(s).or_else(|| strip_elapsed_clock(s)) {
+        if let Some(rest) = strip_elapsed_seconds(s)
+            .or_else(|| strip_elapsed_clock(s))
+            .or_else(|| strip_slashed_date(s))
+        {
             return strip_capture_prefix(rest);
         }
     }
@@ -926,6 +929,55 @@ fn strip_elapsed_clock(s: &str) -> Option<&str> {
     let rest = number(rest, 6)?.strip_prefix("s(")?.trim_start_matches(' ');
     let rest = number(rest, 9)?.strip_prefix("ms):")?;
     Some(rest.strip_prefix(' ').unwrap_or(rest))
+}
+
+/// A date with the year last and the time of day, as a console viewer or a capture tool on a
+/// desktop puts them before each line (`12/02/2025 16:41:13 usbcore: …`); `None` when the line
+/// does not start so. (Go's `log` writes the year first, `2024/01/02 10:00:00`: agents' own
+/// lines, which the pack reads with their date.)
+fn strip_slashed_date(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let digit = |at: usize| b.get(at).is_some_and(u8::is_ascii_digit);
+    let shape = [
+        (0, true),
+        (1, true),
+        (2, false),
+        (3, true),
+        (4, true),
+        (5, false),
+        (6, true),
+        (7, true),
+        (8, true),
+        (9, true),
+    ];
+    if !shape.iter().all(|&(at, d)| {
+        if d {
+            digit(at)
+        } else {
+            b.get(at) == Some(&b'/')
+        }
+    }) {
+        return None;
+    }
+    if !matches!(b.get(10), Some(b' ' | b'T')) {
+        return None;
+    }
+    let rest = &s[11..];
+    let (clock, rest) = rest.split_at_checked(8)?;
+    let c = clock.as_bytes();
+    if !(c[2] == b':' && c[5] == b':' && [0, 1, 3, 4, 6, 7].iter().all(|&i| c[i].is_ascii_digit()))
+    {
+        return None;
+    }
+    let rest = match rest.strip_prefix(['.', ',']) {
+        Some(fraction) => fraction.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => rest,
+    };
+    let rest = rest.strip_prefix(':').unwrap_or(rest);
+    match rest.strip_prefix([' ', '\t']) {
+        Some(text) => Some(text),
+        None => rest.is_empty().then_some(rest),
+    }
 }
 
 /// The time of day a serial capture tool or `ts` puts before each line (`[12:00:01] `,
@@ -1901,6 +1953,30 @@ mod tests {
         // a number of seconds that is the line's own text stays
         assert_eq!(norm("5 seconds left").1, "5 seconds left");
         assert_eq!(norm("30sec timeout").1, "30sec timeout");
+    }
+
+    #[test]
+    fn a_date_with_the_year_last_is_stripped() {
+        // a Talos node's console as a desktop viewer saved it (a public issue thread)
+        assert_eq!(
+            norm("12/02/2025 16:41:13 usbcore: registered new interface driver usbserial_generic")
+                .1,
+            "usbcore: registered new interface driver usbserial_generic"
+        );
+        let (_, msg, time) = norm("02.12.2025 16:41:13 x");
+        assert_eq!((msg.as_str(), time), ("02.12.2025 16:41:13 x", None));
+        let (_, msg, time) =
+            norm("12/02/2025 16:41:13.250 [    1.500000] Run /init as init process");
+        assert_eq!(
+            (msg.as_str(), time),
+            ("Run /init as init process", Some(1.5))
+        );
+        // Go's `log` puts the year first: an agent's own line keeps its date
+        assert_eq!(
+            norm("2024/01/02 10:00:00 ERROR: oops").1,
+            "2024/01/02 10:00:00 ERROR: oops"
+        );
+        assert_eq!(norm("12/02/2025 was the day").1, "12/02/2025 was the day");
     }
 
     #[test]
