@@ -793,7 +793,7 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
     if first.is_ascii_digit() {
         if let Some(rest) = strip_elapsed_seconds(s)
             .or_else(|| strip_elapsed_clock(s))
-            .or_else(|| strip_slashed_date(s))
+            .or_else(|| strip_local_date(s))
         {
             return strip_capture_prefix(rest);
         }
@@ -810,6 +810,12 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
     // container in brackets
     if first == b'[' {
         if let Some(rest) = strip_kubectl_prefix(s) {
+            return strip_capture_prefix(rest);
+        }
+    }
+    // bootlogd's ctime stamp (`Thu May  3 12:08:16 2018: `)
+    if first.is_ascii_uppercase() {
+        if let Some(rest) = strip_local_date(s) {
             return strip_capture_prefix(rest);
         }
     }
@@ -931,53 +937,94 @@ fn strip_elapsed_clock(s: &str) -> Option<&str> {
     Some(rest.strip_prefix(' ').unwrap_or(rest))
 }
 
-/// A date with the year last and the time of day, as a console viewer or a capture tool on a
-/// desktop puts them before each line (`12/02/2025 16:41:13 usbcore: …`); `None` when the line
-/// does not start so. (Go's `log` writes the year first, `2024/01/02 10:00:00`: agents' own
-/// lines, which the pack reads with their date.)
-fn strip_slashed_date(s: &str) -> Option<&str> {
-    let b = s.as_bytes();
-    let digit = |at: usize| b.get(at).is_some_and(u8::is_ascii_digit);
-    let shape = [
-        (0, true),
-        (1, true),
-        (2, false),
-        (3, true),
-        (4, true),
-        (5, false),
-        (6, true),
-        (7, true),
-        (8, true),
-        (9, true),
-    ];
-    if !shape.iter().all(|&(at, d)| {
-        if d {
-            digit(at)
-        } else {
-            b.get(at) == Some(&b'/')
-        }
-    }) {
-        return None;
-    }
-    if !matches!(b.get(10), Some(b' ' | b'T')) {
-        return None;
-    }
-    let rest = &s[11..];
-    let (clock, rest) = rest.split_at_checked(8)?;
-    let c = clock.as_bytes();
-    if !(c[2] == b':' && c[5] == b':' && [0, 1, 3, 4, 6, 7].iter().all(|&i| c[i].is_ascii_digit()))
-    {
-        return None;
-    }
-    let rest = match rest.strip_prefix(['.', ',']) {
-        Some(fraction) => fraction.trim_start_matches(|c: char| c.is_ascii_digit()),
-        None => rest,
+/// A local date and time of day that a console viewer, a capture tool on a desktop or bootlogd
+/// puts before each line: the day and month first with `/` or `.` (`12/02/2025 16:41:13 `,
+/// `02.12.2025 16:41:13 `, `2/12/25 4:41:13 PM `), the year first with `.` (`2025.12.02
+/// 16:41:13 `), or ctime's form ending in a colon (`Thu May  3 12:08:16 2018: `, bootlogd's
+/// /var/log/boot); `None` when the line does not start so. (Go's `log` writes the year first
+/// with `/`, `2024/01/02 10:00:00`: agents' own lines, which the pack reads with their date.)
+fn strip_local_date(s: &str) -> Option<&str> {
+    let rest = if s.starts_with(|c: char| c.is_ascii_digit()) {
+        numeric_date(s)?
+    } else {
+        ctime_date(s)?
     };
-    let rest = rest.strip_prefix(':').unwrap_or(rest);
+    let rest = rest.strip_prefix([' ', 'T'])?;
+    let hours = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=2).contains(&hours) {
+        return None;
+    }
+    let mut rest = &rest[hours..];
+    for _ in 0..2 {
+        let after = rest.strip_prefix(':')?;
+        if after.len() < 2 || !after.as_bytes()[..2].iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        rest = &after[2..];
+    }
+    if let Some(fraction) = rest.strip_prefix(['.', ',']) {
+        rest = fraction.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    for half in [" AM", " PM", " am", " pm"] {
+        if let Some(after) = rest.strip_prefix(half) {
+            rest = after;
+            break;
+        }
+    }
+    if let Some(year) = rest
+        .strip_prefix(' ')
+        .filter(|_| !s.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        // ctime's year follows the time
+        let digits = year.bytes().take_while(u8::is_ascii_digit).count();
+        rest = if digits == 4 { &year[4..] } else { return None };
+        // bootlogd ends its stamp with a colon
+        rest = rest.strip_prefix(':')?;
+    } else {
+        rest = rest.strip_prefix(':').unwrap_or(rest);
+    }
     match rest.strip_prefix([' ', '\t']) {
         Some(text) => Some(text),
         None => rest.is_empty().then_some(rest),
     }
+}
+
+/// The rest after a numeric date of [`strip_local_date`]'s forms.
+fn numeric_date(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let field = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let first = field(0);
+    let separator = *b.get(first)?;
+    if !matches!(separator, b'/' | b'.') {
+        return None;
+    }
+    let second = field(first + 1);
+    if b.get(first + 1 + second) != Some(&separator) {
+        return None;
+    }
+    let third = field(first + 2 + second);
+    let fits = match (first, second, third) {
+        (1..=2, 1..=2, 2 | 4) => true,
+        (4, 2, 2) => separator == b'.',
+        _ => false,
+    };
+    fits.then(|| &s[first + 2 + second + third..])
+}
+
+/// The rest after ctime's weekday, month and day (`Thu May  3`), which [`strip_local_date`]
+/// reads on.
+fn ctime_date(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let word = |at: usize| {
+        b.get(at..at + 3)
+            .is_some_and(|w| w[0].is_ascii_uppercase() && w[1..].iter().all(u8::is_ascii_lowercase))
+    };
+    if !(word(0) && b.get(3) == Some(&b' ') && word(4) && b.get(7) == Some(&b' ')) {
+        return None;
+    }
+    let day = s[8..].trim_start_matches(' ');
+    let digits = day.bytes().take_while(u8::is_ascii_digit).count();
+    (1..=2).contains(&digits).then(|| &day[digits..])
 }
 
 /// The time of day a serial capture tool or `ts` puts before each line (`[12:00:01] `,
@@ -1956,15 +2003,23 @@ mod tests {
     }
 
     #[test]
-    fn a_date_with_the_year_last_is_stripped() {
+    fn a_local_date_before_the_line_is_stripped() {
         // a Talos node's console as a desktop viewer saved it (a public issue thread)
         assert_eq!(
             norm("12/02/2025 16:41:13 usbcore: registered new interface driver usbserial_generic")
                 .1,
             "usbcore: registered new interface driver usbserial_generic"
         );
-        let (_, msg, time) = norm("02.12.2025 16:41:13 x");
-        assert_eq!((msg.as_str(), time), ("02.12.2025 16:41:13 x", None));
+        let begin = "Begin: Loading essential drivers ... done.";
+        for stamp in [
+            "02.12.2025 16:41:13 ",
+            "2025.12.02 16:41:13.250 ",
+            "2/12/25 4:41:13 PM ",
+            // bootlogd's /var/log/boot (Artix, in a public issue thread)
+            "Thu May  3 12:08:16 2018: ",
+        ] {
+            assert_eq!(norm(&format!("{stamp}{begin}")).1, begin, "{stamp}");
+        }
         let (_, msg, time) =
             norm("12/02/2025 16:41:13.250 [    1.500000] Run /init as init process");
         assert_eq!(
@@ -1976,7 +2031,18 @@ mod tests {
             norm("2024/01/02 10:00:00 ERROR: oops").1,
             "2024/01/02 10:00:00 ERROR: oops"
         );
-        assert_eq!(norm("12/02/2025 was the day").1, "12/02/2025 was the day");
+        // a syslog date is read as syslog's (its month, then the host and the tag)
+        assert_eq!(
+            norm("Dec  2 16:41:13 vm systemd[1]: Started x.").1,
+            "systemd[1]: Started x."
+        );
+        for text in [
+            "12/02/2025 was the day",
+            "Thu May  3 was a day",
+            "1.2.3 16:41:13 x",
+        ] {
+            assert_eq!(norm(text).1, text);
+        }
     }
 
     #[test]
