@@ -938,13 +938,14 @@ fn strip_elapsed_clock(s: &str) -> Option<&str> {
 }
 
 /// A local date and time of day that a console viewer, a capture tool on a desktop or bootlogd
-/// puts before each line: the day and month first with `/` or `.` (`12/02/2025 16:41:13 `,
-/// `02.12.2025 16:41:13 `, `2/12/25 4:41:13 PM `), the year first with `.` (`2025.12.02
-/// 16:41:13 `), or ctime's form ending in a colon (`Thu May  3 12:08:16 2018: `, bootlogd's
-/// /var/log/boot); `None` when the line does not start so. (Go's `log` writes the year first
+/// puts before each line: the day and month first, in either order, with `/` or `.`
+/// (`12/02/2025 16:41:13 `, `02.12.2025 16:41:13 `, `2/12/25 4:41:13 PM `), the year first with
+/// `.` (`2025.12.02 16:41:13 `), or ctime's form with its year and a colon (`Thu May  3 12:08:16
+/// 2018: `, bootlogd's /var/log/boot); `None` when the line does not start so. (Go's `log` writes the year first
 /// with `/`, `2024/01/02 10:00:00`: agents' own lines, which the pack reads with their date.)
 fn strip_local_date(s: &str) -> Option<&str> {
-    let rest = if s.starts_with(|c: char| c.is_ascii_digit()) {
+    let numeric = s.starts_with(|c: char| c.is_ascii_digit());
+    let rest = if numeric {
         numeric_date(s)?
     } else {
         ctime_date(s)?
@@ -963,25 +964,27 @@ fn strip_local_date(s: &str) -> Option<&str> {
         rest = &after[2..];
     }
     if let Some(fraction) = rest.strip_prefix(['.', ',']) {
-        rest = fraction.trim_start_matches(|c: char| c.is_ascii_digit());
-    }
-    for half in [" AM", " PM", " am", " pm"] {
-        if let Some(after) = rest.strip_prefix(half) {
-            rest = after;
-            break;
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
         }
+        rest = &fraction[digits..];
     }
-    if let Some(year) = rest
-        .strip_prefix(' ')
-        .filter(|_| !s.starts_with(|c: char| c.is_ascii_digit()))
-    {
-        // ctime's year follows the time
-        let digits = year.bytes().take_while(u8::is_ascii_digit).count();
-        rest = if digits == 4 { &year[4..] } else { return None };
-        // bootlogd ends its stamp with a colon
-        rest = rest.strip_prefix(':')?;
-    } else {
+    if numeric {
+        for half in [" AM", " PM", " am", " pm"] {
+            if let Some(after) = rest.strip_prefix(half) {
+                rest = after;
+                break;
+            }
+        }
         rest = rest.strip_prefix(':').unwrap_or(rest);
+    } else {
+        // ctime's year follows the time, and bootlogd ends its stamp with a colon
+        let year = rest.strip_prefix(' ')?;
+        if year.bytes().take_while(u8::is_ascii_digit).count() != 4 {
+            return None;
+        }
+        rest = year[4..].strip_prefix(':')?;
     }
     match rest.strip_prefix([' ', '\t']) {
         Some(text) => Some(text),
@@ -2040,6 +2043,9 @@ mod tests {
             "12/02/2025 was the day",
             "Thu May  3 was a day",
             "1.2.3 16:41:13 x",
+            "Thu May  3 12:08:16: x",
+            "Thu May  3 12:08:16 UTC 2018 x",
+            "12/02/2025 16:41:13. x",
         ] {
             assert_eq!(norm(text).1, text);
         }
