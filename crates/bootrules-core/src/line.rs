@@ -950,26 +950,7 @@ fn strip_local_date(s: &str) -> Option<&str> {
     } else {
         ctime_date(s)?
     };
-    let rest = rest.strip_prefix([' ', 'T'])?;
-    let hours = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if !(1..=2).contains(&hours) {
-        return None;
-    }
-    let mut rest = &rest[hours..];
-    for _ in 0..2 {
-        let after = rest.strip_prefix(':')?;
-        if after.len() < 2 || !after.as_bytes()[..2].iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        rest = &after[2..];
-    }
-    if let Some(fraction) = rest.strip_prefix(['.', ',']) {
-        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        rest = &fraction[digits..];
-    }
+    let (mut rest, _) = clock_time(rest.strip_prefix([' ', 'T'])?)?;
     if numeric {
         for half in [" AM", " PM", " am", " pm"] {
             if let Some(after) = rest.strip_prefix(half) {
@@ -1030,6 +1011,34 @@ fn ctime_date(s: &str) -> Option<&str> {
     (1..=2).contains(&digits).then(|| &day[digits..])
 }
 
+/// The rest after a time of day at the start of `s` (`12:00:01`, `9:05:00.250`): one or two
+/// digits of hours, two of minutes and of seconds, and a fraction after `.` or `,`; with whether
+/// it had that fraction.
+fn clock_time(s: &str) -> Option<(&str, bool)> {
+    let b = s.as_bytes();
+    let digits = |from: usize| {
+        b[from.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let mut at = digits(0);
+    if !(1..=2).contains(&at) {
+        return None;
+    }
+    for _ in 0..2 {
+        if b.get(at) != Some(&b':') || digits(at + 1) != 2 {
+            return None;
+        }
+        at += 3;
+    }
+    let fraction = matches!(b.get(at), Some(b'.' | b',')) && digits(at + 1) > 0;
+    if fraction {
+        at += 1 + digits(at + 1);
+    }
+    Some((&s[at..], fraction))
+}
+
 /// The time of day a serial capture tool or `ts` puts before each line (`[12:00:01] `,
 /// `12:00:01.123 `, `(12:00:01) `, `12:00:01: `, padded `[ 12:00:01 ] `); `None` when the line
 /// does not start so.
@@ -1045,22 +1054,8 @@ fn strip_time_of_day(s: &str) -> Option<&str> {
     if close.is_some() && b.get(at) == Some(&b' ') {
         at += 1;
     }
-    let digits = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
-    let hours = digits(at);
-    if !(1..=2).contains(&hours) {
-        return None;
-    }
-    at += hours;
-    for _ in 0..2 {
-        if b.get(at) != Some(&b':') || digits(at + 1) != 2 {
-            return None;
-        }
-        at += 3;
-    }
-    let fraction = matches!(b.get(at), Some(b'.' | b',')) && digits(at + 1) > 0;
-    if fraction {
-        at += 1 + digits(at + 1);
-    }
+    let (after, fraction) = clock_time(&s[at..])?;
+    at = s.len() - after.len();
     if let Some(close) = close {
         if b.get(at) == Some(&b' ') {
             at += 1;
