@@ -142,6 +142,12 @@ impl Progress {
             .filter(move |&(at, _)| at > line)
     }
 
+    /// Whether a line placed the session in `stage` (a marker, or a line only that stage
+    /// prints), rather than only showing that it or a later one was reached.
+    pub fn placed_in(&self, stage: usize) -> bool {
+        self.placed.get(stage).is_some_and(Option::is_some)
+    }
+
     /// The furthest stage reached so far (its index in the model).
     pub fn furthest_stage(&self) -> Option<usize> {
         self.furthest.map(|(_, stage)| stage)

@@ -926,9 +926,14 @@ fn view(pack: &Pack, progress: &Progress, last: &Line<'_>) -> SessionView {
             .stages_reached()
             .iter()
             .filter_map(|&s| {
-                progress
-                    .reached(s)
-                    .map(|r| (model.get(s).id.clone(), r.line, r.time))
+                progress.reached(s).map(|r| {
+                    (
+                        model.get(s).id.clone(),
+                        r.line,
+                        r.time,
+                        progress.placed_in(s),
+                    )
+                })
             })
             .collect(),
     }

@@ -296,8 +296,9 @@ pub struct SessionView {
     pub next_boot_separated: bool,
     /// True once the bootloader handed over to the OS.
     pub handed_off: bool,
-    /// Reached stages: id, line, time.
-    pub stages: Vec<(String, u64, Option<f64>)>,
+    /// Reached stages: id, line, time, and whether a line placed the session in the stage
+    /// (not only showed that it or a later one was reached).
+    pub stages: Vec<(String, u64, Option<f64>, bool)>,
 }
 
 fn time(value: Option<f64>) -> Dynamic {
@@ -356,10 +357,11 @@ impl ScriptSession {
     /// The map of `session`, without what changes from one script to the next.
     pub fn new(session: &SessionView) -> Self {
         let mut stages = Map::new();
-        for (id, line, t) in &session.stages {
+        for (id, line, t, placed) in &session.stages {
             let mut stage = Map::new();
             stage.insert("line".into(), int(*line));
             stage.insert("time".into(), time(*t));
+            stage.insert("placed".into(), (*placed).into());
             stages.insert(id.as_str().into(), stage.into());
         }
         let mut view = Map::new();
@@ -534,7 +536,7 @@ mod tests {
             next_boot_followed: false,
             next_boot_separated: false,
             handed_off: false,
-            stages: vec![("kernel".into(), 3, Some(0.0))],
+            stages: vec![("kernel".into(), 3, Some(0.0), true)],
         }
     }
 

@@ -11,8 +11,8 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use bootrules_core::{check_reader_with, FileReport, FileStatus, Session};
 use bootrules_rules::Pack;
@@ -34,20 +34,26 @@ const GATHER_LIMIT: usize = 8192;
 const AHEAD: usize = 256;
 
 /// The printer, shared by the workers.
+///
+/// Two locks, so that writing never holds up checking: `queue` is held only to hand reports
+/// over or move the head, `printer` only by the head while it writes. A worker that finishes
+/// or starts an input while the head writes a batch of reports goes on at once.
 pub struct Ordered<'a> {
-    /// The input whose reports are written next (read without the lock to decide).
+    /// The input whose reports are written next; moved only under the `queue` lock.
     next: AtomicUsize,
-    state: Mutex<State<'a>>,
-    /// Signalled whenever `next` moves.
+    /// Set with the first write error or a worker's internal error: nothing more is written.
+    stopped: AtomicBool,
+    queue: Mutex<Queue>,
+    /// Signalled whenever `next` moves or writing stops.
     moved: Condvar,
+    printer: Mutex<Printer<'a>>,
     progress: &'a ProgressBar,
 }
 
-struct State<'a> {
-    printer: Printer<'a>,
+struct Queue {
     /// Reports of inputs done before their turn, by input index.
     waiting: BTreeMap<usize, Vec<FileReport>>,
-    /// The first write error; nothing more is written after it.
+    /// The first write error.
     failed: Option<io::Error>,
 }
 
@@ -55,12 +61,13 @@ impl<'a> Ordered<'a> {
     pub fn new(printer: Printer<'a>, progress: &'a ProgressBar) -> Self {
         Self {
             next: AtomicUsize::new(0),
-            state: Mutex::new(State {
-                printer,
+            stopped: AtomicBool::new(false),
+            queue: Mutex::new(Queue {
                 waiting: BTreeMap::new(),
                 failed: None,
             }),
             moved: Condvar::new(),
+            printer: Mutex::new(printer),
             progress,
         }
     }
@@ -78,40 +85,48 @@ impl<'a> Ordered<'a> {
     /// Blocks until input `index` is at most [`AHEAD`] inputs past the one being written, or
     /// writing has stopped.
     pub fn wait_for_turn(&self, index: usize) {
-        let mut state = self.lock();
-        while index >= self.next.load(Ordering::Acquire) + AHEAD && state.failed.is_none() {
-            state = self
+        // `next` only grows: when it is far enough already, there is nothing to wait for.
+        if index < self.next.load(Ordering::Acquire) + AHEAD || self.failed() {
+            return;
+        }
+        let mut queue = self.queue();
+        while index >= self.next.load(Ordering::Acquire) + AHEAD && !self.failed() {
+            queue = self
                 .moved
-                .wait(state)
+                .wait(queue)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
     }
 
     /// Blocks until input `index` is the one being written, or writing has stopped.
     fn wait_for_head(&self, index: usize) {
-        let mut state = self.lock();
-        while !self.at_head(index) && state.failed.is_none() {
-            state = self
+        let mut queue = self.queue();
+        while !self.at_head(index) && !self.failed() {
+            queue = self
                 .moved
-                .wait(state)
+                .wait(queue)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
     }
 
     /// Whether writing has failed (then checking more inputs is pointless).
     pub fn failed(&self) -> bool {
-        self.lock().failed.is_some()
+        self.stopped.load(Ordering::Acquire)
     }
 
     /// Closes the report; the first write error, if any.
     pub fn finish(self) -> io::Result<Summary> {
-        let state = self
-            .state
+        let queue = self
+            .queue
             .into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match state.failed {
+        let printer = self
+            .printer
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match queue.failed {
             Some(e) => Err(e),
-            None => state.printer.finish(),
+            None => printer.finish(),
         }
     }
 
@@ -119,20 +134,36 @@ impl<'a> Ordered<'a> {
         self.next.load(Ordering::Acquire) == index
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State<'a>> {
-        // A worker that panicked while writing leaves the printer usable for the others.
-        self.state
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        // A worker that panicked while holding a lock leaves it usable for the others.
+        self.queue
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `write` on the printer unless an earlier write failed.
+    /// Stops all writing with `error` (the first one is kept) and wakes the waiting workers.
+    fn stop(&self, error: io::Error) {
+        let mut queue = self.queue();
+        if queue.failed.is_none() {
+            queue.failed = Some(error);
+        }
+        self.stopped.store(true, Ordering::Release);
+        drop(queue);
+        self.moved.notify_all();
+    }
+
+    /// Runs `write` on the printer unless writing has stopped. Only the head writes.
     fn write(&self, write: impl FnOnce(&mut Printer<'a>) -> io::Result<()>) {
-        let mut state = self.lock();
-        if state.failed.is_none() {
-            if let Err(e) = write(&mut state.printer) {
-                state.failed = Some(e);
-            }
+        let mut printer = self
+            .printer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.failed() {
+            return;
+        }
+        if let Err(e) = write(&mut printer) {
+            drop(printer);
+            self.stop(e);
         }
     }
 }
@@ -151,26 +182,23 @@ impl InputReports<'_, '_> {
     /// if its turn has come; else leave them waiting.
     pub fn done(mut self) {
         let shared = self.shared;
-        let held = std::mem::take(&mut self.held);
-        let mut state = shared.lock();
-        if !shared.at_head(self.index) {
-            state.waiting.insert(self.index, held);
-            return;
-        }
-        let mut reports = held;
+        let mut reports = std::mem::take(&mut self.held);
         let mut index = self.index;
-        loop {
-            for report in &reports {
-                if state.failed.is_none() {
-                    if let Err(e) = state.printer.file(report) {
-                        state.failed = Some(e);
-                    }
-                }
+        {
+            let mut queue = shared.queue();
+            if !shared.at_head(index) {
+                queue.waiting.insert(index, reports);
+                return;
             }
+        }
+        // At the head: no other worker writes until `next` moves past this input.
+        loop {
+            shared.write(|printer| reports.iter().try_for_each(|report| printer.file(report)));
             shared.progress.inc(1);
             index += 1;
+            let mut queue = shared.queue();
             shared.next.store(index, Ordering::Release);
-            match state.waiting.remove(&index) {
+            match queue.waiting.remove(&index) {
                 Some(next) => reports = next,
                 None => break,
             }
@@ -185,15 +213,10 @@ impl Drop for InputReports<'_, '_> {
     /// forever. (The panic then ends the command.)
     fn drop(&mut self) {
         if std::thread::panicking() {
-            let mut state = self.shared.lock();
-            if state.failed.is_none() {
-                state.failed = Some(io::Error::other(format!(
-                    "checking input {} stopped on an internal error",
-                    self.index + 1
-                )));
-            }
-            drop(state);
-            self.shared.moved.notify_all();
+            self.shared.stop(io::Error::other(format!(
+                "checking input {} stopped on an internal error",
+                self.index + 1
+            )));
         }
     }
 }
