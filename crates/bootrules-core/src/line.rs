@@ -824,6 +824,11 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
         if let Some(message) = s.strip_prefix("kernel: ") {
             return (message, true, true);
         }
+        // syslogd's broadcast of an emergency message to every terminal, under `Message from
+        // syslogd@host at …`: ` kernel:[  102.178091] Oops [#6]`
+        if let Some(message) = s.strip_prefix("kernel:").filter(|m| m.starts_with('[')) {
+            return (message, true, true);
+        }
     }
     // `talosctl dmesg`: its first bracket opens the time, after the level's `: `
     if !matches!(first, b'[' | b' ' | b'<') && talos_shape(bytes) {
@@ -2234,6 +2239,10 @@ mod tests {
         );
         assert!(line.from_kernel && line.relayed);
         assert!(!n.normalise(2, b"kernelspace: x").from_kernel);
+        // a terminal's copy of an emergency message broadcast by syslogd
+        let line = n.normalise(3, b" kernel:[  102.178091] Oops [#6]");
+        assert_eq!((line.message, line.time), ("Oops [#6]", Some(102.178091)));
+        assert!(line.from_kernel && line.relayed);
     }
 
     #[test]
