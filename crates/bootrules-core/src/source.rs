@@ -1,6 +1,9 @@
 //! Bytes in: decoding and line splitting with bounded memory.
 //!
 //! Lines are split on `\n` only, so line numbers agree with `grep -n` on the original file.
+//! A text with no `\n` in its head but carriage returns inside it (classic Mac OS line ends,
+//! some terminal capture tools) has its lines end at each `\r` instead, as an editor shows
+//! them: split on `\n`, the whole log would be one line.
 //! A line longer than [`MAX_LINE_BYTES`] keeps its first bytes for matching and the rest is
 //! skipped without being stored, so a log made of one giant line still runs in bounded memory.
 
@@ -53,6 +56,7 @@ impl<'a> LineReader<'a> {
             sniff_utf16_without_bom(&head).map(|encoding| (encoding, 0))
         };
         let utf8_bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
+        let cr_line_ends = utf16.is_none() && bare_carriage_returns(&head);
         let whole = io::Cursor::new(head).chain(reader);
         // Plain bytes (nearly every log) are read as they are; only UTF-16 or a byte order
         // mark goes through a decoder, which costs a copy of every byte.
@@ -67,6 +71,10 @@ impl<'a> LineReader<'a> {
                     .build(whole);
                 Box::new(BufReader::with_capacity(64 * 1024, decoded))
             }
+            None if cr_line_ends => Box::new(BufReader::with_capacity(
+                64 * 1024,
+                CarriageReturnLines { inner: whole },
+            )),
             None => Box::new(BufReader::with_capacity(64 * 1024, whole)),
         };
         Ok(Self {
@@ -126,6 +134,30 @@ impl<'a> LineReader<'a> {
             number: self.number,
             bytes: &self.buf,
         }))
+    }
+}
+
+/// Whether `head` ends its lines with bare carriage returns: no `\n` at all, and a `\r` with
+/// text after it.
+fn bare_carriage_returns(head: &[u8]) -> bool {
+    memchr::memchr(b'\n', head).is_none()
+        && memchr::memchr(b'\r', head).is_some_and(|at| head[at + 1..].iter().any(|&b| b != b'\r'))
+}
+
+/// A text whose lines end in `\r`, read with `\n` line ends.
+struct CarriageReturnLines<R> {
+    inner: R,
+}
+
+impl<R: Read> Read for CarriageReturnLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for byte in &mut buf[..n] {
+            if *byte == b'\r' {
+                *byte = b'\n';
+            }
+        }
+        Ok(n)
     }
 }
 
@@ -360,6 +392,15 @@ mod tests {
         let got = lines(b"a\r\nb\rc\n\nlast");
         let texts: Vec<_> = got.iter().map(|(n, t)| (*n, t.as_str())).collect();
         assert_eq!(texts, [(1, "a\r"), (2, "b\rc"), (3, ""), (4, "last")]);
+    }
+
+    #[test]
+    fn bare_carriage_returns_end_lines_when_no_newline_is_in_the_head() {
+        let got = lines(b"Linux version 6.1\rvm login: \r");
+        let texts: Vec<_> = got.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        assert_eq!(texts, [(1, "Linux version 6.1"), (2, "vm login: ")]);
+        // one line that only ends in `\r` is still one line
+        assert_eq!(lines(b"only\r").len(), 1);
     }
 
     #[test]
