@@ -826,7 +826,10 @@ fn strip_capture_prefix(s: &str) -> (&str, bool, bool) {
         }
         // syslogd's broadcast of an emergency message to every terminal, under `Message from
         // syslogd@host at …`: ` kernel:[  102.178091] Oops [#6]`
-        if let Some(message) = s.strip_prefix("kernel:").filter(|m| m.starts_with('[')) {
+        if let Some(message) = s
+            .strip_prefix("kernel:")
+            .filter(|m| leading_kernel_time(m).is_some())
+        {
             return (message, true, true);
         }
     }

@@ -1,9 +1,11 @@
 //! Bytes in: decoding and line splitting with bounded memory.
 //!
 //! Lines are split on `\n` only, so line numbers agree with `grep -n` on the original file.
-//! A text with no `\n` in its head but carriage returns inside it (classic Mac OS line ends,
-//! some terminal capture tools) has its lines end at each `\r` instead, as an editor shows
-//! them: split on `\n`, the whole log would be one line.
+//! A text with no `\n` in its head but carriage returns that start new text (classic Mac OS
+//! line ends, some terminal capture tools) has its lines end at each bare `\r` until a `\n`
+//! shows, as an editor shows them: split on `\n`, the whole log would be one line. Its line
+//! numbers count those carriage returns; a console's redraws (`\r` then an escape sequence, as
+//! systemd's spinner does) never choose this.
 //! A line longer than [`MAX_LINE_BYTES`] keeps its first bytes for matching and the rest is
 //! skipped without being stored, so a log made of one giant line still runs in bounded memory.
 
@@ -69,11 +71,18 @@ impl<'a> LineReader<'a> {
                 let decoded = DecodeReaderBytesBuilder::new()
                     .bom_sniffing(true)
                     .build(whole);
-                Box::new(BufReader::with_capacity(64 * 1024, decoded))
+                if cr_line_ends {
+                    Box::new(BufReader::with_capacity(
+                        64 * 1024,
+                        CarriageReturnLines::new(decoded),
+                    ))
+                } else {
+                    Box::new(BufReader::with_capacity(64 * 1024, decoded))
+                }
             }
             None if cr_line_ends => Box::new(BufReader::with_capacity(
                 64 * 1024,
-                CarriageReturnLines { inner: whole },
+                CarriageReturnLines::new(whole),
             )),
             None => Box::new(BufReader::with_capacity(64 * 1024, whole)),
         };
@@ -137,22 +146,52 @@ impl<'a> LineReader<'a> {
     }
 }
 
-/// Whether `head` ends its lines with bare carriage returns: no `\n` at all, and a `\r` with
-/// text after it.
+/// Whether `head` ends its lines with bare carriage returns: no `\n` at all, and at least two
+/// `\r` that start new text (not another `\r`, nor the escape sequence of a console redrawing
+/// its line).
 fn bare_carriage_returns(head: &[u8]) -> bool {
     memchr::memchr(b'\n', head).is_none()
-        && memchr::memchr(b'\r', head).is_some_and(|at| head[at + 1..].iter().any(|&b| b != b'\r'))
+        && memchr::memchr_iter(b'\r', head)
+            .filter(|&at| {
+                head.get(at + 1)
+                    .is_some_and(|&b| !matches!(b, b'\r' | 0x1b))
+            })
+            .nth(1)
+            .is_some()
 }
 
-/// A text whose lines end in `\r`, read with `\n` line ends.
+/// A text whose lines end in `\r`, read with `\n` line ends until the text shows a `\n` of
+/// its own (from there on it passes unchanged).
 struct CarriageReturnLines<R> {
     inner: R,
+    newline_seen: bool,
+}
+
+impl<R> CarriageReturnLines<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            newline_seen: false,
+        }
+    }
 }
 
 impl<R: Read> Read for CarriageReturnLines<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for byte in &mut buf[..n] {
+        if self.newline_seen {
+            return Ok(n);
+        }
+        let read = &mut buf[..n];
+        let until = memchr::memchr(b'\n', read).unwrap_or(n);
+        self.newline_seen = until < n;
+        // (the `\r` of the first CRLF stays: that line ends at its `\n`)
+        let converted = if self.newline_seen && until > 0 && read[until - 1] == b'\r' {
+            until - 1
+        } else {
+            until
+        };
+        for byte in &mut read[..converted] {
             if *byte == b'\r' {
                 *byte = b'\n';
             }
@@ -396,11 +435,27 @@ mod tests {
 
     #[test]
     fn bare_carriage_returns_end_lines_when_no_newline_is_in_the_head() {
-        let got = lines(b"Linux version 6.1\rvm login: \r");
+        let got = lines(b"Linux version 6.1\rvm login: \rroot\r");
         let texts: Vec<_> = got.iter().map(|(n, t)| (*n, t.as_str())).collect();
-        assert_eq!(texts, [(1, "Linux version 6.1"), (2, "vm login: ")]);
+        assert_eq!(
+            texts,
+            [(1, "Linux version 6.1"), (2, "vm login: "), (3, "root")]
+        );
         // one line that only ends in `\r` is still one line
         assert_eq!(lines(b"only\r").len(), 1);
+        // from the first newline on, the text is read as it is (a CRLF line is one line)
+        let mut input = b"line\r".repeat(1000);
+        input.extend_from_slice(b"x\r\ny\rz\n");
+        let got = lines(&input);
+        assert_eq!(got.len(), 1002);
+        assert_eq!((got[1000].0, got[1000].1.as_str()), (1001, "x\r"));
+        assert_eq!(got[1001].1, "y\rz");
+    }
+
+    #[test]
+    fn a_console_redrawing_its_line_is_not_taken_for_carriage_return_line_ends() {
+        let spinner = b"[ ***  ] A start job is running\r\x1b[K[  *** ] A start job is running\r\x1b[K[   ***] A start job\nnext\n";
+        assert_eq!(lines(spinner).len(), 2);
     }
 
     #[test]

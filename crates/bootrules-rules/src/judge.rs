@@ -21,7 +21,7 @@ use crate::codes::Code;
 use crate::owner::{Owner, Role};
 use crate::pack::{Count, Pack, Signature};
 use crate::script::{
-    self, ScriptClock, ScriptEvent, ScriptSession, ScriptVerdict, SessionView, SoFar,
+    self, ScriptClock, ScriptEvent, ScriptSession, ScriptVerdict, SessionView, SoFar, StageView,
 };
 use crate::terms::Category;
 
@@ -926,13 +926,11 @@ fn view(pack: &Pack, progress: &Progress, last: &Line<'_>) -> SessionView {
             .stages_reached()
             .iter()
             .filter_map(|&s| {
-                progress.reached(s).map(|r| {
-                    (
-                        model.get(s).id.clone(),
-                        r.line,
-                        r.time,
-                        progress.placed_in(s),
-                    )
+                progress.reached(s).map(|r| StageView {
+                    id: model.get(s).id.clone(),
+                    line: r.line,
+                    time: r.time,
+                    placed: progress.placed_in(s),
                 })
             })
             .collect(),

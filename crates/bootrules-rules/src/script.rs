@@ -274,6 +274,19 @@ pub enum ScriptVerdict {
     },
 }
 
+/// A reached stage as scripts see it.
+pub struct StageView {
+    /// The stage's id.
+    pub id: String,
+    /// The first line that showed it.
+    pub line: u64,
+    /// That line's kernel time.
+    pub time: Option<f64>,
+    /// Whether a line placed the session in the stage, rather than only showing that it or a
+    /// later one was reached (`shown-at-least-by`).
+    pub placed: bool,
+}
+
 /// The session as scripts see it.
 pub struct SessionView {
     /// First line.
@@ -296,9 +309,8 @@ pub struct SessionView {
     pub next_boot_separated: bool,
     /// True once the bootloader handed over to the OS.
     pub handed_off: bool,
-    /// Reached stages: id, line, time, and whether a line placed the session in the stage
-    /// (not only showed that it or a later one was reached).
-    pub stages: Vec<(String, u64, Option<f64>, bool)>,
+    /// Reached stages, in the order first reached.
+    pub stages: Vec<StageView>,
 }
 
 fn time(value: Option<f64>) -> Dynamic {
@@ -357,12 +369,12 @@ impl ScriptSession {
     /// The map of `session`, without what changes from one script to the next.
     pub fn new(session: &SessionView) -> Self {
         let mut stages = Map::new();
-        for (id, line, t, placed) in &session.stages {
+        for reached in &session.stages {
             let mut stage = Map::new();
-            stage.insert("line".into(), int(*line));
-            stage.insert("time".into(), time(*t));
-            stage.insert("placed".into(), (*placed).into());
-            stages.insert(id.as_str().into(), stage.into());
+            stage.insert("line".into(), int(reached.line));
+            stage.insert("time".into(), time(reached.time));
+            stage.insert("placed".into(), reached.placed.into());
+            stages.insert(reached.id.as_str().into(), stage.into());
         }
         let mut view = Map::new();
         view.insert("start_line".into(), int(session.start_line));
@@ -536,7 +548,12 @@ mod tests {
             next_boot_followed: false,
             next_boot_separated: false,
             handed_off: false,
-            stages: vec![("kernel".into(), 3, Some(0.0), true)],
+            stages: vec![StageView {
+                id: "kernel".into(),
+                line: 3,
+                time: Some(0.0),
+                placed: true,
+            }],
         }
     }
 

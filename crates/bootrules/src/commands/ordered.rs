@@ -53,7 +53,7 @@ pub struct Ordered<'a> {
 struct Queue {
     /// Reports of inputs done before their turn, by input index.
     waiting: BTreeMap<usize, Vec<FileReport>>,
-    /// The first write error.
+    /// The first write error, or the internal error of a worker that panicked.
     failed: Option<io::Error>,
 }
 
@@ -152,7 +152,9 @@ impl<'a> Ordered<'a> {
         self.moved.notify_all();
     }
 
-    /// Runs `write` on the printer unless writing has stopped. Only the head writes.
+    /// Runs `write` on the printer unless writing has stopped. Only the head writes. The queue
+    /// lock is never taken while the printer's is held (`stop` runs after it is released), so
+    /// the two locks cannot wait on each other.
     fn write(&self, write: impl FnOnce(&mut Printer<'a>) -> io::Result<()>) {
         let mut printer = self
             .printer
@@ -166,6 +168,11 @@ impl<'a> Ordered<'a> {
             self.stop(e);
         }
     }
+}
+
+/// Writes whole reports, in order.
+fn write_reports(printer: &mut Printer<'_>, reports: &[FileReport]) -> io::Result<()> {
+    reports.iter().try_for_each(|report| printer.file(report))
 }
 
 /// The reports of one input, written now if it is at the head, else held until it is.
@@ -193,17 +200,20 @@ impl InputReports<'_, '_> {
         }
         // At the head: no other worker writes until `next` moves past this input.
         loop {
-            shared.write(|printer| reports.iter().try_for_each(|report| printer.file(report)));
+            shared.write(|printer| write_reports(printer, &reports));
             shared.progress.inc(1);
             index += 1;
             let mut queue = shared.queue();
             shared.next.store(index, Ordering::Release);
-            match queue.waiting.remove(&index) {
+            let next = queue.waiting.remove(&index);
+            drop(queue);
+            // workers waiting for their turn may start as soon as the head moves
+            shared.moved.notify_all();
+            match next {
                 Some(next) => reports = next,
                 None => break,
             }
         }
-        shared.moved.notify_all();
     }
 }
 
@@ -227,12 +237,7 @@ impl Reports for InputReports<'_, '_> {
         if self.shared.at_head(self.index) {
             let mut held = std::mem::take(&mut self.held);
             held.push(report);
-            self.shared.write(|printer| {
-                for report in &held {
-                    printer.file(report)?;
-                }
-                Ok(())
-            });
+            self.shared.write(|printer| write_reports(printer, &held));
         } else {
             self.held.push(report);
         }
@@ -251,12 +256,10 @@ impl Reports for InputReports<'_, '_> {
                 self.shared.wait_for_head(self.index);
             }
             if gathered.len() >= STREAM_AFTER && self.shared.at_head(self.index) {
-                let mut held = std::mem::take(&mut self.held);
+                let held = std::mem::take(&mut self.held);
                 let sessions = std::mem::take(&mut gathered);
                 self.shared.write(|printer| {
-                    for report in held.drain(..) {
-                        printer.file(&report)?;
-                    }
+                    write_reports(printer, &held)?;
                     printer.begin(shown)?;
                     sessions.into_iter().try_for_each(|s| printer.session(s))
                 });
