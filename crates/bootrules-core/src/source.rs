@@ -71,20 +71,15 @@ impl<'a> LineReader<'a> {
                 let decoded = DecodeReaderBytesBuilder::new()
                     .bom_sniffing(true)
                     .build(whole);
-                if cr_line_ends {
-                    Box::new(BufReader::with_capacity(
-                        64 * 1024,
-                        CarriageReturnLines::new(decoded),
-                    ))
-                } else {
-                    Box::new(BufReader::with_capacity(64 * 1024, decoded))
-                }
+                Box::new(BufReader::with_capacity(
+                    64 * 1024,
+                    CarriageReturnLines::new(decoded, cr_line_ends),
+                ))
             }
-            None if cr_line_ends => Box::new(BufReader::with_capacity(
+            None => Box::new(BufReader::with_capacity(
                 64 * 1024,
-                CarriageReturnLines::new(whole),
+                CarriageReturnLines::new(whole, cr_line_ends),
             )),
-            None => Box::new(BufReader::with_capacity(64 * 1024, whole)),
         };
         Ok(Self {
             inner,
@@ -161,17 +156,17 @@ fn bare_carriage_returns(head: &[u8]) -> bool {
 }
 
 /// A text whose lines end in `\r`, read with `\n` line ends until the text shows a `\n` of
-/// its own (from there on it passes unchanged).
+/// its own; from there on (or from the start, for any other text) bytes pass unchanged.
 struct CarriageReturnLines<R> {
     inner: R,
-    newline_seen: bool,
+    passing: bool,
 }
 
 impl<R> CarriageReturnLines<R> {
-    fn new(inner: R) -> Self {
+    fn new(inner: R, carriage_return_line_ends: bool) -> Self {
         Self {
             inner,
-            newline_seen: false,
+            passing: !carriage_return_line_ends,
         }
     }
 }
@@ -179,14 +174,14 @@ impl<R> CarriageReturnLines<R> {
 impl<R: Read> Read for CarriageReturnLines<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if self.newline_seen {
+        if self.passing {
             return Ok(n);
         }
         let read = &mut buf[..n];
         let until = memchr::memchr(b'\n', read).unwrap_or(n);
-        self.newline_seen = until < n;
+        self.passing = until < n;
         // (the `\r` of the first CRLF stays: that line ends at its `\n`)
-        let converted = if self.newline_seen && until > 0 && read[until - 1] == b'\r' {
+        let converted = if self.passing && until > 0 && read[until - 1] == b'\r' {
             until - 1
         } else {
             until
