@@ -201,7 +201,7 @@ fn decode_html_entities(bytes: &[u8], out: &mut Vec<u8>) {
 /// A carriage return inside the line becomes a space (the terminal would have overwritten
 /// the text before it; keeping both halves loses no evidence), and so does a no-break space
 /// (U+00A0), which a log copied from a web page or a mail carries where the console had
-/// spaces (`[\u{a0}\u{a0} 58.81]`).
+/// spaces (`[\u{a0}\u{a0} 58.81]`). A misread ellipsis is read back as one.
 fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
     out.clear();
     let mut i = 0;
@@ -243,6 +243,13 @@ fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
                 i += 1;
             }
         } else if b == b'\t' {
+            out.push(b);
+            i += 1;
+        } else if let Some(misread) = MISREAD_ELLIPSES.iter().find(|e| raw[i..].starts_with(e)) {
+            out.extend_from_slice("…".as_bytes());
+            i += misread.len();
+        } else if b >= 0x80 {
+            // the first byte of a character that only looked like a misread ellipsis
             out.push(b);
             i += 1;
         } else {
@@ -317,12 +324,14 @@ fn starts_bare_sequence(raw: &[u8], at: usize) -> bool {
     raw.get(at) == Some(&b'[') && bare_sequence(raw, at + 1).is_some()
 }
 
-/// How a paste may spell the ESC of a colour sequence that lost it: the `␛` glyph, the escapes
-/// of a shell or a program's source (`\e`, `\033`, `\x1b`, `\u001b`), a viewer's `ESC`, the
-/// replacement character or question mark a web page or a viewer shows for a byte it cannot
-/// print, or the dot a terminal shows for it (last: the others end in other bytes).
-const ESC_SPELLINGS: [&[u8]; 9] = [
+/// How a paste may spell the ESC of a colour sequence that lost it: the `␛` glyph, the `←` of
+/// code page 437 (a Windows console's copy), the escapes of a shell or a program's source (`\e`,
+/// `\033`, `\x1b`, `\u001b`), a viewer's `ESC`, the replacement character or question mark a web
+/// page or a viewer shows for a byte it cannot print, or the dot a terminal shows for it (last:
+/// the others end in other bytes).
+const ESC_SPELLINGS: [&[u8]; 10] = [
     "\u{241b}".as_bytes(),
+    "\u{2190}".as_bytes(),
     b"\\e",
     b"\\033",
     b"\\x1b",
@@ -447,10 +456,23 @@ fn is_plain(raw: &[u8]) -> bool {
 /// U+00A0 in UTF-8.
 const NO_BREAK_SPACE: [u8; 2] = [0xc2, 0xa0];
 
-/// Control characters, DEL, `^` (which may begin a `^[` escape written out as text), and the
-/// first byte of a no-break space.
+/// The ellipsis systemd shortens names with (`…`, UTF-8 `e2 80 a6`) as a paste shows it when the
+/// bytes were read in another code page: 1252's `â€¦`, Latin-1's `â¦` (its `80` a control
+/// character the page dropped) and 866's `тАж`.
+const MISREAD_ELLIPSES: [&[u8]; 3] = [
+    "\u{e2}\u{20ac}\u{a6}".as_bytes(),
+    "\u{e2}\u{a6}".as_bytes(),
+    "\u{442}\u{410}\u{436}".as_bytes(),
+];
+
+/// Control characters, DEL, `^` (which may begin a `^[` escape written out as text), the first
+/// byte of a no-break space and of a misread ellipsis.
 fn needs_a_look(b: u8) -> bool {
-    b < 0x20 || b == 0x7f || b == b'^' || b == NO_BREAK_SPACE[0]
+    b < 0x20
+        || b == 0x7f
+        || b == b'^'
+        || b == NO_BREAK_SPACE[0]
+        || MISREAD_ELLIPSES.iter().any(|e| e[0] == b)
 }
 
 /// `^M` is a carriage return written out (`cat -v`, an editor's view of a CRLF capture) when it
@@ -1020,8 +1042,9 @@ fn ctime_date(s: &str) -> Option<&str> {
 }
 
 /// The rest after a time of day at the start of `s` (`12:00:01`, `9:05:00.250`): one or two
-/// digits of hours, two of minutes and of seconds, and a fraction after `.` or `,`; with whether
-/// it had that fraction.
+/// digits of hours, two of minutes and of seconds, and a fraction after `.` or `,` (or the
+/// milliseconds some serial terminals put after a third colon, `16:47:58:050`); with whether it
+/// had that fraction.
 fn clock_time(s: &str) -> Option<(&str, bool)> {
     let b = s.as_bytes();
     let digits = |from: usize| {
@@ -1040,7 +1063,11 @@ fn clock_time(s: &str) -> Option<(&str, bool)> {
         }
         at += 3;
     }
-    let fraction = matches!(b.get(at), Some(b'.' | b',')) && digits(at + 1) > 0;
+    let fraction = match b.get(at) {
+        Some(b'.' | b',') => digits(at + 1) > 0,
+        Some(b':') => digits(at + 1) == 3,
+        _ => false,
+    };
     if fraction {
         at += 1 + digits(at + 1);
     }
@@ -1638,10 +1665,30 @@ mod tests {
             "[  OK  ] Started"
         );
         // or spelled as a shell or a program writes it
-        for esc in [r"\e", r"\033", r"\x1b", r"\u001b", "ESC", "?", "\u{fffd}"] {
+        for esc in [
+            r"\e", r"\033", r"\x1b", r"\u001b", "ESC", "?", "\u{fffd}", "\u{2190}",
+        ] {
             let line = format!("[{esc}[0;32m  OK  {esc}[0m] Reached target Shutdown.");
             assert_eq!(norm(&line).0, "[  OK  ] Reached target Shutdown.");
         }
+        // and the ellipsis of a shortened name as its bytes read in code page 866 or 1252
+        for misread in [
+            "\u{442}\u{410}\u{436}",
+            "\u{e2}\u{20ac}\u{a6}",
+            "\u{e2}\u{a6}",
+        ] {
+            let line = format!("[  *** ] Job systemd-networkd-wait-online.se{misread}tart running");
+            assert_eq!(
+                norm(&line).0,
+                "[  *** ] Job systemd-networkd-wait-online.se…tart running"
+            );
+        }
+        assert_eq!(norm("Démarrage de Привет").0, "Démarrage de Привет");
+        // a Windows console's copy shows ESC as code page 437's arrow
+        assert_eq!(
+            norm("\u{2190}[K[  *** ] Job systemd-networkd-wait-online.service/start running").0,
+            "[  *** ] Job systemd-networkd-wait-online.service/start running"
+        );
         assert_eq!(
             norm("[    0.000000] Linux version 6.1 [1] ok").0,
             "[    0.000000] Linux version 6.1 [1] ok"
@@ -2153,6 +2200,8 @@ mod tests {
             // a CI timestamper's padding, and a console logger's inside its brackets
             "21:11:04  Loading, please wait...",
             "[ 07:41:09 ] Loading, please wait...",
+            // a serial terminal's milliseconds after a third colon
+            "[16:47:58:050] Loading, please wait...",
         ] {
             assert_eq!(norm(raw).1, "Loading, please wait...", "{raw}");
         }
