@@ -49,6 +49,9 @@ pub struct Checker<'r, 'e, R: RuleSet + 'r> {
     /// relayed by a logging daemon (`host kernel: Linux version …` from syslog or the journal)
     /// is a later copy, not a boot.
     console_seen: bool,
+    /// The last line that was not blank typed a command that prints the kernel's own lines
+    /// (`# cat /proc/version`, `$ dmesg | head`): a banner right after it is that output.
+    after_kernel_log_command: bool,
 }
 
 impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
@@ -62,6 +65,7 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
             open: None,
             sessions: Judged::new(emit),
             console_seen: false,
+            after_kernel_log_command: false,
         }
     }
 
@@ -99,7 +103,8 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         self.console_seen = self.console_seen
             || (line.time.is_some() && !line.relayed)
             || is_status_line(line.message);
-        let replayed = line.relayed && self.console_seen;
+        let replayed = (line.relayed && self.console_seen) || self.after_kernel_log_command;
+        self.after_kernel_log_command = prints_kernel_log(line.message);
         hits.stages
             .sort_by_key(|hit| (hit.at, model.rank(hit.stage)));
 
@@ -395,6 +400,28 @@ fn echoes_command(previous: &str, message: &str) -> bool {
             .trim_end()
             .strip_suffix(message)
             .is_some_and(|prompt| prompt.ends_with([' ', '#', '$']))
+}
+
+/// A command that prints the kernel's version banner or its ring buffer, typed at any prompt
+/// (a bare `# ` of BusyBox's root shell too) or pasted with its prompt cut: `cat /proc/version`,
+/// `dmesg`, `journalctl -k`.
+fn prints_kernel_log(text: &str) -> bool {
+    // (only lines that name one of the commands get the regex)
+    let named = ["/proc/version", "dmesg", "journalctl"]
+        .iter()
+        .any(|command| text.contains(command));
+    named && kernel_log_command().is_match(text)
+}
+
+#[allow(clippy::expect_used)]
+fn kernel_log_command() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(
+            r"^(?:.*?[#$>] +)?(?:sudo +)?(?:cat +/proc/version|dmesg|journalctl +(?:-k|--dmesg|-b))(?:\s[^#$]*)?$",
+        )
+        .expect("static regex")
+    })
 }
 
 /// A command typed at a shell prompt: `root@vm:~# dmesg`, `[root@vm ~]# dmesg`, SUSE's

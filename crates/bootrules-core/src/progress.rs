@@ -462,6 +462,16 @@ mod tests {
                 &[(1, 4, Booted)],
             ),
             (
+                "a banner right after a command that prints it is its output, no new kernel",
+                "@kernel\n@booted\n# cat /proc/version\n@kernel\n$ dmesg\n@kernel\nuname -a",
+                &[(1, 7, Booted)],
+            ),
+            (
+                "a banner after any other command is a new boot",
+                "@kernel\n@booted\n# reboot\n@kernel\n@booted",
+                &[(1, 3, Reset), (4, 5, Booted)],
+            ),
+            (
                 "a shutdown that a separator follows came back: rebooted",
                 "@kernel\n@booted\n@shutdown\n%kernel\n@booted",
                 &[(1, 3, Rebooted), (4, 5, Booted)],
