@@ -103,8 +103,14 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
         self.console_seen = self.console_seen
             || (line.time.is_some() && !line.relayed)
             || is_status_line(line.message);
-        let replayed = (line.relayed && self.console_seen) || self.after_kernel_log_command;
-        self.after_kernel_log_command = prints_kernel_log(line.message);
+        let replayed = line.relayed && self.console_seen;
+        // A typed command's output: its kernel banner (and, from `dmesg` on arm, the lines at the
+        // kernel's time zero before it) begins no boot.
+        let command_output = self.after_kernel_log_command;
+        let output_banner =
+            |stage| command_output && model.handoff_rank() == Some(model.rank(stage));
+        self.after_kernel_log_command = prints_kernel_log(line.message)
+            || (command_output && line.from_kernel && line.time.is_none_or(|t| t == 0.0));
         hits.stages
             .sort_by_key(|hit| (hit.at, model.rank(hit.stage)));
 
@@ -152,6 +158,7 @@ impl<'r, 'e, R: RuleSet + 'r> Checker<'r, 'e, R> {
                 continue;
             }
             if !replayed
+                && !output_banner(hit.stage)
                 && session
                     .progress
                     .is_new_boot(model, hit, &line, shows_kernel)
@@ -402,15 +409,16 @@ fn echoes_command(previous: &str, message: &str) -> bool {
             .is_some_and(|prompt| prompt.ends_with([' ', '#', '$']))
 }
 
-/// A command that prints the kernel's version banner or its ring buffer, typed at any prompt
-/// (a bare `# ` of BusyBox's root shell too) or pasted with its prompt cut: `cat /proc/version`,
-/// `dmesg`, `journalctl -k`.
+/// A command that prints the kernel's version banner or its ring buffer from the start, typed at
+/// any prompt (a bare `# ` of BusyBox's root shell too) or pasted with its prompt cut: `cat
+/// /proc/version`, `dmesg -T | less`, `journalctl -k`; not `dmesg -n 1`, `dmesg > file` or
+/// `dmesg | grep …`, which print no banner, so that a real boot after them is still one.
 fn prints_kernel_log(text: &str) -> bool {
-    // (only lines that name one of the commands get the regex)
-    let named = ["/proc/version", "dmesg", "journalctl"]
-        .iter()
-        .any(|command| text.contains(command));
-    named && kernel_log_command().is_match(text)
+    // (only a line that begins with a command's first letter or holds a prompt's mark gets the
+    // regex: most lines do neither)
+    let typed = matches!(text.as_bytes().first(), Some(b'c' | b'd' | b'j' | b's'))
+        || memchr::memchr2(b'#', b'$', text.as_bytes()).is_some();
+    typed && kernel_log_command().is_match(text)
 }
 
 #[allow(clippy::expect_used)]
@@ -418,7 +426,7 @@ fn kernel_log_command() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
         regex::Regex::new(
-            r"^(?:.*?[#$>] +)?(?:sudo +)?(?:cat +/proc/version|dmesg|journalctl +(?:-k|--dmesg|-b))(?:\s[^#$]*)?$",
+            r"^(?:.*?[#$] +)?(?:sudo +)?(?:cat +/proc/version|dmesg(?: +(?:-[THLxktw]+|--(?:ctime|human|color\S*|decode|kernel|nopager|time-format\S*)))*|journalctl(?: +(?:-k|--dmesg|-b|-o +\S+|--no-pager|-a))+)(?: *\| *(?:head|less|more)\b[^#$]*)?\s*$",
         )
         .expect("static regex")
     })

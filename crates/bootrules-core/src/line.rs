@@ -209,7 +209,7 @@ fn strip_terminal_noise(raw: &[u8], out: &mut Vec<u8>) {
         // Plain text is copied a run at a time; only the bytes that need a look stop it.
         let run = raw[i..]
             .iter()
-            .position(|&b| needs_a_look(b))
+            .position(|&b| needs_a_look(b) || b == 0xd1)
             .unwrap_or(raw.len() - i);
         out.extend_from_slice(&raw[i..i + run]);
         i += run;
@@ -457,22 +457,21 @@ fn is_plain(raw: &[u8]) -> bool {
 const NO_BREAK_SPACE: [u8; 2] = [0xc2, 0xa0];
 
 /// The ellipsis systemd shortens names with (`…`, UTF-8 `e2 80 a6`) as a paste shows it when the
-/// bytes were read in another code page: 1252's `â€¦`, Latin-1's `â¦` (its `80` a control
-/// character the page dropped) and 866's `тАж`.
-const MISREAD_ELLIPSES: [&[u8]; 3] = [
+/// bytes were read in another code page: 1252's `â€¦`, Latin-1's `â¦` with its `80` kept as a
+/// control character or dropped, and 866's `тАж`.
+const MISREAD_ELLIPSES: [&[u8]; 4] = [
     "\u{e2}\u{20ac}\u{a6}".as_bytes(),
+    "\u{e2}\u{80}\u{a6}".as_bytes(),
     "\u{e2}\u{a6}".as_bytes(),
     "\u{442}\u{410}\u{436}".as_bytes(),
 ];
 
 /// Control characters, DEL, `^` (which may begin a `^[` escape written out as text), the first
-/// byte of a no-break space and of a misread ellipsis.
+/// byte of a no-break space (0xc2) and of a misread ellipsis read in a Western code page (`â`,
+/// 0xc3), tested together. (Code page 866's `т`, 0xd1, is looked at only in a line that needs a
+/// look for another reason: every byte of every line passes this test.)
 fn needs_a_look(b: u8) -> bool {
-    b < 0x20
-        || b == 0x7f
-        || b == b'^'
-        || b == NO_BREAK_SPACE[0]
-        || MISREAD_ELLIPSES.iter().any(|e| e[0] == b)
+    b < 0x20 || b == 0x7f || b == b'^' || (b & 0xfe) == NO_BREAK_SPACE[0]
 }
 
 /// `^M` is a carriage return written out (`cat -v`, an editor's view of a CRLF capture) when it
@@ -1671,13 +1670,17 @@ mod tests {
             let line = format!("[{esc}[0;32m  OK  {esc}[0m] Reached target Shutdown.");
             assert_eq!(norm(&line).0, "[  OK  ] Reached target Shutdown.");
         }
-        // and the ellipsis of a shortened name as its bytes read in code page 866 or 1252
-        for misread in [
-            "\u{442}\u{410}\u{436}",
-            "\u{e2}\u{20ac}\u{a6}",
-            "\u{e2}\u{a6}",
+        // and the ellipsis of a shortened name as its bytes read in code page 1252 or Latin-1,
+        // and in 866 on a line a Windows console copied with its escapes (`←[K`)
+        for (misread, before) in [
+            ("\u{e2}\u{20ac}\u{a6}", ""),
+            ("\u{e2}\u{80}\u{a6}", ""),
+            ("\u{e2}\u{a6}", ""),
+            ("\u{442}\u{410}\u{436}", "\u{2190}[K"),
         ] {
-            let line = format!("[  *** ] Job systemd-networkd-wait-online.se{misread}tart running");
+            let line = format!(
+                "{before}[  *** ] Job systemd-networkd-wait-online.se{misread}tart running"
+            );
             assert_eq!(
                 norm(&line).0,
                 "[  *** ] Job systemd-networkd-wait-online.se…tart running"

@@ -472,6 +472,16 @@ mod tests {
                 &[(1, 3, Reset), (4, 5, Booted)],
             ),
             (
+                "a banner after a dmesg that prints none is a new boot",
+                "@kernel\n@booted\nroot@vm:~# dmesg -n 1\n@kernel\n@booted",
+                &[(1, 3, Reset), (4, 5, Booted)],
+            ),
+            (
+                "dmesg on arm: the lines at time zero before its banner are its output too",
+                "@kernel\n@booted\n# dmesg -T\n[    0.000000] @kernel\n[    0.000000] @kernel\n[    0.000000] x",
+                &[(1, 6, Booted)],
+            ),
+            (
                 "a shutdown that a separator follows came back: rebooted",
                 "@kernel\n@booted\n@shutdown\n%kernel\n@booted",
                 &[(1, 3, Rebooted), (4, 5, Booted)],
