@@ -414,12 +414,17 @@ fn echoes_command(previous: &str, message: &str) -> bool {
 /// /proc/version`, `dmesg -T | less`, `journalctl -k`; not `dmesg -n 1`, `dmesg > file` or
 /// `dmesg | grep …`, which print no banner, so that a real boot after them is still one.
 fn prints_kernel_log(text: &str) -> bool {
-    // (only a line that names one of the commands gets the regex: a regex shared by the threads
-    // that check files side by side costs a lock for every thread but one)
-    let named = ["dmesg", "/proc/version", "journalctl"]
-        .iter()
-        .any(|command| text.contains(command));
-    named && kernel_log_command().is_match(text)
+    // (per line, the cheapest test first: a command begins the line or follows a prompt's `#` or
+    // `$`; then it must be named, and only then the regex, which the threads that check files
+    // side by side share at the cost of a lock for every thread but one)
+    let bytes = text.as_bytes();
+    let typed = matches!(bytes.first(), Some(b'c' | b'd' | b'j' | b's'))
+        || memchr::memchr2(b'#', b'$', bytes).is_some();
+    typed
+        && ["dmesg", "/proc/version", "journalctl"]
+            .iter()
+            .any(|command| text.contains(command))
+        && kernel_log_command().is_match(text)
 }
 
 #[allow(clippy::expect_used)]
