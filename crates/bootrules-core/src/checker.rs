@@ -427,15 +427,8 @@ fn prints_kernel_log(text: &str) -> bool {
         && kernel_log_command().is_match(text)
 }
 
-#[allow(clippy::expect_used)]
-fn kernel_log_command() -> &'static regex::Regex {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        regex::Regex::new(
-            r"^(?:.*?[#$] +)?(?:sudo +)?(?:cat +/proc/version|dmesg(?: +(?:-[THLxktw]+|--(?:ctime|human|color\S*|decode|kernel|nopager|time-format\S*)))*|journalctl(?: +(?:-k|--dmesg|-b|-o +\S+|--no-pager|-a))+)(?: *\| *(?:head|less|more)\b[^#$]*)?\s*$",
-        )
-        .expect("static regex")
-    })
+static_regex! {
+    fn kernel_log_command = r"^(?:.*?[#$] +)?(?:sudo +)?(?:cat +/proc/version|dmesg(?: +(?:-[THLxktw]+|--(?:ctime|human|color\S*|decode|kernel|nopager|time-format\S*)))*|journalctl(?: +(?:-k|--dmesg|-b|-o +\S+|--no-pager|-a))+)(?: *\| *(?:head|less|more)\b[^#$]*)?\s*$"
 }
 
 /// A command typed at a shell prompt: `root@vm:~# dmesg`, `[root@vm ~]# dmesg`, SUSE's
@@ -447,15 +440,8 @@ fn is_shell_command(text: &str) -> bool {
     marked && shell_prompt().is_match(text)
 }
 
-#[allow(clippy::expect_used)]
-fn shell_prompt() -> &'static regex::Regex {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        regex::Regex::new(
-            r"^(?:[\w.-]+@[\w.-]+:\S*|\[[\w.-]+@[\w.-]+ [^\]]+\]|[\w.-]+:\S* |[/~] |(?:ba)?sh-\d+\.\d+)[#$] +\S",
-        )
-        .expect("static regex")
-    })
+static_regex! {
+    fn shell_prompt = r"^(?:[\w.-]+@[\w.-]+:\S*|\[[\w.-]+@[\w.-]+ [^\]]+\]|[\w.-]+:\S* |[/~] |(?:ba)?sh-\d+\.\d+)[#$] +\S"
 }
 
 /// systemd's status line (`[  OK  ] Started …`, `[FAILED] …`): PID 1 writes it to the console

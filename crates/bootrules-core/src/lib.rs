@@ -10,6 +10,19 @@
 // Tests may unwrap: a panic there is a failed test, not a crash on user input.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+/// `fn name() -> &'static Regex` for a pattern of the engine's own, compiled on first use.
+/// The patterns are constants of this crate, each tested, so compiling them cannot fail.
+macro_rules! static_regex {
+    ($(#[$doc:meta])* fn $name:ident = $pattern:expr) => {
+        $(#[$doc])*
+        #[allow(clippy::expect_used)]
+        fn $name() -> &'static regex::Regex {
+            static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+            RE.get_or_init(|| regex::Regex::new($pattern).expect("static regex"))
+        }
+    };
+}
+
 pub mod cause;
 pub mod checker;
 pub mod classify;

@@ -5,10 +5,6 @@
 //! bytes and other control characters. Capture tools may also put their own timestamp in front
 //! of each line. Rules match the text a person would read, without any of that.
 
-use std::sync::OnceLock;
-
-use regex::Regex;
-
 /// A normalised line as rules see it.
 #[derive(Debug, Clone, Copy)]
 pub struct Line<'a> {
@@ -1344,28 +1340,16 @@ fn syslog_date_shape(bytes: &[u8]) -> bool {
 /// socklog write them into the line.
 const FACILITY_LEVEL: &str = r"(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.(?:emerg|alert|crit|err|warn|warning|notice|info|debug)";
 
-#[allow(clippy::expect_used)]
-fn iso_prefix() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(
-            &format!(
-                r"^(\[?\d{{4}}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?:?(?:\s+|$)(?:{FACILITY_LEVEL}: )?)"
-            ),
-        )
-        .expect("static regex")
-    })
+static_regex! {
+    fn iso_prefix = &format!(
+        r"^(\[?\d{{4}}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?:?(?:\s+|$)(?:{FACILITY_LEVEL}: )?)"
+    )
 }
 
-/// `dmesg -T`'s human-readable time (`[Mon May  1 10:00:00 2023] `): every such line is the
-/// kernel's.
-#[allow(clippy::expect_used)]
-fn dmesg_ctime_prefix() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"^\[[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?")
-            .expect("static regex")
-    })
+static_regex! {
+    /// `dmesg -T`'s human-readable time (`[Mon May  1 10:00:00 2023] `): every such line is the
+    /// kernel's.
+    fn dmesg_ctime_prefix = r"^\[[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?"
 }
 
 /// The end of a `dmesg -H` (`--human`) prefix: the minute a run of lines begins in (`[Sep28
@@ -1427,38 +1411,23 @@ fn talos_shape(bytes: &[u8]) -> bool {
     })
 }
 
-/// `talosctl dmesg`: an optional node, the facility, the padded level and the wall-clock time
-/// (`172.20.1.2: kern:    info: [2021-11-10T10:09:37.662764956Z]: Linux version …`).
-#[allow(clippy::expect_used)]
-fn talos_prefix() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(
-            r"^(?:[\w.:-]+: )?(kern|user|daemon|auth|authpriv|syslog|cron|mail|local\d): +(?:emerg|alert|crit|err|warning|warn|notice|info|debug): \[\d{4}-\d\d-\d\dT[\d:.]+Z\]: ",
-        )
-        .expect("static regex")
-    })
+static_regex! {
+    /// `talosctl dmesg`: an optional node, the facility, the padded level and the wall-clock time
+    /// (`172.20.1.2: kern:    info: [2021-11-10T10:09:37.662764956Z]: Linux version …`).
+    fn talos_prefix = r"^(?:[\w.:-]+: )?(kern|user|daemon|auth|authpriv|syslog|cron|mail|local\d): +(?:emerg|alert|crit|err|warning|warn|notice|info|debug): \[\d{4}-\d\d-\d\dT[\d:.]+Z\]: "
 }
 
-#[allow(clippy::expect_used)]
-fn syslog_prefix() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(
-            // English months, and their abbreviations in the locales journalctl is most often
-            // run in (German, Dutch, French, Spanish, Italian, Portuguese, Nordic, Polish,
-            // Russian), as strftime's %b prints them (French abbreviates with a full stop:
-            // `janv.`, `oct.`)
-            &format!(
-                r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\.? +\d{{1,2}} \d\d:\d\d:\d\d(?:\.\d+)? (?:(?:[\w.-]+|<[\w. -]{{1,40}}>) )?(?:{FACILITY_LEVEL} )?)[\w./@-]+(?:\[\d+\])?: "
-            ),
-        )
-        .expect("static regex")
-    })
+static_regex! {
+    // English months, and their abbreviations in the locales journalctl is most often run in
+    // (German, Dutch, French, Spanish, Italian, Portuguese, Nordic, Polish, Russian), as
+    // strftime's %b prints them (French abbreviates with a full stop: `janv.`, `oct.`).
     // The tag must follow the host, so ordinary text is not taken for syslog; only group 1
     // (date and host) is removed. A host a ticket redacted in angle brackets (`<IP>`,
     // `<hostname>`) is a host too. A line without a host (a journal pasted with its host names
     // cut out) must show the tag's PID: see `strip_capture_prefix`.
+    fn syslog_prefix = &format!(
+        r"^((?i:jan|janv\.|feb|févr\.|fev|mär|mrz|mrt|mar|mars|apr|avr\.|abr|kwi|may|mai|mei|maj|mag|jun|juin|giu|cze|jul|juil\.|lug|lip|aug|août|ago|sie|sep|sept\.|set|wrz|oct|okt|ott|out|paź|nov|lis|dec|dez|déc\.|dic|des|gru|ene|gen|sty|lut|янв|фев|мар|апр|мая|июн|июл|авг|сен|окт|ноя|дек)\.? +\d{{1,2}} \d\d:\d\d:\d\d(?:\.\d+)? (?:(?:[\w.-]+|<[\w. -]{{1,40}}>) )?(?:{FACILITY_LEVEL} )?)[\w./@-]+(?:\[\d+\])?: "
+    )
 }
 
 #[cfg(test)]

@@ -543,7 +543,7 @@ fn findings(log: &Path) -> Vec<Value> {
 #[test]
 fn a_log_of_long_crafted_lines_gives_a_report_of_a_few_times_its_size() {
     let d = dir("proportional");
-    let log = crafted_long_lines(&d.0, 2, 90);
+    let log = crafted_long_lines(&d.0, 2, 100);
     let input = std::fs::metadata(&log).unwrap().len();
     let sessions = input / (16 * 1024);
     let found = findings(&log);
