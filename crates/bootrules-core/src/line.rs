@@ -735,6 +735,11 @@ fn leading_kernel_time(s: &str) -> Option<(f64, &str)> {
     if point == start || point - start > 11 || bytes.get(point) != Some(&b'.') {
         return None;
     }
+    // printk pads its seconds with spaces; zeros (`[0000.125]`) are a boot loader's own clock
+    // (NVIDIA's TegraBoot and MB1), which is no kernel time
+    if point - start > 1 && bytes[start] == b'0' {
+        return None;
+    }
     let close = digits_from(point + 1);
     if close == point + 1 || bytes.get(close) != Some(&b']') {
         return None;
@@ -1858,6 +1863,7 @@ mod tests {
     #[test]
     fn only_seconds_point_fraction_in_brackets_is_a_kernel_time() {
         assert_eq!(leading_kernel_time("[\t3.25] x"), Some((3.25, " x")));
+        assert_eq!(leading_kernel_time("[0.5] x"), Some((0.5, " x")));
         assert_eq!(
             leading_kernel_time("[1234567890.5]").map(|t| t.0),
             Some(1234567890.5)
@@ -1877,6 +1883,8 @@ mod tests {
             "[1.5",
             "0.277424]x",
             "12.5] items",
+            // a boot loader's zero-padded clock (NVIDIA TegraBoot)
+            "[0000.125] [L4T TegraBoot]",
         ] {
             assert_eq!(leading_kernel_time(not_a_time), None, "{not_a_time}");
         }
