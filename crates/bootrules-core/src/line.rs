@@ -735,12 +735,12 @@ fn leading_kernel_time(s: &str) -> Option<(f64, &str)> {
     if point == start || point - start > 11 || bytes.get(point) != Some(&b'.') {
         return None;
     }
-    // printk pads its seconds with spaces; zeros (`[0000.125]`) are a boot loader's own clock
-    // (NVIDIA's TegraBoot and MB1), which is no kernel time
-    if point - start > 1 && bytes[start] == b'0' {
+    let close = digits_from(point + 1);
+    // printk pads its seconds with spaces and prints microseconds; zeros and milliseconds
+    // (`[0000.125]`) are a boot loader's own clock (NVIDIA's TegraBoot and MB1), no kernel time
+    if point - start > 1 && bytes[start] == b'0' && close - point != 7 {
         return None;
     }
-    let close = digits_from(point + 1);
     if close == point + 1 || bytes.get(close) != Some(&b']') {
         return None;
     }
@@ -1864,6 +1864,10 @@ mod tests {
     fn only_seconds_point_fraction_in_brackets_is_a_kernel_time() {
         assert_eq!(leading_kernel_time("[\t3.25] x"), Some((3.25, " x")));
         assert_eq!(leading_kernel_time("[0.5] x"), Some((0.5, " x")));
+        assert_eq!(
+            leading_kernel_time("[00012.345678] x"),
+            Some((12.345678, " x"))
+        );
         assert_eq!(
             leading_kernel_time("[1234567890.5]").map(|t| t.0),
             Some(1234567890.5)
